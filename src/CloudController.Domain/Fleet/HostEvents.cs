@@ -1,0 +1,17 @@
+namespace CloudController.Domain.Fleet;
+
+public sealed record HostRegistered(HostInventory Inventory) : IDomainEvent;
+
+public sealed record HostStateChanged(HostState State, string Reason) : IDomainEvent;
+
+/// <summary>Capacity held for a task until it commits it to a VM, releases it, or its lease runs out.</summary>
+public sealed record CapacityReserved(string TaskId, Resources Amount, DateTimeOffset LeaseExpiresAt) : IDomainEvent;
+
+public sealed record ReservationLeaseRenewed(string TaskId, DateTimeOffset LeaseExpiresAt) : IDomainEvent;
+
+public sealed record ReservationReleased(string TaskId, string Reason) : IDomainEvent;
+
+/// <summary>A finished task turns its reservation into the allocation of the VM it made.</summary>
+public sealed record ReservationCommitted(string TaskId, string VmId) : IDomainEvent;
+
+public sealed record AllocationReleased(string VmId) : IDomainEvent;

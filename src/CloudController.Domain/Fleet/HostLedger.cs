@@ -1,0 +1,114 @@
+using System.Collections.Immutable;
+
+namespace CloudController.Domain.Fleet;
+
+/// <summary>A reservation held on a host for one task.</summary>
+public sealed record Reservation(string TaskId, Resources Amount, DateTimeOffset LeaseExpiresAt);
+
+/// <summary>
+/// The authoritative bookkeeping of one host: who holds what. Every change is an event, so the ledger is
+/// rebuilt exactly from its journal; decisions return the event to persist or the reason for refusing.
+/// Commands are idempotent for the same task or VM, because a task that resumes after a crash repeats them.
+/// </summary>
+public sealed record HostLedger(
+    HostInventory? Inventory,
+    HostState State,
+    ImmutableDictionary<string, Reservation> Reservations,
+    ImmutableDictionary<string, Resources> Allocations)
+{
+    public static readonly HostLedger Empty = new(
+        null, HostState.Active,
+        ImmutableDictionary<string, Reservation>.Empty,
+        ImmutableDictionary<string, Resources>.Empty);
+
+    public bool IsRegistered => Inventory is not null;
+
+    public Resources Capacity => Inventory?.Capacity ?? Resources.Zero;
+
+    public Resources Reserved => Resources.Sum(Reservations.Values.Select(r => r.Amount));
+
+    public Resources Allocated => Resources.Sum(Allocations.Values);
+
+    public Resources Free => Capacity - Reserved - Allocated;
+
+    public HostLedger Apply(IDomainEvent e) => e switch
+    {
+        HostRegistered r => this with { Inventory = r.Inventory },
+        HostStateChanged s => this with { State = s.State },
+        CapacityReserved c => this with
+        {
+            Reservations = Reservations.SetItem(c.TaskId, new Reservation(c.TaskId, c.Amount, c.LeaseExpiresAt)),
+        },
+        ReservationLeaseRenewed l when Reservations.TryGetValue(l.TaskId, out var held) => this with
+        {
+            Reservations = Reservations.SetItem(l.TaskId, held with { LeaseExpiresAt = l.LeaseExpiresAt }),
+        },
+        ReservationReleased r => this with { Reservations = Reservations.Remove(r.TaskId) },
+        ReservationCommitted c when Reservations.TryGetValue(c.TaskId, out var held) => this with
+        {
+            Reservations = Reservations.Remove(c.TaskId),
+            Allocations = Allocations.SetItem(c.VmId, held.Amount),
+        },
+        AllocationReleased a => this with { Allocations = Allocations.Remove(a.VmId) },
+        _ => this,
+    };
+
+    /// <summary>Decides a reservation: the event to persist, nothing when the task already holds it, or a refusal.</summary>
+    public LedgerDecision Reserve(string taskId, Resources amount, DateTimeOffset leaseExpiresAt)
+    {
+        if (Inventory is null) return LedgerDecision.Refuse("the host is not registered");
+        if (Reservations.TryGetValue(taskId, out var held))
+        {
+            return held.Amount == amount
+                ? LedgerDecision.AlreadyDone
+                : LedgerDecision.Refuse($"task {taskId} already holds {held.Amount} on this host");
+        }
+        if (State != HostState.Active) return LedgerDecision.Refuse($"the host is {State.ToString().ToLowerInvariant()}");
+        if (!amount.FitsWithin(Free)) return LedgerDecision.Refuse($"needs {amount}, only {Free} free");
+        return LedgerDecision.Persist(new CapacityReserved(taskId, amount, leaseExpiresAt));
+    }
+
+    public LedgerDecision Release(string taskId, string reason) =>
+        Reservations.ContainsKey(taskId)
+            ? LedgerDecision.Persist(new ReservationReleased(taskId, reason))
+            : LedgerDecision.AlreadyDone;
+
+    public LedgerDecision Commit(string taskId, string vmId)
+    {
+        if (Reservations.ContainsKey(taskId)) return LedgerDecision.Persist(new ReservationCommitted(taskId, vmId));
+        return Allocations.ContainsKey(vmId)
+            ? LedgerDecision.AlreadyDone
+            : LedgerDecision.Refuse($"task {taskId} holds no reservation on this host");
+    }
+
+    public LedgerDecision ReleaseAllocation(string vmId) =>
+        Allocations.ContainsKey(vmId)
+            ? LedgerDecision.Persist(new AllocationReleased(vmId))
+            : LedgerDecision.AlreadyDone;
+
+    public LedgerDecision RenewLease(string taskId, DateTimeOffset leaseExpiresAt) =>
+        Reservations.ContainsKey(taskId)
+            ? LedgerDecision.Persist(new ReservationLeaseRenewed(taskId, leaseExpiresAt))
+            : LedgerDecision.Refuse($"task {taskId} holds no reservation on this host");
+
+    /// <summary>Reservations whose lease ran out: their task stopped renewing them, so the capacity is reclaimed.</summary>
+    public IEnumerable<Reservation> ExpiredAt(DateTimeOffset now) =>
+        Reservations.Values.Where(r => r.LeaseExpiresAt <= now);
+
+    public HostSnapshot ToSnapshot(double cpuLoad, DateTimeOffset observedAt) => new(
+        Inventory?.HostId ?? "",
+        State,
+        Inventory?.HardwareClass ?? "",
+        Inventory?.CpuFlags ?? ImmutableArray<string>.Empty,
+        Capacity, Reserved, Allocated,
+        Allocations.Count, Reservations.Count, cpuLoad, observedAt);
+}
+
+/// <summary>What a ledger command decided: persist an event, nothing to do (already done), or refused with a reason.</summary>
+public sealed record LedgerDecision(IDomainEvent? Event, string? Refusal)
+{
+    public static readonly LedgerDecision AlreadyDone = new(null, null);
+    public static LedgerDecision Persist(IDomainEvent e) => new(e, null);
+    public static LedgerDecision Refuse(string reason) => new(null, reason);
+    public bool IsRefused => Refusal is not null;
+}
