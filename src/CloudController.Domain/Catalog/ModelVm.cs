@@ -13,7 +13,19 @@ public sealed record ModelVm(
     Resources Hardware,
     Resources Minimum,
     string DiskImage,
-    DateTimeOffset RegisteredAt);
+    DateTimeOffset RegisteredAt)
+{
+    // ImmutableArray compares by reference; two registrations of the same model must compare equal by content.
+    public bool Equals(ModelVm? other) =>
+        other is not null && Name == other.Name && Os == other.Os && Apps.SequenceEqual(other.Apps) &&
+        Hardware == other.Hardware && Minimum == other.Minimum && DiskImage == other.DiskImage &&
+        RegisteredAt == other.RegisteredAt;
+
+    public override int GetHashCode() => HashCode.Combine(Name, Os, Apps.Length, Hardware, Minimum, DiskImage);
+
+    /// <summary>The same model, ignoring when it was registered: a repeated registration is then a no-op.</summary>
+    public bool SameDefinitionAs(ModelVm other) => Equals(other with { RegisteredAt = RegisteredAt });
+}
 
 public sealed record ModelRegistered(ModelVm Model) : IDomainEvent;
 

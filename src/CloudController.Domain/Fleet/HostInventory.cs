@@ -7,7 +7,15 @@ public sealed record HostInventory(
     string HostId,
     string HardwareClass,
     Resources Capacity,
-    ImmutableArray<string> CpuFlags);
+    ImmutableArray<string> CpuFlags)
+{
+    // ImmutableArray compares by reference; an inventory rediscovered at every start must compare equal by content.
+    public bool Equals(HostInventory? other) =>
+        other is not null && HostId == other.HostId && HardwareClass == other.HardwareClass &&
+        Capacity == other.Capacity && CpuFlags.SequenceEqual(other.CpuFlags);
+
+    public override int GetHashCode() => HashCode.Combine(HostId, HardwareClass, Capacity, CpuFlags.Length);
+}
 
 public enum HostState
 {

@@ -14,7 +14,7 @@ public sealed record HostLedger(
     HostInventory? Inventory,
     HostState State,
     ImmutableDictionary<string, Reservation> Reservations,
-    ImmutableDictionary<string, Resources> Allocations)
+    ImmutableDictionary<string, Resources> Allocations) : IDomainState
 {
     public static readonly HostLedger Empty = new(
         null, HostState.Active,

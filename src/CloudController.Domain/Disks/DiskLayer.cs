@@ -1,0 +1,13 @@
+namespace CloudController.Domain.Disks;
+
+/// <summary>
+/// One layer of a layered disk: a read-only base made from an image, or a copy-on-write layer (a REDO log) over a
+/// parent. Reads fall through to the parent; only the outermost layer of a VM's chain is written.
+/// </summary>
+/// <param name="VirtualSizeGib">The size the guest sees.</param>
+/// <param name="AllocatedGib">What the layer takes on its datastore: a base its whole size, a fresh copy-on-write
+/// layer only its initial allocation (it grows as the guest writes, which the model does not follow).</param>
+public sealed record DiskLayer(string LayerId, string? ParentLayerId, string? Image, long VirtualSizeGib, long AllocatedGib)
+{
+    public bool IsBase => ParentLayerId is null;
+}

@@ -1,0 +1,31 @@
+namespace CloudController.Domain.Provisioning;
+
+using CloudController.Domain.Vms;
+
+/// <summary>
+/// A task was accepted. It carries everything the steps need, so that a task resumed after a crash does not depend
+/// on catalog entries that may have changed since.
+/// </summary>
+public sealed record TaskCreated(
+    string TaskId,
+    TaskKind Kind,
+    VmRecord Vm,
+    string BaseImage,
+    long BaseImageGib,
+    DateTimeOffset At) : IDomainEvent;
+
+/// <summary>Placement chose a host; persisted before the host is asked, so a rollback knows where to release.</summary>
+public sealed record HostChosen(string HostId, string Explanation, DateTimeOffset At) : IDomainEvent;
+
+/// <summary>The chosen host refused the reservation (it filled up meanwhile); placement runs again without it.</summary>
+public sealed record HostRefused(string HostId, string Reason, DateTimeOffset At) : IDomainEvent;
+
+public sealed record StepCompleted(TaskStep Step, DateTimeOffset At) : IDomainEvent;
+
+public sealed record StepFailed(TaskStep Step, string Error, DateTimeOffset At) : IDomainEvent;
+
+public sealed record AbortRequested(string Reason, DateTimeOffset At) : IDomainEvent;
+
+public sealed record StepUndone(TaskStep Step, DateTimeOffset At) : IDomainEvent;
+
+public sealed record TaskFinished(TaskState Outcome, DateTimeOffset At) : IDomainEvent;
