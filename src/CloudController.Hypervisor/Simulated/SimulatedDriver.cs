@@ -1,0 +1,173 @@
+using CloudController.Domain.Disks;
+using CloudController.Domain.Fleet;
+
+namespace CloudController.Hypervisor.Simulated;
+
+/// <summary>
+/// Drives a <see cref="SimulatedFleet"/> with the semantics a real hypervisor has: capacity is enforced, a running VM
+/// cannot be unregistered, a layer in use cannot be deleted, and every operation is idempotent for the same ids.
+/// Each call first waits its configured latency, then fires any injected fault, and only then changes state.
+/// </summary>
+public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
+{
+    public SimulatedFleet Fleet { get; } = fleet;
+
+    public string Name => $"simulated ({Fleet.HostIds.Length} hosts)";
+
+    public DriverCapabilities Capabilities =>
+        DriverCapabilities.Suspend | DriverCapabilities.Fork | DriverCapabilities.LiveMigration | DriverCapabilities.GuestData;
+
+    public async Task<IReadOnlyList<HostInventory>> DiscoverHostsAsync(CancellationToken ct)
+    {
+        await Prelude(DriverOperation.DiscoverHosts, Fleet.HostIds[0], null, ct);
+        return Fleet.HostIds.Select(id => Fleet.Inspect(id).Inventory).ToList();
+    }
+
+    public async Task<HostStatusReport> QueryHostStatusAsync(string hostId, CancellationToken ct)
+    {
+        await Prelude(DriverOperation.QueryHostStatus, hostId, null, ct);
+        var state = Fleet.Inspect(hostId);
+        var inUse = state.InUse;
+        var load = state.Inventory.Capacity.CpuCores == 0 ? 0 : (double)inUse.CpuCores / state.Inventory.Capacity.CpuCores;
+        return new HostStatusReport(hostId, true, state.Free.MemoryMib, state.Free.DiskGib, Math.Min(1, load),
+            state.Vms.Count(v => v.PowerState == VmPowerState.Running), DateTimeOffset.UtcNow);
+    }
+
+    public Task EnsureBaseLayerAsync(string hostId, BaseLayerSpec spec, CancellationToken ct) =>
+        ChangeDisks(DriverOperation.EnsureBaseLayer, hostId, null, ct, disks => disks.AddBase(spec.LayerId, spec.Image, spec.SizeGib));
+
+    public Task CreateDiskLayerAsync(string hostId, DiskLayerSpec spec, CancellationToken ct) =>
+        ChangeDisks(DriverOperation.CreateDiskLayer, hostId, null, ct,
+            disks => disks.AddCopyOnWrite(spec.LayerId, spec.ParentLayerId, spec.SizeGib, Fleet.Options.CopyOnWriteInitialGib));
+
+    public Task DeleteDiskLayerAsync(string hostId, string layerId, CancellationToken ct) =>
+        ChangeDisks(DriverOperation.DeleteDiskLayer, hostId, null, ct, disks => disks.Delete(layerId));
+
+    public async Task RegisterVmAsync(string hostId, VmDefinition vm, CancellationToken ct)
+    {
+        await Prelude(DriverOperation.RegisterVm, hostId, vm.VmId, ct);
+        Change(DriverOperation.RegisterVm, hostId, state =>
+        {
+            if (state.VmsById.TryGetValue(vm.VmId, out var existing))
+            {
+                return existing.Definition == vm ? state : throw Refuse(DriverOperation.RegisterVm, hostId, $"VM {vm.VmId} exists with another definition");
+            }
+            var attached = state.Disks.Attach(vm.VmId, vm.DiskLayerId);
+            if (attached.Refusal is { } reason) throw Refuse(DriverOperation.RegisterVm, hostId, reason);
+            return state with { Disks = attached.Store, VmsById = state.VmsById.Add(vm.VmId, new SimulatedVm(vm, VmPowerState.PoweredOff)) };
+        });
+    }
+
+    public async Task UnregisterVmAsync(string hostId, string vmId, CancellationToken ct)
+    {
+        await Prelude(DriverOperation.UnregisterVm, hostId, vmId, ct);
+        Change(DriverOperation.UnregisterVm, hostId, state =>
+        {
+            if (!state.VmsById.TryGetValue(vmId, out var vm)) return state;
+            if (vm.PowerState != VmPowerState.PoweredOff)
+                throw Refuse(DriverOperation.UnregisterVm, hostId, $"VM {vmId} is {vm.PowerState}; power it off first");
+            return state with { Disks = state.Disks.Detach(vmId).Store, VmsById = state.VmsById.Remove(vmId) };
+        });
+    }
+
+    public Task PowerOnAsync(string hostId, string vmId, CancellationToken ct) =>
+        ChangePower(DriverOperation.PowerOn, hostId, vmId, ct, (state, vm) => vm.PowerState switch
+        {
+            VmPowerState.Running => vm,
+            VmPowerState.Suspended => throw Refuse(DriverOperation.PowerOn, hostId, $"VM {vmId} is suspended; resume it"),
+            _ => Start(DriverOperation.PowerOn, state, vm),
+        });
+
+    public async Task PowerOffAsync(string hostId, string vmId, CancellationToken ct)
+    {
+        await Prelude(DriverOperation.PowerOff, hostId, vmId, ct);
+        // Powering off a VM that is not there is done already: an undo may run for a step that never happened.
+        Change(DriverOperation.PowerOff, hostId, state => state.VmsById.TryGetValue(vmId, out var vm)
+            ? state with { VmsById = state.VmsById.SetItem(vmId, vm with { PowerState = VmPowerState.PoweredOff }) }
+            : state);
+    }
+
+    public Task SuspendAsync(string hostId, string vmId, CancellationToken ct) =>
+        ChangePower(DriverOperation.Suspend, hostId, vmId, ct, (_, vm) => vm.PowerState switch
+        {
+            VmPowerState.PoweredOff => throw Refuse(DriverOperation.Suspend, hostId, $"VM {vmId} is powered off; only a running VM can be suspended"),
+            _ => vm with { PowerState = VmPowerState.Suspended },
+        });
+
+    public Task ResumeAsync(string hostId, string vmId, CancellationToken ct) =>
+        ChangePower(DriverOperation.Resume, hostId, vmId, ct, (state, vm) => vm.PowerState switch
+        {
+            VmPowerState.Running => vm,
+            VmPowerState.PoweredOff => throw Refuse(DriverOperation.Resume, hostId, $"VM {vmId} is powered off; it has no saved state to resume"),
+            _ => Start(DriverOperation.Resume, state, vm),
+        });
+
+    public async Task<VmStatusReport?> GetVmAsync(string hostId, string vmId, CancellationToken ct)
+    {
+        await Prelude(DriverOperation.GetVm, hostId, vmId, ct);
+        return Fleet.Inspect(hostId).VmsById.TryGetValue(vmId, out var vm)
+            ? new VmStatusReport(vmId, hostId, vm.PowerState, vm.Definition)
+            : null;
+    }
+
+    /// <summary>Counts the call, waits its latency, then fires an injected fault if one matches.</summary>
+    private async Task Prelude(DriverOperation operation, string hostId, string? vmId, CancellationToken ct)
+    {
+        Fleet.Count(operation);
+        if (Fleet.Options.Latency.TryGetValue(operation, out var latency) && latency > TimeSpan.Zero)
+            await Task.Delay(latency, ct);
+        ct.ThrowIfCancellationRequested();
+        switch (Fleet.Faults.Take(operation, hostId, vmId)?.Kind)
+        {
+            case SimulatedFaultKind.Fail:
+                throw new HypervisorException(operation, hostId, "injected fault");
+            case SimulatedFaultKind.HangUntilCancelled:
+                await Task.Delay(Timeout.Infinite, ct);
+                break;
+        }
+    }
+
+    private async Task ChangeDisks(DriverOperation operation, string hostId, string? vmId, CancellationToken ct, Func<DiskLayerStore, DiskChange> change)
+    {
+        await Prelude(operation, hostId, vmId, ct);
+        Change(operation, hostId, state =>
+        {
+            var result = change(state.Disks);
+            if (result.Refusal is { } reason) throw Refuse(operation, hostId, reason);
+            var next = state with { Disks = result.Store };
+            if (next.Free.DiskGib < 0)
+                throw Refuse(operation, hostId, $"not enough disk: {state.Free.DiskGib} GiB free, needs {next.Disks.AllocatedGib - state.Disks.AllocatedGib}");
+            return next;
+        });
+    }
+
+    private async Task ChangePower(
+        DriverOperation operation, string hostId, string vmId, CancellationToken ct, Func<SimulatedHostState, SimulatedVm, SimulatedVm> change)
+    {
+        await Prelude(operation, hostId, vmId, ct);
+        Change(operation, hostId, state =>
+        {
+            if (!state.VmsById.TryGetValue(vmId, out var vm)) throw Refuse(operation, hostId, $"no VM {vmId} on this host");
+            return state with { VmsById = state.VmsById.SetItem(vmId, change(state, vm)) };
+        });
+    }
+
+    /// <summary>Starts a VM if the host has the memory and cores for it now; hosts do not overcommit.</summary>
+    private static SimulatedVm Start(DriverOperation operation, SimulatedHostState state, SimulatedVm vm)
+    {
+        var free = state.Free;
+        var need = vm.Definition.Hardware;
+        if (need.MemoryMib > free.MemoryMib || need.CpuCores > free.CpuCores)
+        {
+            throw Refuse(operation, state.Inventory.HostId,
+                $"not enough free memory or cores for VM {vm.VmId}: needs {need.CpuCores} vCPU and {need.MemoryMib} MiB, {free.CpuCores} vCPU and {free.MemoryMib} MiB free");
+        }
+        return vm with { PowerState = VmPowerState.Running };
+    }
+
+    private void Change(DriverOperation operation, string hostId, Func<SimulatedHostState, SimulatedHostState> change) =>
+        Fleet.Change(operation, hostId, state => (change(state), true));
+
+    private static HypervisorException Refuse(DriverOperation operation, string hostId, string reason) =>
+        new(operation, hostId, reason);
+}
