@@ -1,0 +1,34 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using CloudController.Domain.Fleet;
+using CloudController.Domain.Placement;
+using static CloudController.Cluster.Fleet.FleetViewProtocol;
+
+namespace CloudController.Cluster.Fleet;
+
+/// <summary>
+/// Each node's view of the fleet, fed by the status every <see cref="Hosts.HostActor"/> publishes on change and on
+/// every monitoring tick. Placement decides here, in memory, without asking any host; the chosen host's ledger then
+/// accepts or refuses the reservation, so a stale view costs a retry, never an overcommit.
+/// </summary>
+public sealed class FleetView : ReceiveActor
+{
+    public const string Topic = "fleet-status";
+
+    private readonly Dictionary<string, HostSnapshot> _hosts = new();
+    private readonly PlacementPolicy _policy;
+
+    public FleetView(PlacementPolicy policy)
+    {
+        _policy = policy;
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(Topic, Self));
+
+        Receive<SubscribeAck>(_ => { });
+        Receive<Hosts.HostProtocol.HostStatus>(s => _hosts[s.Snapshot.HostId] = s.Snapshot);
+        Receive<Place>(p => Sender.Tell(_policy.Decide(p.Request, _hosts.Values)));
+        Receive<ListHosts>(_ => Sender.Tell(new FleetViewProtocol.Hosts(
+            _hosts.Values.OrderBy(h => h.HostId, StringComparer.Ordinal).ToList())));
+    }
+
+    public static Props Props(PlacementPolicy policy) => Akka.Actor.Props.Create(() => new FleetView(policy));
+}

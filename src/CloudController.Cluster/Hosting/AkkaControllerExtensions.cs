@@ -1,0 +1,95 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Akka.Configuration;
+using Akka.Hosting;
+using CloudController.Cluster.Catalog;
+using CloudController.Cluster.Fleet;
+using CloudController.Cluster.Hosts;
+using CloudController.Cluster.Provisioning;
+using CloudController.Cluster.ReadModels;
+using CloudController.Cluster.Vms;
+using CloudController.Domain.Placement;
+using CloudController.Hypervisor;
+
+namespace CloudController.Cluster.Hosting;
+
+/// <summary>Registers the controller's sharded entities and node-local actors with an Akka.Hosting actor system.</summary>
+public static class AkkaControllerExtensions
+{
+    /// <summary>The cluster layer's defaults (serializer bindings, controller settings), lowest in priority.</summary>
+    public static Config ReferenceConfig { get; } = LoadReferenceConfig();
+
+    public static AkkaConfigurationBuilder WithCloudController(
+        this AkkaConfigurationBuilder builder, IHypervisorDriver driver, ControllerSettings settings)
+    {
+        builder.AddHocon(ReferenceConfig, HoconAddMode.Append);
+
+        var remembered = new ShardOptions
+        {
+            RememberEntities = true,
+            RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
+            StateStoreMode = StateStoreMode.DData,
+        };
+        var passivating = new ShardOptions
+        {
+            StateStoreMode = StateStoreMode.DData,
+            PassivateIdleEntityAfter = TimeSpan.FromMinutes(2),
+        };
+
+        builder
+            .WithActors((system, registry) =>
+                registry.Register<ControllerRegions.FleetView>(
+                    system.ActorOf(FleetView.Props(PlacementPolicy.Default), "fleet-view")))
+            .WithShardRegion<ControllerRegions.Hosts>(
+                "host",
+                (_, _) => hostId => HostActor.Props(hostId, driver, settings),
+                new EntityMessageExtractor<HostProtocol.IHostCommand>(settings.ShardCount),
+                remembered)
+            .WithShardRegion<ControllerRegions.Models>(
+                "model",
+                (_, _) => ModelVmActor.Props,
+                new EntityMessageExtractor<ModelVmProtocol.IModelVmCommand>(settings.ShardCount),
+                passivating)
+            .WithShardRegion<ControllerRegions.Vms>(
+                "vm",
+                (_, _) => VmActor.Props,
+                new EntityMessageExtractor<VmProtocol.IVmCommand>(settings.ShardCount),
+                passivating)
+            .WithShardRegion<ControllerRegions.Tasks>(
+                "task",
+                (_, registry) =>
+                {
+                    var runner = new TaskStepRunner(
+                        driver,
+                        registry.Get<ControllerRegions.Hosts>(),
+                        registry.Get<ControllerRegions.Vms>(),
+                        registry.Get<ControllerRegions.FleetView>(),
+                        settings);
+                    return taskId => ProvisioningTaskActor.Props(taskId, runner, settings);
+                },
+                new EntityMessageExtractor<ProvisioningTaskProtocol.ITaskCommand>(settings.ShardCount),
+                remembered)
+            .WithActors((system, registry) =>
+            {
+                registry.Register<ControllerRegions.VmDirectory>(
+                    system.ActorOf(ProjectionActor<VmDirectory>.Props(new VmDirectory()), "vm-directory"));
+                registry.Register<ControllerRegions.ModelDirectory>(
+                    system.ActorOf(ProjectionActor<ModelDirectory>.Props(new ModelDirectory()), "model-directory"));
+                system.ActorOf(
+                    FleetRegistration.Props(driver, registry.Get<ControllerRegions.Hosts>(), settings.DiscoveryInterval),
+                    "fleet-registration");
+            });
+
+        return builder;
+    }
+
+    private static Config LoadReferenceConfig()
+    {
+        using var stream = typeof(AkkaControllerExtensions).Assembly
+            .GetManifestResourceStream("CloudController.Cluster.Hosting.reference.conf")
+            ?? throw new InvalidOperationException("The cluster layer's reference.conf is not embedded.");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+}

@@ -1,0 +1,19 @@
+namespace CloudController.Cluster.Hosting;
+
+/// <summary>Keys under which the controller's actors are registered with Akka.Hosting's actor registry.</summary>
+public static class ControllerRegions
+{
+    public sealed class Hosts;
+
+    public sealed class Models;
+
+    public sealed class Vms;
+
+    public sealed class Tasks;
+
+    public sealed class FleetView;
+
+    public sealed class VmDirectory;
+
+    public sealed class ModelDirectory;
+}

@@ -1,0 +1,40 @@
+using Akka.Configuration;
+
+namespace CloudController.Cluster.Hosting;
+
+/// <summary>The controller's own settings, read from the <c>cloudcontroller</c> section of the HOCON configuration.</summary>
+public sealed record ControllerSettings(
+    int ShardCount,
+    TimeSpan MonitorInterval,
+    TimeSpan DiscoveryInterval,
+    TimeSpan StepTimeout,
+    TimeSpan ReservationLease,
+    TimeSpan RetryBackoffMin,
+    TimeSpan RetryBackoffMax,
+    TimeSpan FinishedTaskLinger,
+    TimeSpan AskTimeout,
+    int SnapshotEvery)
+{
+    public static ControllerSettings FromConfig(Config config)
+    {
+        var c = config.GetConfig("cloudcontroller")
+                ?? throw new ConfigurationException("The configuration has no 'cloudcontroller' section.");
+        return new ControllerSettings(
+            ShardCount: c.GetInt("cluster.shard-count", 100),
+            MonitorInterval: c.GetTimeSpan("fleet.monitor-interval", TimeSpan.FromSeconds(2)),
+            DiscoveryInterval: c.GetTimeSpan("fleet.discovery-interval", TimeSpan.FromMinutes(1)),
+            StepTimeout: c.GetTimeSpan("provisioning.step-timeout", TimeSpan.FromSeconds(60)),
+            ReservationLease: c.GetTimeSpan("provisioning.reservation-lease", TimeSpan.FromMinutes(10)),
+            RetryBackoffMin: c.GetTimeSpan("provisioning.retry-backoff-min", TimeSpan.FromMilliseconds(200)),
+            RetryBackoffMax: c.GetTimeSpan("provisioning.retry-backoff-max", TimeSpan.FromSeconds(30)),
+            FinishedTaskLinger: c.GetTimeSpan("provisioning.finished-task-linger", TimeSpan.FromSeconds(30)),
+            AskTimeout: c.GetTimeSpan("cluster.ask-timeout", TimeSpan.FromSeconds(10)),
+            SnapshotEvery: c.GetInt("persistence.snapshot-every", 200));
+    }
+
+    /// <summary>Exponential backoff for the n-th retry (n starting at 1), capped.</summary>
+    public TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(Math.Min(
+            RetryBackoffMax.TotalMilliseconds,
+            RetryBackoffMin.TotalMilliseconds * Math.Pow(2, Math.Max(0, attempt - 1))));
+}

@@ -1,0 +1,186 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
+using Akka.Persistence;
+using Akka.Hosting;
+using CloudController.Cluster.Fleet;
+using CloudController.Cluster.Hosting;
+using CloudController.Domain;
+using CloudController.Domain.Fleet;
+using CloudController.Hypervisor;
+using static CloudController.Cluster.Hosts.HostProtocol;
+using ConfirmReservation = CloudController.Cluster.Provisioning.ProvisioningTaskProtocol.ConfirmReservation;
+using ReservationStillHeld = CloudController.Cluster.Provisioning.ProvisioningTaskProtocol.ReservationStillHeld;
+
+namespace CloudController.Cluster.Hosts;
+
+/// <summary>
+/// One hypervisor host: keeps its ledger of reservations and allocations (the last word on whether a VM fits),
+/// monitors the host through the driver, and publishes its status to every node's <see cref="FleetView"/>.
+/// </summary>
+public sealed class HostActor : ReceivePersistentActor, IWithTimers
+{
+    private sealed record MonitorTick
+    {
+        public static readonly MonitorTick Instance = new();
+    }
+
+    private sealed record Observed(HostStatusReport Report);
+
+    /// <summary>What the task answered; null when it did not answer in time.</summary>
+    private sealed record LeaseChecked(string TaskId, bool? StillHeld);
+
+    private readonly string _hostId;
+    private readonly IHypervisorDriver _driver;
+    private readonly ControllerSettings _settings;
+    private readonly IActorRef _mediator;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly HashSet<string> _leasesBeingChecked = [];
+    private IActorRef? _tasks;
+    private HostLedger _ledger = HostLedger.Empty;
+    private HostStatusReport? _lastReport;
+
+    /// <param name="tasks">The provisioning task region, asked about expired leases; resolved from the actor
+    /// registry when not given.</param>
+    public HostActor(string hostId, IHypervisorDriver driver, ControllerSettings settings, IActorRef? tasks = null)
+    {
+        _hostId = hostId;
+        _driver = driver;
+        _settings = settings;
+        _tasks = tasks;
+        _mediator = DistributedPubSub.Get(Context.System).Mediator;
+
+        Recover<SnapshotOffer>(offer => _ledger = (HostLedger)offer.Snapshot);
+        Recover<IDomainEvent>(e => _ledger = _ledger.Apply(e));
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+
+        Command<RegisterHost>(Register);
+        Command<Reserve>(r => Decide(_ledger.Reserve(r.TaskId, r.Amount, r.LeaseExpiresAt)));
+        Command<ReleaseReservation>(r => Decide(_ledger.Release(r.TaskId, r.Reason)));
+        Command<CommitReservation>(c => Decide(_ledger.Commit(c.TaskId, c.VmId)));
+        Command<ReleaseAllocation>(r => Decide(_ledger.ReleaseAllocation(r.VmId)));
+        Command<GetHost>(_ => Sender.Tell(_ledger.IsRegistered ? Status() : new HostNotFound(_hostId)));
+        Command<MonitorTick>(_ =>
+        {
+            _driver.QueryHostStatusAsync(_hostId, CancellationToken.None)
+                .PipeTo(Self, success: report => new Observed(report), failure: ex => new Status.Failure(ex));
+            CheckExpiredLeases();
+        });
+        Command<LeaseChecked>(c =>
+        {
+            _leasesBeingChecked.Remove(c.TaskId);
+            // No answer is no proof the task is gone: keep the reservation and ask again next tick.
+            if (c.StillHeld is not { } stillHeld) return;
+            var decision = stillHeld
+                ? _ledger.RenewLease(c.TaskId, DateTimeOffset.UtcNow + _settings.ReservationLease)
+                : _ledger.Release(c.TaskId, "its task no longer holds it");
+            if (decision.Event is { } e) PersistAndPublish(e, () => { });
+        });
+        Command<Observed>(o =>
+        {
+            _lastReport = o.Report;
+            Publish();
+        });
+        Command<Status.Failure>(f =>
+        {
+            // An unreachable host keeps its ledger; placement stops choosing it until it answers again.
+            _log.Warning("Monitoring host {0} failed: {1}", _hostId, f.Cause.Message);
+            _lastReport = _lastReport is null ? null : _lastReport with { Reachable = false };
+            Publish();
+        });
+        Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot of host {0} failed: {1}", _hostId, f.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => _log.Warning("Trimming the journal of host {0} failed: {1}", _hostId, f.Cause.Message));
+    }
+
+    public override string PersistenceId => $"host-{_hostId}";
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string hostId, IHypervisorDriver driver, ControllerSettings settings, IActorRef? tasks = null) =>
+        Akka.Actor.Props.Create(() => new HostActor(hostId, driver, settings, tasks));
+
+    private void OnRecovered()
+    {
+        if (_ledger.IsRegistered) StartMonitoring();
+    }
+
+    private void Register(RegisterHost register)
+    {
+        if (_ledger.Inventory == register.Inventory)
+        {
+            Sender.Tell(new Applied(_hostId));
+            return;
+        }
+        Decide(LedgerDecision.Persist(new HostRegistered(register.Inventory)));
+        StartMonitoring();
+    }
+
+    private void Decide(LedgerDecision decision)
+    {
+        if (decision.Refusal is { } reason)
+        {
+            Sender.Tell(new Refused(_hostId, reason));
+            return;
+        }
+        if (decision.Event is null)
+        {
+            Sender.Tell(new Applied(_hostId));
+            return;
+        }
+        var sender = Sender;
+        PersistAndPublish(decision.Event, () => sender.Tell(new Applied(_hostId)));
+    }
+
+    private void PersistAndPublish(IDomainEvent e, Action then) => Persist(e, persisted =>
+    {
+        _ledger = _ledger.Apply(persisted);
+        then();
+        Publish();
+        if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(_ledger);
+    });
+
+    /// <summary>
+    /// A lease runs out when its task has not been heard of for a while: ask the task. One that is gone (or never
+    /// held it) gets its reservation reclaimed; one that still holds it gets a new lease.
+    /// </summary>
+    private void CheckExpiredLeases()
+    {
+        var expired = _ledger.ExpiredAt(DateTimeOffset.UtcNow).Where(r => !_leasesBeingChecked.Contains(r.TaskId)).ToList();
+        if (expired.Count == 0) return;
+        _tasks ??= ActorRegistry.For(Context.System).Get<ControllerRegions.Tasks>();
+        foreach (var reservation in expired)
+        {
+            _leasesBeingChecked.Add(reservation.TaskId);
+            var taskId = reservation.TaskId;
+            _tasks.Ask<object>(new ConfirmReservation(taskId, _hostId), _settings.AskTimeout)
+                .PipeTo(Self,
+                    success: reply => reply is ReservationStillHeld
+                        ? new LeaseChecked(taskId, true)
+                        : new LeaseChecked(taskId, false),
+                    failure: _ => new LeaseChecked(taskId, null));
+        }
+    }
+
+    private void StartMonitoring()
+    {
+        if (Timers.IsTimerActive(MonitorTick.Instance)) return;
+        Self.Tell(MonitorTick.Instance);
+        Timers.StartPeriodicTimer(MonitorTick.Instance, MonitorTick.Instance, _settings.MonitorInterval);
+    }
+
+    private HostStatus Status()
+    {
+        var observedAt = _lastReport?.ObservedAt ?? DateTimeOffset.UtcNow;
+        var snapshot = _ledger.ToSnapshot(_lastReport?.CpuLoad ?? 0, observedAt);
+        // A host that stopped answering is offline for placement, whatever its ledger says.
+        if (_lastReport is { Reachable: false }) snapshot = snapshot with { State = HostState.Offline };
+        return new HostStatus(snapshot);
+    }
+
+    private void Publish()
+    {
+        if (_ledger.IsRegistered) _mediator.Tell(new Publish(FleetView.Topic, Status()));
+    }
+}

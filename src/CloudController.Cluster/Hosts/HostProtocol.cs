@@ -1,0 +1,41 @@
+using CloudController.Domain;
+using CloudController.Domain.Fleet;
+
+namespace CloudController.Cluster.Hosts;
+
+/// <summary>The messages of the <see cref="HostActor"/> entity.</summary>
+public static class HostProtocol
+{
+    public interface IHostCommand : IEntityCommand
+    {
+        string HostId { get; }
+
+        string IEntityCommand.EntityId => HostId;
+    }
+
+    /// <summary>Registers the host, or updates its inventory when it was rebuilt. Idempotent.</summary>
+    public sealed record RegisterHost(HostInventory Inventory) : IHostCommand
+    {
+        public string HostId => Inventory.HostId;
+    }
+
+    public sealed record Reserve(string HostId, string TaskId, Resources Amount, DateTimeOffset LeaseExpiresAt) : IHostCommand;
+
+    public sealed record ReleaseReservation(string HostId, string TaskId, string Reason) : IHostCommand;
+
+    public sealed record CommitReservation(string HostId, string TaskId, string VmId) : IHostCommand;
+
+    public sealed record ReleaseAllocation(string HostId, string VmId) : IHostCommand;
+
+    public sealed record GetHost(string HostId) : IHostCommand;
+
+    /// <summary>The command took effect now or had already.</summary>
+    public sealed record Applied(string HostId) : IClusterMessage;
+
+    public sealed record Refused(string HostId, string Reason) : IClusterMessage;
+
+    /// <summary>The host as it is now: the reply to <see cref="GetHost"/>, and what the host publishes to the fleet view.</summary>
+    public sealed record HostStatus(HostSnapshot Snapshot) : IClusterMessage;
+
+    public sealed record HostNotFound(string HostId) : IClusterMessage;
+}

@@ -1,0 +1,272 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
+using CloudController.Cluster.Hosting;
+using CloudController.Domain;
+using CloudController.Domain.Placement;
+using CloudController.Domain.Provisioning;
+using static CloudController.Cluster.Provisioning.ProvisioningTaskProtocol;
+
+namespace CloudController.Cluster.Provisioning;
+
+/// <summary>
+/// One provisioning or deletion task: a persistent saga over <see cref="ProvisioningTask"/>. It persists every step's
+/// outcome before the next begins, runs at most one step at a time, and after a restart (its region remembers
+/// unfinished tasks) repeats the step it was in or continues its rollback, so no task is ever left half-done.
+/// </summary>
+public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
+{
+    /// <summary>The result of the step or undo started as attempt <c>Attempt</c>; results of older attempts are stale.</summary>
+    private sealed record StepResult(long Attempt, StepOutcome? Outcome, PlacementDecision? Decision, Exception? Error);
+
+    private sealed record RunNext
+    {
+        public static readonly RunNext Instance = new();
+    }
+
+    private sealed record Linger
+    {
+        public static readonly Linger Instance = new();
+    }
+
+    private readonly string _taskId;
+    private readonly TaskStepRunner _runner;
+    private readonly ControllerSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly HashSet<IActorRef> _watchers = [];
+    private ProvisioningTask? _task;
+    private CancellationTokenSource? _inFlight;
+    private SagaAction? _running;
+    private long _attempt;
+    private int _undoFailures;
+
+    public ProvisioningTaskActor(string taskId, TaskStepRunner runner, ControllerSettings settings)
+    {
+        _taskId = taskId;
+        _runner = runner;
+        _settings = settings;
+
+        Recover<TaskCreated>(e => _task = ProvisioningTask.Create(e));
+        Recover<IDomainEvent>(e => _task = _task?.Apply(e));
+        Recover<RecoveryCompleted>(_ => Self.Tell(RunNext.Instance));
+
+        Command<StartTask>(Start);
+        Command<GetTask>(_ => ReplyStatusOrNotFound());
+        Command<WatchTask>(_ =>
+        {
+            if (_task is null)
+            {
+                ReplyStatusOrNotFound();
+                return;
+            }
+            if (!_task.IsEnded && _watchers.Add(Sender)) Context.Watch(Sender);
+            Sender.Tell(new TaskReport(_task));
+        });
+        Command<AbortTask>(Abort);
+        Command<ConfirmReservation>(c =>
+        {
+            Sender.Tell(_task?.HoldsReservationOn(c.HostId) == true
+                ? new ReservationStillHeld(_taskId, c.HostId)
+                : new ReservationNotHeld(_taskId, c.HostId));
+            if (_task is null) Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        });
+        Command<RunNext>(_ => Advance());
+        Command<StepResult>(OnStepResult);
+        Command<Terminated>(t => _watchers.Remove(t.ActorRef));
+        Command<Linger>(_ => Context.Parent.Tell(new Passivate(PoisonPill.Instance)));
+    }
+
+    public override string PersistenceId => $"task-{_taskId}";
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string taskId, TaskStepRunner runner, ControllerSettings settings) =>
+        Akka.Actor.Props.Create(() => new ProvisioningTaskActor(taskId, runner, settings));
+
+    protected override void PostStop()
+    {
+        _inFlight?.Cancel();
+        base.PostStop();
+    }
+
+    private void Start(StartTask start)
+    {
+        if (_task is not null)
+        {
+            Sender.Tell(new TaskReport(_task));
+            return;
+        }
+        var created = new TaskCreated(_taskId, start.Kind, start.Vm, start.BaseImage, start.BaseImageGib, DateTimeOffset.UtcNow);
+        Persist(created, e =>
+        {
+            _task = ProvisioningTask.Create(e);
+            Sender.Tell(new TaskReport(_task));
+            Advance();
+        });
+    }
+
+    private void ReplyStatusOrNotFound()
+    {
+        if (_task is not null)
+        {
+            Sender.Tell(new TaskReport(_task));
+            return;
+        }
+        Sender.Tell(new TaskNotFound(_taskId));
+        // Nothing to remember about a task that never existed.
+        Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+    }
+
+    private void Abort(AbortTask abort)
+    {
+        if (_task is null)
+        {
+            ReplyStatusOrNotFound();
+            return;
+        }
+        if (_task.AbortRefusal() is { } refusal)
+        {
+            Sender.Tell(new AbortRefused(_taskId, refusal));
+            return;
+        }
+        PersistAndApply(new AbortRequested(abort.Reason, DateTimeOffset.UtcNow), () =>
+        {
+            Sender.Tell(new TaskReport(_task!));
+            // The step in flight is cancelled; the rollback starts once it has returned, so that an undo never
+            // races the step it undoes.
+            _inFlight?.Cancel();
+            Advance();
+        });
+    }
+
+    private void Advance()
+    {
+        if (_task is null || _inFlight is not null) return;
+        var task = _task;
+        var next = task.NextAction();
+        switch (next)
+        {
+            case SagaAction.ChooseHost choose:
+                var request = PlacementRequest.For(task.Vm.Hardware) with { ExcludedHosts = choose.ExcludedHosts };
+                Run(next, async _ => await _runner.ChooseHostAsync(request));
+                break;
+            case SagaAction.Execute execute:
+                Run(next, async ct => await _runner.ExecuteAsync(task, execute.Step, ct));
+                break;
+            case SagaAction.Undo undo:
+                Run(next, async ct =>
+                {
+                    await _runner.UndoAsync(task, undo.Step, ct);
+                    return StepOutcome.Done;
+                });
+                break;
+            case SagaAction.Fail fail:
+                PersistAndApply(new StepFailed(task.CurrentStep, fail.Error, DateTimeOffset.UtcNow), Advance);
+                break;
+            case SagaAction.Finish finish:
+                PersistAndApply(new TaskFinished(finish.Outcome, DateTimeOffset.UtcNow), Advance);
+                break;
+            case SagaAction.None when !Timers.IsTimerActive(Linger.Instance):
+                _log.Info("Task {0} ({1} {2}) ended {3}{4}", _taskId, task.Kind, task.Vm.Hostname, task.State,
+                    task.Error is null ? "" : $": {task.Error}");
+                // An ended task only lingers for late status queries and watchers, then leaves memory and the
+                // region's remembered entities.
+                Timers.StartSingleTimer(Linger.Instance, Linger.Instance, _settings.FinishedTaskLinger);
+                break;
+        }
+    }
+
+    private void Run(SagaAction action, Func<CancellationToken, Task<object>> work)
+    {
+        var attempt = ++_attempt;
+        var cts = new CancellationTokenSource(_settings.StepTimeout);
+        _inFlight = cts;
+        _running = action;
+        work(cts.Token).PipeTo(Self,
+            success: result => result switch
+            {
+                PlacementDecision d => new StepResult(attempt, null, d, null),
+                StepOutcome o => new StepResult(attempt, o, null, null),
+                _ => new StepResult(attempt, null, null, new InvalidOperationException($"unexpected step result {result}")),
+            },
+            failure: ex => new StepResult(attempt, null, null,
+                ex is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerExceptions[0] : ex));
+    }
+
+    private void OnStepResult(StepResult result)
+    {
+        if (result.Attempt != _attempt || _task is null || _inFlight is null) return;
+        var cancelled = _inFlight.IsCancellationRequested;
+        var running = _running;
+        _inFlight.Dispose();
+        _inFlight = null;
+        _running = null;
+        if (!Equals(running, _task.NextAction()))
+        {
+            // The task moved on while the step ran (an abort started the rollback): the rollback undoes whatever
+            // the step did.
+            Advance();
+            return;
+        }
+        var now = DateTimeOffset.UtcNow;
+        var error = result.Error switch
+        {
+            null => null,
+            OperationCanceledException when cancelled => $"timed out after {_settings.StepTimeout.TotalSeconds:0.#}s",
+            _ => result.Error.Message,
+        };
+
+        switch (running)
+        {
+            case SagaAction.ChooseHost when error is not null:
+                PersistAndApply(new StepFailed(TaskStep.Placing, $"placement failed: {error}", now), Advance);
+                break;
+            case SagaAction.ChooseHost when result.Decision is { } decision:
+                var explanation = PlacementExplanation.Explain(decision, PlacementRequest.For(_task.Vm.Hardware));
+                PersistAndApply(decision.Found
+                    ? new HostChosen(decision.Candidates[0], explanation, now)
+                    : new StepFailed(TaskStep.Placing, explanation, now), Advance);
+                break;
+            case SagaAction.Execute execute when error is not null:
+                PersistAndApply(new StepFailed(execute.Step, error, now), () =>
+                {
+                    // A delete retries the step after a backoff; a provision has started its rollback.
+                    if (_task!.Kind == TaskKind.Delete && !_task.IsEnded)
+                        Timers.StartSingleTimer(RunNext.Instance, RunNext.Instance, _settings.Backoff(_task.FailedAttempts));
+                    else
+                        Advance();
+                });
+                break;
+            case SagaAction.Execute { Step: TaskStep.Placing } when result.Outcome?.HostRefusal is { } refusal:
+                PersistAndApply(new HostRefused(_task.HostId!, refusal, now), Advance);
+                break;
+            case SagaAction.Execute execute:
+                PersistAndApply(new StepCompleted(execute.Step, now), Advance);
+                break;
+            case SagaAction.Undo undo when error is not null:
+                // An undo must eventually succeed, or the task would leave something behind: retry with backoff.
+                _undoFailures++;
+                _log.Warning("Task {0}: undoing {1} failed (attempt {2}): {3}", _taskId, undo.Step, _undoFailures, error);
+                Timers.StartSingleTimer(RunNext.Instance, RunNext.Instance, _settings.Backoff(_undoFailures));
+                break;
+            case SagaAction.Undo undo:
+                _undoFailures = 0;
+                PersistAndApply(new StepUndone(undo.Step, now), Advance);
+                break;
+        }
+    }
+
+    private void PersistAndApply(IDomainEvent e, Action then) => Persist(e, persisted =>
+    {
+        _task = _task!.Apply(persisted);
+        var status = new TaskReport(_task);
+        foreach (var watcher in _watchers) watcher.Tell(status);
+        if (_task.IsEnded)
+        {
+            foreach (var watcher in _watchers) Context.Unwatch(watcher);
+            _watchers.Clear();
+        }
+        then();
+    });
+}

@@ -1,0 +1,154 @@
+using Akka.Actor;
+using CloudController.Cluster.Fleet;
+using CloudController.Cluster.Hosting;
+using CloudController.Domain.Placement;
+using CloudController.Domain.Provisioning;
+using CloudController.Hypervisor;
+using HostProtocol = CloudController.Cluster.Hosts.HostProtocol;
+using VmProtocol = CloudController.Cluster.Vms.VmProtocol;
+
+namespace CloudController.Cluster.Provisioning;
+
+/// <summary>The outcome of a step: done, or (placing only) the chosen host refused the reservation.</summary>
+public sealed record StepOutcome(string? HostRefusal)
+{
+    public static readonly StepOutcome Done = new((string?)null);
+}
+
+/// <summary>A step failed in a way that retrying the same step cannot fix.</summary>
+public sealed class StepFailedException(string message) : Exception(message);
+
+/// <summary>
+/// Performs the side effects of each task step and of its undo: driver calls and commands to other entities. Every
+/// step and undo is idempotent, so the task may repeat any of them after a crash. Kept out of the actor so that the
+/// actor is only the persistent state machine.
+/// </summary>
+public sealed class TaskStepRunner(
+    IHypervisorDriver driver,
+    IActorRef hosts,
+    IActorRef vms,
+    IActorRef fleetView,
+    ControllerSettings settings)
+{
+    public async Task<PlacementDecision> ChooseHostAsync(PlacementRequest request) =>
+        await fleetView.Ask<PlacementDecision>(new FleetViewProtocol.Place(request), settings.AskTimeout);
+
+    public async Task<StepOutcome> ExecuteAsync(ProvisioningTask task, TaskStep step, CancellationToken ct)
+    {
+        var vm = task.Vm;
+        var host = task.HostId;
+        switch (step)
+        {
+            case TaskStep.RecordingVm:
+                await AskVm(new VmProtocol.CreateVm(vm), ct);
+                return StepOutcome.Done;
+            case TaskStep.Placing:
+                var lease = DateTimeOffset.UtcNow + settings.ReservationLease;
+                var reply = await hosts.Ask<object>(
+                    new HostProtocol.Reserve(HostOf(task), task.TaskId, vm.Hardware, lease), settings.AskTimeout, ct);
+                return reply switch
+                {
+                    HostProtocol.Applied => StepOutcome.Done,
+                    HostProtocol.Refused r => new StepOutcome(r.Reason),
+                    _ => throw new StepFailedException($"unexpected reply from host {host}: {reply}"),
+                };
+            case TaskStep.CloningDisk:
+                await driver.EnsureBaseLayerAsync(HostOf(task), new BaseLayerSpec(BaseLayerId(task), task.BaseImage, task.BaseImageGib), ct);
+                await driver.CreateDiskLayerAsync(HostOf(task), new DiskLayerSpec(vm.DiskLayerId, BaseLayerId(task), vm.Hardware.DiskGib), ct);
+                return StepOutcome.Done;
+            case TaskStep.Registering:
+                await driver.RegisterVmAsync(HostOf(task), new VmDefinition(vm.VmId, vm.Hostname, vm.Hardware, vm.DiskLayerId), ct);
+                return StepOutcome.Done;
+            case TaskStep.PoweringOn:
+                await driver.PowerOnAsync(HostOf(task), vm.VmId, ct);
+                return StepOutcome.Done;
+            case TaskStep.Finalizing:
+                await AskHost(new HostProtocol.CommitReservation(HostOf(task), task.TaskId, vm.VmId), ct);
+                await AskVm(new VmProtocol.PlaceVm(vm.VmId, HostOf(task)), ct);
+                return StepOutcome.Done;
+            case TaskStep.MarkingForDeletion:
+                await AskVm(new VmProtocol.StartDeletion(vm.VmId, task.TaskId), ct);
+                return StepOutcome.Done;
+            case TaskStep.PoweringOff when host is not null:
+                await driver.PowerOffAsync(host, vm.VmId, ct);
+                return StepOutcome.Done;
+            case TaskStep.Unregistering when host is not null:
+                await driver.UnregisterVmAsync(host, vm.VmId, ct);
+                return StepOutcome.Done;
+            case TaskStep.DeletingDisk when host is not null:
+                await driver.DeleteDiskLayerAsync(host, vm.DiskLayerId, ct);
+                return StepOutcome.Done;
+            case TaskStep.ReleasingCapacity when host is not null:
+                await AskHost(new HostProtocol.ReleaseAllocation(host, vm.VmId), ct);
+                return StepOutcome.Done;
+            case TaskStep.PoweringOff or TaskStep.Unregistering or TaskStep.DeletingDisk or TaskStep.ReleasingCapacity:
+                // The VM never reached a host: nothing there to remove.
+                return StepOutcome.Done;
+            case TaskStep.RemovingRecord:
+                await AskVm(new VmProtocol.RemoveVm(vm.VmId, $"deleted by task {task.TaskId}"), ct);
+                return StepOutcome.Done;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(step), step, "not a step of any task");
+        }
+    }
+
+    public async Task UndoAsync(ProvisioningTask task, TaskStep step, CancellationToken ct)
+    {
+        var vm = task.Vm;
+        var host = task.HostId;
+        switch (step)
+        {
+            case TaskStep.RecordingVm:
+                await AskVm(new VmProtocol.RemoveVm(vm.VmId, $"provisioning task {task.TaskId} rolled back"), ct);
+                break;
+            case TaskStep.Placing when host is not null:
+                await AskHost(new HostProtocol.ReleaseReservation(host, task.TaskId, "rolled back"), ct);
+                break;
+            case TaskStep.CloningDisk when host is not null:
+                await driver.DeleteDiskLayerAsync(host, vm.DiskLayerId, ct);
+                break;
+            case TaskStep.Registering when host is not null:
+                // A power-on that failed half-way may have left it running; a running VM cannot be unregistered.
+                await driver.PowerOffAsync(host, vm.VmId, ct);
+                await driver.UnregisterVmAsync(host, vm.VmId, ct);
+                break;
+            case TaskStep.PoweringOn when host is not null:
+                await driver.PowerOffAsync(host, vm.VmId, ct);
+                break;
+            case TaskStep.Placing or TaskStep.CloningDisk or TaskStep.Registering or TaskStep.PoweringOn:
+                // No host was chosen, so nothing was done on one.
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(step), step, "the step has no undo");
+        }
+    }
+
+    /// <summary>Base layers are named after their image, so every clone of a model on a host shares one.</summary>
+    public static string BaseLayerId(ProvisioningTask task) => $"base-{task.BaseImage}";
+
+    private static string HostOf(ProvisioningTask task) =>
+        task.HostId ?? throw new StepFailedException("no host has been chosen for this task");
+
+    private async Task AskHost(HostProtocol.IHostCommand command, CancellationToken ct)
+    {
+        var reply = await hosts.Ask<object>(command, settings.AskTimeout, ct);
+        if (reply is HostProtocol.Refused r) throw new StepFailedException($"host {r.HostId} refused: {r.Reason}");
+        if (reply is not HostProtocol.Applied) throw new StepFailedException($"unexpected reply from host {command.HostId}: {reply}");
+    }
+
+    private async Task AskVm(VmProtocol.IVmCommand command, CancellationToken ct)
+    {
+        var reply = await vms.Ask<object>(command, settings.AskTimeout, ct);
+        switch (reply)
+        {
+            case VmProtocol.Applied:
+                return;
+            case VmProtocol.Refused r:
+                throw new StepFailedException($"VM record refused: {r.Reason}");
+            case VmProtocol.VmNotFound:
+                throw new StepFailedException($"VM {command.VmId} has no record");
+            default:
+                throw new StepFailedException($"unexpected reply from VM {command.VmId}: {reply}");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using CloudController.Domain.Vms;
+
+namespace CloudController.Cluster.Vms;
+
+/// <summary>The messages of the <see cref="VmActor"/> entity, keyed by VM id.</summary>
+public static class VmProtocol
+{
+    public interface IVmCommand : IEntityCommand
+    {
+        string VmId { get; }
+
+        string IEntityCommand.EntityId => VmId;
+    }
+
+    /// <summary>Creates the record; repeating it for the same task succeeds.</summary>
+    public sealed record CreateVm(VmRecord Record) : IVmCommand
+    {
+        public string VmId => Record.VmId;
+    }
+
+    public sealed record PlaceVm(string VmId, string HostId) : IVmCommand;
+
+    public sealed record StartDeletion(string VmId, string TaskId) : IVmCommand;
+
+    public sealed record RemoveVm(string VmId, string Reason) : IVmCommand;
+
+    public sealed record GetVm(string VmId) : IVmCommand;
+
+    public sealed record Applied(string VmId) : IClusterMessage;
+
+    public sealed record Refused(string VmId, string Reason) : IClusterMessage;
+
+    public sealed record VmStatus(VmRecord Record) : IClusterMessage;
+
+    public sealed record VmNotFound(string VmId) : IClusterMessage;
+}

@@ -1,0 +1,128 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using CloudController.Cluster.Fleet;
+using CloudController.Cluster.Hosting;
+using CloudController.Cluster.Hosts;
+using CloudController.Domain;
+using CloudController.Domain.Fleet;
+using CloudController.Hypervisor.Simulated;
+using Xunit.Abstractions;
+using static CloudController.Cluster.Hosts.HostProtocol;
+using static CloudController.Cluster.Provisioning.ProvisioningTaskProtocol;
+
+namespace CloudController.Cluster.Tests;
+
+public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
+{
+    private static readonly HostInventory Inventory = new("sim-host-1", "general", new Resources(8, 16384, 500), ["avx2"]);
+    private static readonly DateTimeOffset Later = DateTimeOffset.UtcNow.AddHours(1);
+
+    private readonly SimulatedDriver _driver = new(new SimulatedFleet(new SimulatedFleetOptions { HostCount = 1 }));
+
+    private ControllerSettings Settings(int snapshotEvery = 200, TimeSpan? lease = null) =>
+        ControllerSettings.FromConfig(Journal.Config()) with
+        {
+            SnapshotEvery = snapshotEvery,
+            MonitorInterval = TimeSpan.FromMilliseconds(100),
+            ReservationLease = lease ?? TimeSpan.FromMinutes(10),
+        };
+
+    private IActorRef NewHost(ActorSystem system, ControllerSettings settings, IActorRef? tasks = null) =>
+        system.ActorOf(HostActor.Props(Inventory.HostId, _driver, settings, tasks));
+
+    [Fact]
+    public void Reserves_while_capacity_lasts_and_refuses_with_the_reason_after()
+    {
+        var host = NewHost(Sys, Settings());
+        host.Tell(new RegisterHost(Inventory), TestActor);
+        ExpectMsg<Applied>();
+
+        host.Tell(new Reserve(Inventory.HostId, "task-a", new Resources(4, 8192, 100), Later), TestActor);
+        ExpectMsg<Applied>();
+        host.Tell(new Reserve(Inventory.HostId, "task-a", new Resources(4, 8192, 100), Later), TestActor);
+        ExpectMsg<Applied>(); // a resumed task repeating its step
+        host.Tell(new Reserve(Inventory.HostId, "task-b", new Resources(4, 12288, 100), Later), TestActor);
+        Assert.Contains("only", ExpectMsg<Refused>().Reason);
+
+        host.Tell(new GetHost(Inventory.HostId), TestActor);
+        var snapshot = ExpectMsg<HostStatus>().Snapshot;
+        Assert.Equal(new Resources(4, 8192, 100), snapshot.Reserved);
+        Assert.Equal(new Resources(4, 8192, 400), snapshot.Free);
+    }
+
+    [Theory]
+    [InlineData(200)]
+    [InlineData(3)]
+    public void Recovers_its_ledger_from_the_journal_with_or_without_snapshots(int snapshotEvery)
+    {
+        var settings = Settings(snapshotEvery);
+        var host = NewHost(Sys, settings);
+        host.Tell(new RegisterHost(Inventory), TestActor);
+        ExpectMsg<Applied>();
+        for (var i = 0; i < 5; i++)
+        {
+            host.Tell(new Reserve(Inventory.HostId, $"task-{i}", new Resources(1, 1024, 10), Later), TestActor);
+            ExpectMsg<Applied>();
+        }
+        host.Tell(new CommitReservation(Inventory.HostId, "task-0", "vm-0"), TestActor);
+        ExpectMsg<Applied>();
+        host.Tell(new ReleaseReservation(Inventory.HostId, "task-1", "rolled back"), TestActor);
+        ExpectMsg<Applied>();
+
+        var restarted = NewHost(Restart(), settings);
+        restarted.Tell(new GetHost(Inventory.HostId), TestActor);
+        var snapshot = ExpectMsg<HostStatus>().Snapshot;
+        Assert.Equal(Inventory.Capacity, snapshot.Capacity);
+        Assert.Equal(3, snapshot.ReservationCount);
+        Assert.Equal(1, snapshot.VmCount);
+        Assert.Equal(new Resources(1, 1024, 10), snapshot.Allocated);
+        Assert.Equal(new Resources(3, 3072, 30), snapshot.Reserved);
+    }
+
+    [Fact]
+    public void Publishes_its_status_to_the_fleet_view_topic_on_change_and_on_monitoring()
+    {
+        var mediator = DistributedPubSub.Get(Sys).Mediator;
+        mediator.Tell(new Subscribe(FleetView.Topic, TestActor));
+        ExpectMsg<SubscribeAck>();
+
+        var host = NewHost(Sys, Settings());
+        host.Tell(new RegisterHost(Inventory));
+        var published = FishForMessage<HostStatus>(s => s.Snapshot.HostId == Inventory.HostId);
+        Assert.Equal(HostState.Active, published.Snapshot.State);
+        Assert.Equal(["avx2"], published.Snapshot.CpuFlags.ToArray());
+    }
+
+    [Fact]
+    public void Reclaims_an_expired_reservation_whose_task_is_gone_and_keeps_one_whose_task_still_holds_it()
+    {
+        var tasks = CreateTestProbe();
+        var host = NewHost(Sys, Settings(lease: TimeSpan.FromMilliseconds(1)), tasks.Ref);
+        host.Tell(new RegisterHost(Inventory), TestActor);
+        ExpectMsg<Applied>();
+        var expired = DateTimeOffset.UtcNow.AddSeconds(-1);
+        host.Tell(new Reserve(Inventory.HostId, "task-gone", new Resources(1, 1024, 10), expired), TestActor);
+        ExpectMsg<Applied>();
+        host.Tell(new Reserve(Inventory.HostId, "task-alive", new Resources(1, 1024, 10), expired), TestActor);
+        ExpectMsg<Applied>();
+
+        var asked = new HashSet<string>();
+        while (asked.Count < 2)
+        {
+            var confirm = tasks.ExpectMsg<ConfirmReservation>();
+            if (!asked.Add(confirm.TaskId)) continue;
+            tasks.Reply(confirm.TaskId == "task-gone"
+                ? new ReservationNotHeld(confirm.TaskId, confirm.HostId)
+                : new ReservationStillHeld(confirm.TaskId, confirm.HostId));
+        }
+
+        AwaitAssert(() =>
+        {
+            host.Tell(new GetHost(Inventory.HostId), TestActor);
+            var snapshot = ExpectMsg<HostStatus>().Snapshot;
+            Assert.Equal(1, snapshot.ReservationCount);
+            Assert.Equal(new Resources(1, 1024, 10), snapshot.Reserved);
+        }, TimeSpan.FromSeconds(5));
+    }
+}

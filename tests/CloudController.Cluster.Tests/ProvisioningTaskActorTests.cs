@@ -1,0 +1,137 @@
+using Akka.Actor;
+using CloudController.Cluster.Fleet;
+using CloudController.Cluster.Hosting;
+using CloudController.Cluster.Hosts;
+using CloudController.Cluster.Provisioning;
+using CloudController.Cluster.Vms;
+using CloudController.Domain;
+using CloudController.Domain.Placement;
+using CloudController.Domain.Provisioning;
+using CloudController.Domain.Vms;
+using CloudController.Hypervisor;
+using CloudController.Hypervisor.Simulated;
+using Xunit.Abstractions;
+using static CloudController.Cluster.Provisioning.ProvisioningTaskProtocol;
+
+namespace CloudController.Cluster.Tests;
+
+/// <summary>
+/// The task entity with real host and VM entities and a real fleet view, without sharding: the fleet has one host
+/// and the task one VM, so the host's and the VM's actor can stand in for their regions.
+/// </summary>
+public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKit(output)
+{
+    private const string TaskId = "task-1";
+    private const string VmId = "vm-1";
+
+    private readonly SimulatedFleet _fleet = new(new SimulatedFleetOptions { HostCount = 1 });
+
+    private ControllerSettings Settings => ControllerSettings.FromConfig(Journal.Config()) with
+    {
+        MonitorInterval = TimeSpan.FromMilliseconds(100),
+        FinishedTaskLinger = TimeSpan.FromMinutes(1),
+    };
+
+    private static StartTask Start => new(TaskId, TaskKind.Provision,
+        new VmRecord(VmId, "web-01", "ubuntu", new Resources(2, 4096, 40), VmState.Provisioning, null, $"{VmId}-disk", TaskId, DateTimeOffset.UtcNow),
+        "ubuntu-24.04", 10);
+
+    private IActorRef StartController(ActorSystem system)
+    {
+        var driver = new SimulatedDriver(_fleet);
+        var hostId = _fleet.HostIds[0];
+        var fleetView = system.ActorOf(FleetView.Props(PlacementPolicy.Default));
+        var host = system.ActorOf(HostActor.Props(hostId, driver, Settings));
+        var vm = system.ActorOf(VmActor.Props(VmId));
+        var inventory = driver.DiscoverHostsAsync(CancellationToken.None).Result.Single();
+        host.Tell(new HostProtocol.RegisterHost(inventory), ActorRefs.NoSender);
+        // Placement needs the host in the fleet view before the task asks.
+        AwaitCondition(() => fleetView.Ask<FleetViewProtocol.Hosts>(new FleetViewProtocol.ListHosts()).Result.Snapshots.Count == 1);
+        var runner = new TaskStepRunner(driver, host, vm, fleetView, Settings);
+        return system.ActorOf(ProvisioningTaskActor.Props(TaskId, runner, Settings));
+    }
+
+    /// <summary>Watches from a probe of the task's own system, which outlives the test actor after a crash.</summary>
+    private TaskReport WatchUntil(IActorRef task, Func<ProvisioningTask, bool> condition)
+    {
+        var probe = CreateTestProbe(_restarted ?? Sys);
+        task.Tell(new WatchTask(TaskId), probe.Ref);
+        return probe.FishForMessage<TaskReport>(r => condition(r.Task), TimeSpan.FromSeconds(15));
+    }
+
+    private ActorSystem? _restarted;
+
+    private IActorRef StartControllerAfterRestart()
+    {
+        _restarted = Restart();
+        return StartController(_restarted);
+    }
+
+    [Fact]
+    public void Runs_a_provision_to_the_end_and_leaves_a_running_VM_with_its_capacity_allocated()
+    {
+        var task = StartController(Sys);
+        task.Tell(Start, TestActor);
+        ExpectMsg<TaskReport>();
+
+        var end = WatchUntil(task, t => t.IsEnded).Task;
+
+        Assert.Equal(TaskState.Succeeded, end.State);
+        var onHost = _fleet.Inspect(_fleet.HostIds[0]);
+        Assert.Contains(onHost.Vms, v => v.VmId == VmId && v.PowerState == VmPowerState.Running);
+    }
+
+    [Fact]
+    public void Resumes_the_step_it_was_in_after_a_crash_and_finishes()
+    {
+        _fleet.Faults.Inject(new SimulatedFault(DriverOperation.PowerOn, Kind: SimulatedFaultKind.HangUntilCancelled));
+        var task = StartController(Sys);
+        task.Tell(Start, TestActor);
+        ExpectMsg<TaskReport>();
+        WatchUntil(task, t => t.Stage == nameof(TaskStep.PoweringOn));
+
+        // The node dies mid-step: the actor system goes away with the step in flight.
+        Shutdown(Sys);
+
+        var recovered = StartControllerAfterRestart();
+        var end = WatchUntil(recovered, t => t.IsEnded).Task;
+
+        Assert.Equal(TaskState.Succeeded, end.State);
+        Assert.Contains(_fleet.Inspect(_fleet.HostIds[0]).Vms, v => v.VmId == VmId && v.PowerState == VmPowerState.Running);
+        Assert.Contains(end.History, h => h.Message == "PoweringOn done");
+    }
+
+    [Fact]
+    public void Recovers_an_interrupted_rollback_and_completes_it()
+    {
+        // The undo of the disk clone fails until the node restarts: the rollback is mid-way when the node dies.
+        _fleet.Faults.Inject(new SimulatedFault(DriverOperation.RegisterVm));
+        _fleet.Faults.Inject(new SimulatedFault(DriverOperation.DeleteDiskLayer, Times: int.MaxValue));
+        var fleetBefore = _fleet.Fingerprint(includeBaseLayers: false);
+        var task = StartController(Sys);
+        task.Tell(Start, TestActor);
+        ExpectMsg<TaskReport>();
+        WatchUntil(task, t => t.State == TaskState.RollingBack);
+        Shutdown(Sys);
+
+        _fleet.Faults.Clear();
+        var recovered = StartControllerAfterRestart();
+        var end = WatchUntil(recovered, t => t.IsEnded).Task;
+
+        Assert.Equal(TaskState.Failed, end.State);
+        Assert.Contains("injected", end.Error);
+        Assert.Equal(fleetBefore, _fleet.Fingerprint(includeBaseLayers: false));
+    }
+
+    [Fact]
+    public void A_repeated_start_does_not_start_the_task_twice()
+    {
+        var task = StartController(Sys);
+        task.Tell(Start, TestActor);
+        var first = ExpectMsg<TaskReport>().Task;
+        task.Tell(Start, TestActor);
+        var second = ExpectMsg<TaskReport>().Task;
+        Assert.Equal(first.CreatedAt, second.CreatedAt);
+        Assert.Single(second.History, h => h.Stage == "Accepted");
+    }
+}
