@@ -1,0 +1,34 @@
+using CloudController.Api.Errors;
+using CloudController.Api.Services;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CloudController.Api;
+
+/// <summary>Registers and maps the controller's gRPC services.</summary>
+public static class ApiEndpoints
+{
+    public static IServiceCollection AddControllerApi(this IServiceCollection services)
+    {
+        services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ClusterErrorInterceptor>();
+            // Requests are small; a bigger one is a mistake or an attack.
+            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+        });
+        services.AddGrpcReflection();
+        services.AddSingleton<ControllerActors>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapControllerApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<CatalogService>();
+        endpoints.MapGrpcService<HostsService>();
+        endpoints.MapGrpcService<ProvisioningService>();
+        endpoints.MapGrpcService<VmsService>();
+        endpoints.MapGrpcReflectionService();
+        return endpoints;
+    }
+}

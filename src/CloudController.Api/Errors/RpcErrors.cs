@@ -1,0 +1,49 @@
+using CloudController.Domain.Validation;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+
+namespace CloudController.Api.Errors;
+
+/// <summary>
+/// The errors the API answers with. Invalid requests carry a google.rpc.BadRequest listing every field at fault and
+/// its fix, so that clients (and ccm) can show them all at once.
+/// </summary>
+public static class RpcErrors
+{
+    public static RpcException InvalidArgument(IReadOnlyCollection<FieldError> errors)
+    {
+        var badRequest = new BadRequest();
+        foreach (var e in errors)
+        {
+            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation
+            {
+                Field = e.Field,
+                Description = $"{e.Problem}. {e.Fix}",
+            });
+        }
+        var summary = errors.Count == 1 ? errors.First().ToString() : $"{errors.Count} problems: " +
+            string.Join("; ", errors.Select(e => $"{e.Field}: {e.Problem}"));
+        return Rich(Code.InvalidArgument, summary, Any.Pack(badRequest));
+    }
+
+    public static RpcException InvalidArgument(string field, string problem, string fix) =>
+        InvalidArgument([new FieldError(field, problem, fix)]);
+
+    public static RpcException NotFound(string what) => new(new Grpc.Core.Status(StatusCode.NotFound, what));
+
+    public static RpcException FailedPrecondition(string why) => new(new Grpc.Core.Status(StatusCode.FailedPrecondition, why));
+
+    public static RpcException AlreadyExists(string why) => new(new Grpc.Core.Status(StatusCode.AlreadyExists, why));
+
+    public static RpcException ResourceExhausted(string why) =>
+        Rich(Code.ResourceExhausted, why, Any.Pack(new ErrorInfo { Reason = "NO_HOST_FITS", Domain = "cloudcontroller" }));
+
+    public static RpcException Unavailable(string why) => new(new Grpc.Core.Status(StatusCode.Unavailable, why));
+
+    public static RpcException Unexpected(object reply) =>
+        new(new Grpc.Core.Status(StatusCode.Internal, $"unexpected reply from the cluster: {reply.GetType().Name}"));
+
+    private static RpcException Rich(Code code, string message, Any detail) =>
+        new Google.Rpc.Status { Code = (int)code, Message = message, Details = { detail } }.ToRpcException();
+}

@@ -1,0 +1,107 @@
+using CloudController.Domain.Catalog;
+using CloudController.Domain.Fleet;
+using CloudController.Domain.Provisioning;
+using CloudController.Domain.Vms;
+using Google.Protobuf.WellKnownTypes;
+using V1 = CloudController.Api.V1;
+
+namespace CloudController.Api.Mapping;
+
+/// <summary>Converts between domain values and their wire messages.</summary>
+public static class ProtoMapping
+{
+    public static V1.Resources ToProto(this Domain.Resources r) =>
+        new() { CpuCores = r.CpuCores, MemoryMib = r.MemoryMib, DiskGib = r.DiskGib };
+
+    public static Domain.Resources ToDomain(this V1.Resources? r) =>
+        r is null ? Domain.Resources.Zero : new Domain.Resources(r.CpuCores, r.MemoryMib, r.DiskGib);
+
+    public static V1.ModelVm ToProto(this ModelVm m)
+    {
+        var proto = new V1.ModelVm
+        {
+            Name = m.Name,
+            Os = m.Os,
+            Hardware = m.Hardware.ToProto(),
+            Minimum = m.Minimum.ToProto(),
+            DiskImage = m.DiskImage,
+            RegisteredAt = Timestamp.FromDateTimeOffset(m.RegisteredAt),
+        };
+        proto.Apps.AddRange(m.Apps);
+        return proto;
+    }
+
+    public static V1.Host ToProto(this HostSnapshot h)
+    {
+        var proto = new V1.Host
+        {
+            Id = h.HostId,
+            State = h.State.ToString(),
+            HardwareClass = h.HardwareClass,
+            Capacity = h.Capacity.ToProto(),
+            Reserved = h.Reserved.ToProto(),
+            Allocated = h.Allocated.ToProto(),
+            Free = h.Free.ToProto(),
+            VmCount = h.VmCount,
+            ReservationCount = h.ReservationCount,
+            CpuLoad = h.CpuLoad,
+            ObservedAt = Timestamp.FromDateTimeOffset(h.ObservedAt),
+        };
+        proto.CpuFlags.AddRange(h.CpuFlags);
+        return proto;
+    }
+
+    public static V1.Vm ToProto(this VmRecord v) => new()
+    {
+        Id = v.VmId,
+        Hostname = v.Hostname,
+        Model = v.Model,
+        State = v.State.ToString(),
+        HostId = v.HostId ?? "",
+        Hardware = v.Hardware.ToProto(),
+        DiskLayer = v.DiskLayerId,
+        TaskId = v.TaskId,
+        CreatedAt = Timestamp.FromDateTimeOffset(v.CreatedAt),
+    };
+
+    public static V1.TaskStatus ToProto(this ProvisioningTask t)
+    {
+        var proto = new V1.TaskStatus
+        {
+            Id = t.TaskId,
+            Kind = t.Kind.ToString(),
+            State = t.State switch
+            {
+                TaskState.Running => V1.TaskState.Running,
+                TaskState.RollingBack => V1.TaskState.RollingBack,
+                TaskState.Succeeded => V1.TaskState.Succeeded,
+                TaskState.Failed => V1.TaskState.Failed,
+                TaskState.Aborted => V1.TaskState.Aborted,
+                _ => V1.TaskState.Unspecified,
+            },
+            Stage = t.Stage,
+            Percent = t.Percent,
+            VmId = t.Vm.VmId,
+            HostId = t.HostId ?? "",
+            Model = t.Vm.Model,
+            Hostname = t.Vm.Hostname,
+            Error = t.Error ?? "",
+            CreatedAt = Timestamp.FromDateTimeOffset(t.CreatedAt),
+            UpdatedAt = Timestamp.FromDateTimeOffset(t.UpdatedAt),
+        };
+        proto.History.AddRange(t.History.Select(h => new V1.TaskEvent
+        {
+            At = Timestamp.FromDateTimeOffset(h.At),
+            Stage = h.Stage,
+            Message = h.Message,
+        }));
+        return proto;
+    }
+
+    public static HardwareOverrides ToDomain(this V1.HardwareOverrides? o) => o is null
+        ? HardwareOverrides.None
+        : new HardwareOverrides(
+            o.HasCpuCores ? o.CpuCores : null,
+            o.HasMemoryMib ? o.MemoryMib : null,
+            o.HasDiskGib ? o.DiskGib : null);
+}

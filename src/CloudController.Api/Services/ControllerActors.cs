@@ -1,0 +1,39 @@
+using Akka.Actor;
+using Akka.Hosting;
+using CloudController.Cluster.Hosting;
+
+namespace CloudController.Api.Services;
+
+/// <summary>The actors the gRPC services talk to, resolved once from Akka.Hosting's registry.</summary>
+public sealed class ControllerActors(
+    IRequiredActor<ControllerRegions.Hosts> hosts,
+    IRequiredActor<ControllerRegions.Models> models,
+    IRequiredActor<ControllerRegions.Vms> vms,
+    IRequiredActor<ControllerRegions.Tasks> tasks,
+    IRequiredActor<ControllerRegions.FleetView> fleetView,
+    IRequiredActor<ControllerRegions.VmDirectory> vmDirectory,
+    IRequiredActor<ControllerRegions.ModelDirectory> modelDirectory,
+    ActorSystem system,
+    ControllerSettings settings)
+{
+    public IActorRef Hosts => hosts.ActorRef;
+
+    public IActorRef Models => models.ActorRef;
+
+    public IActorRef Vms => vms.ActorRef;
+
+    public IActorRef Tasks => tasks.ActorRef;
+
+    public IActorRef FleetView => fleetView.ActorRef;
+
+    public IActorRef VmDirectory => vmDirectory.ActorRef;
+
+    public IActorRef ModelDirectory => modelDirectory.ActorRef;
+
+    public ActorSystem System => system;
+
+    public TimeSpan AskTimeout => settings.AskTimeout;
+
+    public Task<object> Ask(IActorRef actor, object message, CancellationToken ct) =>
+        actor.Ask<object>(message, AskTimeout, ct);
+}

@@ -1,0 +1,61 @@
+using CloudController.Api.Errors;
+using CloudController.Api.Mapping;
+using CloudController.Api.V1;
+using CloudController.Cluster.ReadModels;
+using CloudController.Domain.Provisioning;
+using CloudController.Domain.Vms;
+using Grpc.Core;
+using static CloudController.Cluster.Provisioning.ProvisioningTaskProtocol;
+using static CloudController.Cluster.Vms.VmProtocol;
+
+namespace CloudController.Api.Services;
+
+public sealed class VmsService(ControllerActors actors) : V1.Vms.VmsBase
+{
+    private const string FindVms = "list the VMs with `ccm vm list`";
+
+    public override async Task<ListVmsResponse> ListVms(ListVmsRequest request, ServerCallContext context)
+    {
+        var hostId = request.HostId?.Trim();
+        var vms = (IReadOnlyList<VmRecord>)await actors.Ask(
+            actors.VmDirectory, new ProjectionQuery<VmDirectory>(d => d.List(hostId)), context.CancellationToken);
+        var response = new ListVmsResponse();
+        response.Vms.AddRange(vms.Select(v => v.ToProto()));
+        return response;
+    }
+
+    public override async Task<V1.Vm> GetVm(GetVmRequest request, ServerCallContext context) =>
+        (await GetRecordAsync(request.Id, context)).ToProto();
+
+    public override async Task<DeleteVmResponse> DeleteVm(DeleteVmRequest request, ServerCallContext context)
+    {
+        var vm = await GetRecordAsync(request.Id, context);
+        switch (vm.State)
+        {
+            case VmState.Deleting:
+                // Deleting twice is deleting once: answer with the task already doing it.
+                return new DeleteVmResponse { TaskId = vm.TaskId };
+            case VmState.Provisioning:
+                throw RpcErrors.FailedPrecondition(
+                    $"VM {vm.VmId} is still being provisioned by task {vm.TaskId}; abort that task with `ccm task abort {vm.TaskId}`");
+        }
+        var taskId = ResourceIds.NewTaskId();
+        var start = new StartTask(taskId, TaskKind.Delete, vm, "", 0);
+        return await actors.Ask(actors.Tasks, start, context.CancellationToken) switch
+        {
+            TaskReport => new DeleteVmResponse { TaskId = taskId },
+            var other => throw RpcErrors.Unexpected(other),
+        };
+    }
+
+    private async Task<VmRecord> GetRecordAsync(string? rawId, ServerCallContext context)
+    {
+        var id = RequestGuard.Id(rawId, "id", FindVms);
+        return await actors.Ask(actors.Vms, new GetVm(id), context.CancellationToken) switch
+        {
+            VmStatus s => s.Record,
+            VmNotFound => throw RpcErrors.NotFound($"no VM '{id}'; {FindVms}"),
+            var other => throw RpcErrors.Unexpected(other),
+        };
+    }
+}

@@ -1,0 +1,104 @@
+using Akka.Cluster;
+using Akka.Configuration;
+using Akka.Hosting;
+using CloudController.Api;
+using CloudController.Cluster.Hosting;
+using CloudController.Hypervisor;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CloudController.Node;
+
+/// <summary>
+/// A running controller node: the actor system (cluster, sharded entities, persistence) behind the gRPC endpoint.
+/// Program runs one until it is stopped; tests start one in-process on a free port.
+/// </summary>
+public sealed class ControllerNode : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ControllerNode(WebApplication app, Uri endpoint, IHypervisorDriver driver, Config config)
+    {
+        _app = app;
+        Endpoint = endpoint;
+        Driver = driver;
+        Config = config;
+    }
+
+    public Uri Endpoint { get; }
+
+    public IHypervisorDriver Driver { get; }
+
+    public Config Config { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <param name="driver">The driver to use instead of the one the configuration names: a test passes the same
+    /// simulated fleet to a node it restarts, as a real fleet outlives the controller.</param>
+    public static async Task<ControllerNode> StartAsync(
+        NodeOptions options,
+        IHypervisorDriver? driver = null,
+        Action<ILoggingBuilder>? logging = null,
+        CancellationToken ct = default)
+    {
+        var config = NodeConfiguration.Load(options);
+        var settings = ControllerSettings.FromConfig(config.WithFallback(AkkaControllerExtensions.ReferenceConfig));
+        driver ??= DriverFactory.Create(config);
+        var listen = new Uri(config.GetString("cloudcontroller.grpc.endpoint"));
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging?.Invoke(builder.Logging);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var address = listen.Host is "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(listen.Host);
+            kestrel.Listen(address, listen.Port, o => o.Protocols = HttpProtocols.Http2);
+        });
+        builder.Services.AddSingleton(driver);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddControllerApi();
+        builder.Services.AddAkka(config.GetString("cloudcontroller.cluster.system-name", "cloudcontroller"), (akka, _) =>
+        {
+            akka.AddHocon(config, HoconAddMode.Prepend)
+                .ConfigureLoggers(loggers => loggers.AddLoggerFactory())
+                .WithCloudController(driver, settings)
+                .AddStartup((system, _) =>
+                {
+                    // Without seed nodes the node is a cluster of one: it joins itself.
+                    var cluster = Akka.Cluster.Cluster.Get(system);
+                    if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
+                });
+        });
+
+        var app = builder.Build();
+        app.MapControllerApi();
+        app.MapGet("/healthz", () => "ok");
+        await app.StartAsync(ct);
+
+        var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var endpoint = new UriBuilder(listen) { Port = bound.Port }.Uri;
+        app.Logger.LogInformation(
+            "CloudController node listening for gRPC on {Endpoint}; data in {DataDir}; driver {Driver}",
+            endpoint, config.GetString("cloudcontroller.data-dir"), driver.Name);
+        return new ControllerNode(app, endpoint, driver, config);
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

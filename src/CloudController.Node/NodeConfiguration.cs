@@ -1,0 +1,79 @@
+using Akka.Configuration;
+using Microsoft.Data.Sqlite;
+
+namespace CloudController.Node;
+
+/// <summary>The node's resolved HOCON configuration: the profile, overridden by flags and --set.</summary>
+public static class NodeConfiguration
+{
+    public static Config Load(NodeOptions options)
+    {
+        var profilePath = ResolveProfile(options.Profile);
+        var profile = ConfigurationFactory.ParseString(File.ReadAllText(profilePath));
+
+        var overrides = new List<string>();
+        if (options.DataDir is not null) overrides.Add($"cloudcontroller.data-dir = {Quote(options.DataDir)}");
+        if (options.GrpcEndpoint is not null) overrides.Add($"cloudcontroller.grpc.endpoint = {Quote(options.GrpcEndpoint)}");
+        foreach (var setting in options.Overrides)
+        {
+            var at = setting.IndexOf('=');
+            overrides.Add($"{setting[..at].Trim()} = {QuoteUnlessHocon(setting[(at + 1)..].Trim())}");
+        }
+        var config = ConfigurationFactory.ParseString(string.Join("\n", overrides)).WithFallback(profile);
+        return WithSqlitePaths(config);
+    }
+
+    /// <summary>
+    /// A SQLite profile names no connection string: the journal goes to the data directory, created here, in WAL
+    /// mode (set once per file; it persists) so that readers never block the writer.
+    /// </summary>
+    private static Config WithSqlitePaths(Config config)
+    {
+        const string journal = "akka.persistence.journal.sql";
+        if (!config.GetString($"{journal}.provider-name", "").StartsWith("SQLite", StringComparison.OrdinalIgnoreCase) ||
+            config.GetString($"{journal}.connection-string", "") is { Length: > 0 })
+        {
+            return config;
+        }
+        var dataDir = Path.GetFullPath(config.GetString("cloudcontroller.data-dir", "data"));
+        Directory.CreateDirectory(dataDir);
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dataDir, "cloudcontroller.db"),
+        }.ToString();
+        using (var connection = new SqliteConnection(connectionString))
+        {
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA journal_mode=WAL;";
+            pragma.ExecuteNonQuery();
+        }
+        var quoted = Quote(connectionString);
+        return ConfigurationFactory.ParseString($"""
+            cloudcontroller.data-dir = {Quote(dataDir)}
+            akka.persistence.journal.sql.connection-string = {quoted}
+            akka.persistence.snapshot-store.sql.connection-string = {quoted}
+            akka.persistence.query.journal.sql.connection-string = {quoted}
+            """).WithFallback(config);
+    }
+
+    private static string ResolveProfile(string profile)
+    {
+        if (File.Exists(profile)) return profile;
+        var shipped = Path.Combine(AppContext.BaseDirectory, "config", $"{profile}.conf");
+        if (File.Exists(shipped)) return shipped;
+        var available = Directory.Exists(Path.Combine(AppContext.BaseDirectory, "config"))
+            ? string.Join(", ", Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "config"), "*.conf").Select(Path.GetFileNameWithoutExtension))
+            : "none";
+        throw new ArgumentException($"No configuration profile '{profile}': not a file, and not one of the shipped profiles ({available}).");
+    }
+
+    private static string Quote(string value) =>
+        "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    /// <summary>Numbers, booleans, durations, lists and objects stay HOCON; anything else becomes a string.</summary>
+    private static string QuoteUnlessHocon(string value) =>
+        value.Length > 0 && (char.IsDigit(value[0]) || value[0] is '[' or '{' or '"' or '-' || value is "on" or "off" or "true" or "false")
+            ? value
+            : Quote(value);
+}

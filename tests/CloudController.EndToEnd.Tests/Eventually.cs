@@ -1,0 +1,19 @@
+namespace CloudController.EndToEnd.Tests;
+
+/// <summary>Polls for a condition that becomes true asynchronously (read models, monitoring), with a deadline.</summary>
+public static class Eventually
+{
+    public static async Task<T> Get<T>(Func<Task<T?>> probe, string what, TimeSpan? within = null) where T : class
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            if (await probe() is { } value) return value;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out waiting for {what}.");
+            await Task.Delay(50);
+        }
+    }
+
+    public static Task True(Func<Task<bool>> probe, string what, TimeSpan? within = null) =>
+        Get(async () => await probe() ? "" : null, what, within);
+}

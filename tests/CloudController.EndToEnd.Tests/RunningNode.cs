@@ -1,0 +1,137 @@
+using CloudController.Api.V1;
+using CloudController.Hypervisor;
+using CloudController.Hypervisor.Simulated;
+using CloudController.Node;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+using TaskStatus = CloudController.Api.V1.TaskStatus;
+
+namespace CloudController.EndToEnd.Tests;
+
+/// <summary>
+/// A controller node started in-process on a free loopback port with its own data directory, and gRPC clients for
+/// it. Restarting keeps the data directory and the simulated fleet, as a real restart keeps the database and hosts.
+/// </summary>
+public sealed class RunningNode : IAsyncDisposable
+{
+    private readonly ITestOutputHelper _output;
+    private readonly string[] _settings;
+    private GrpcChannel _channel = null!;
+
+    private RunningNode(ITestOutputHelper output, string dataDir, string[] settings)
+    {
+        _output = output;
+        DataDir = dataDir;
+        _settings = settings;
+    }
+
+    public string DataDir { get; }
+
+    public ControllerNode Node { get; private set; } = null!;
+
+    public SimulatedFleet Fleet => ((SimulatedDriver)Node.Driver).Fleet;
+
+    public Catalog.CatalogClient Catalog { get; private set; } = null!;
+
+    public Hosts.HostsClient Hosts { get; private set; } = null!;
+
+    public Provisioning.ProvisioningClient Provisioning { get; private set; } = null!;
+
+    public Vms.VmsClient Vms { get; private set; } = null!;
+
+    /// <summary>Starts a node; <paramref name="settings"/> are --set overrides such as "cloudcontroller.driver.simulated.hosts=4".</summary>
+    public static async Task<RunningNode> StartAsync(ITestOutputHelper output, params string[] settings)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "cc-e2e-" + Guid.NewGuid().ToString("N"));
+        var node = new RunningNode(output, dataDir, settings);
+        await node.StartNodeAsync(driver: null);
+        return node;
+    }
+
+    /// <summary>Stops the node (as a crash would, mid-task) and starts a new one on the same data and fleet.</summary>
+    public async Task RestartAsync()
+    {
+        var driver = Node.Driver;
+        await StopNodeAsync();
+        await StartNodeAsync(driver);
+    }
+
+    public async Task<ModelVm> AddUbuntuModelAsync(long memoryMib = 4096, long minimumMemoryMib = 1024)
+    {
+        var request = new AddModelRequest
+        {
+            Name = "ubuntu",
+            Os = "ubuntu-24.04",
+            Hardware = new Resources { CpuCores = 2, MemoryMib = memoryMib, DiskGib = 40 },
+            Minimum = new Resources { CpuCores = 1, MemoryMib = minimumMemoryMib, DiskGib = 10 },
+            DiskImage = "ubuntu-24.04-server",
+        };
+        request.Apps.Add("nginx");
+        return await Catalog.AddModelAsync(request);
+    }
+
+    /// <summary>Waits until every simulated host has reported to the fleet view.</summary>
+    public async Task<IReadOnlyList<Host>> WaitForHostsAsync(int count)
+    {
+        return await Eventually.Get(async () =>
+        {
+            var hosts = (await Hosts.ListHostsAsync(new ListHostsRequest())).Hosts;
+            return hosts.Count == count ? hosts : null;
+        }, $"{count} hosts in the fleet view");
+    }
+
+    /// <summary>Follows the task's stream until it ends; returns every status seen.</summary>
+    public async Task<IReadOnlyList<TaskStatus>> WatchToEndAsync(string taskId, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        var seen = new List<TaskStatus>();
+        using var call = Provisioning.WatchTask(new WatchTaskRequest { TaskId = taskId }, cancellationToken: cts.Token);
+        await foreach (var status in call.ResponseStream.ReadAllAsync(cts.Token)) seen.Add(status);
+        return seen;
+    }
+
+    public async Task<TaskStatus> WaitForStageAsync(string taskId, string stage) =>
+        await Eventually.Get(async () =>
+        {
+            var status = await Provisioning.GetTaskAsync(new GetTaskRequest { TaskId = taskId });
+            return status.Stage == stage ? status : null;
+        }, $"task {taskId} in stage {stage}");
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopNodeAsync();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite may still hold the file for a moment; the OS temp cleaner takes it later.
+        }
+    }
+
+    private async Task StartNodeAsync(IHypervisorDriver? driver)
+    {
+        var options = new NodeOptions("embedded", DataDir, "http://127.0.0.1:0",
+            ["cloudcontroller.fleet.monitor-interval=200ms", .. _settings]);
+        Node = await ControllerNode.StartAsync(options, driver, logging =>
+        {
+            logging.ClearProviders();
+            logging.AddProvider(new TestOutputLoggerProvider(_output));
+            logging.SetMinimumLevel(LogLevel.Information);
+        });
+        _channel = GrpcChannel.ForAddress(Node.Endpoint);
+        Catalog = new Catalog.CatalogClient(_channel);
+        Hosts = new Hosts.HostsClient(_channel);
+        Provisioning = new Provisioning.ProvisioningClient(_channel);
+        Vms = new Vms.VmsClient(_channel);
+    }
+
+    private async Task StopNodeAsync()
+    {
+        _channel.Dispose();
+        await Node.DisposeAsync();
+    }
+}
