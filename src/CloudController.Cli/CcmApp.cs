@@ -1,0 +1,117 @@
+using System.CommandLine;
+using CloudController.Cli.Commands;
+using CloudController.Cli.Rendering;
+using Grpc.Core;
+using Spectre.Console;
+
+namespace CloudController.Cli;
+
+/// <summary>
+/// The ccm command tree and how a command runs: it opens a session on the chosen endpoint, runs, and turns any
+/// server error into a message that says what to do and an exit code scripts can trust.
+/// </summary>
+public sealed class CcmApp
+{
+    public const string DefaultEndpoint = "http://127.0.0.1:5400";
+
+    private readonly IAnsiConsole _console;
+    private readonly TextWriter _errors;
+    private readonly Func<Uri, CallInvoker>? _invokers;
+    private readonly Func<string, string?> _environment;
+
+    private readonly Option<string?> _endpoint = new("--endpoint")
+    {
+        Description = $"The node's gRPC endpoint (default: CCM_ENDPOINT, else {DefaultEndpoint})",
+        Recursive = true,
+        HelpName = "url",
+    };
+
+    private readonly Option<OutputFormat> _output = new("--output", "-o")
+    {
+        Description = "table for people, json for scripts",
+        Recursive = true,
+        DefaultValueFactory = _ => OutputFormat.Table,
+    };
+
+    /// <param name="invokers">Makes the call invoker for an endpoint; tests pass one, ccm opens a gRPC channel.</param>
+    /// <param name="environment">Reads environment variables; tests pass their own.</param>
+    public CcmApp(IAnsiConsole console, TextWriter errors, Func<Uri, CallInvoker>? invokers = null, Func<string, string?>? environment = null)
+    {
+        _console = console;
+        _errors = errors;
+        _invokers = invokers;
+        _environment = environment ?? Environment.GetEnvironmentVariable;
+    }
+
+    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var root = Build();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) _errors.WriteLine(error.Message);
+            var palette = args.Count > 0 && root.Subcommands.Any(c => c.Name == args[0]) ? $"ccm {args[0]} help" : "ccm help";
+            _errors.WriteLine($"See `{palette}`, or add --help to the command.");
+            return (int)ExitCode.Usage;
+        }
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = _console.Profile.Out.Writer, Error = _errors }, ct);
+    }
+
+    private RootCommand Build()
+    {
+        var root = new RootCommand("ccm: the CloudController operator CLI.");
+        root.Options.Add(_endpoint);
+        root.Options.Add(_output);
+
+        var palettes = new[]
+        {
+            HostsCommands.Build(this),
+            ModelsCommands.Build(this),
+            VmCommands.Build(this),
+            TaskCommands.Build(this),
+        };
+        foreach (var palette in palettes) root.Subcommands.Add(palette.Command);
+
+        var help = new Command("help", "List the palettes, their commands and the exit codes");
+        help.SetAction(_ => ListPalettes(palettes));
+        root.Subcommands.Add(help);
+        root.SetAction(_ => ListPalettes(palettes));
+        return root;
+    }
+
+    internal Palette NewPalette(string name, string description) => new(name, description, _console);
+
+    /// <summary>A command whose action talks to the node: opens the session, runs, reports server errors.</summary>
+    internal Command Remote(string name, string description, Func<ParseResult, CcmSession, CancellationToken, Task<ExitCode>> run)
+    {
+        var command = new Command(name, description);
+        command.SetAction(async (parse, ct) =>
+        {
+            var endpoint = parse.GetValue(_endpoint) ?? _environment("CCM_ENDPOINT") ?? DefaultEndpoint;
+            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                _errors.WriteLine($"The endpoint '{endpoint}' is not an http:// or https:// URL; fix --endpoint or CCM_ENDPOINT.");
+                return (int)ExitCode.Usage;
+            }
+            using var session = new CcmSession(uri, parse.GetValue(_output), _console, _errors, _invokers?.Invoke(uri));
+            try
+            {
+                return (int)await run(parse, session, ct);
+            }
+            catch (RpcException e)
+            {
+                return (int)RpcErrorReport.Write(e, session);
+            }
+        });
+        return command;
+    }
+
+    private int ListPalettes(IEnumerable<Palette> palettes)
+    {
+        _console.Write(Tables.Palette(palettes.Select(p => ($"{p.Command.Name} help", p.Command.Description ?? ""))));
+        _console.WriteLine("Usage: ccm [--endpoint URL] [--output table|json] <palette> <command> [options]");
+        _console.WriteLine("Exit codes: 0 success; 1 refused, or the task ended Failed or Aborted; 2 usage error or invalid request;");
+        _console.WriteLine("            3 not found; 4 the node is unreachable; 5 no host has room.");
+        return (int)ExitCode.Success;
+    }
+}

@@ -1,0 +1,52 @@
+using CloudController.Api.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Spectre.Console;
+
+namespace CloudController.Cli;
+
+/// <summary>
+/// One invocation's connection and output: the gRPC clients for the chosen endpoint, the console to render to,
+/// and the output format. Tests pass their own console and call invoker.
+/// </summary>
+public sealed class CcmSession : IDisposable
+{
+    private readonly GrpcChannel? _channel;
+
+    public CcmSession(Uri endpoint, OutputFormat format, IAnsiConsole console, TextWriter errors, CallInvoker? invoker = null)
+    {
+        Endpoint = endpoint;
+        Format = format;
+        Console = console;
+        Errors = errors;
+        if (invoker is null)
+        {
+            _channel = GrpcChannel.ForAddress(endpoint);
+            invoker = _channel.CreateCallInvoker();
+        }
+        Catalog = new Catalog.CatalogClient(invoker);
+        Hosts = new Hosts.HostsClient(invoker);
+        Provisioning = new Provisioning.ProvisioningClient(invoker);
+        Vms = new Vms.VmsClient(invoker);
+    }
+
+    public Uri Endpoint { get; }
+
+    public OutputFormat Format { get; }
+
+    public IAnsiConsole Console { get; }
+
+    public TextWriter Errors { get; }
+
+    public Catalog.CatalogClient Catalog { get; }
+
+    public Hosts.HostsClient Hosts { get; }
+
+    public Provisioning.ProvisioningClient Provisioning { get; }
+
+    public Vms.VmsClient Vms { get; }
+
+    public bool Interactive => Format == OutputFormat.Table && Console.Profile.Capabilities.Interactive;
+
+    public void Dispose() => _channel?.Dispose();
+}

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using CloudController.Api.V1;
+using CloudController.Cli.Rendering;
+
+namespace CloudController.Cli.Commands;
+
+public static class ModelsCommands
+{
+    public static Palette Build(CcmApp app)
+    {
+        var name = new Argument<string>("name") { Description = "The model's name (lower-case letters, digits, '-')" };
+        var os = new Option<string>("--os") { Description = "Operating system, e.g. ubuntu-24.04", Required = true, HelpName = "os" };
+        var apps = new Option<string[]>("--app") { Description = "An installed app; repeat for several", AllowMultipleArgumentsPerToken = false };
+        var cpu = new Option<int>("--cpu") { Description = "vCPUs its clones get", Required = true, HelpName = "n" };
+        var memory = new Option<long>("--memory") { Description = "Memory its clones get, MiB", Required = true, HelpName = "mib" };
+        var disk = new Option<long>("--disk") { Description = "Disk its clones get, GiB", Required = true, HelpName = "gib" };
+        var minCpu = new Option<int>("--min-cpu") { Description = "Least vCPUs it runs on", Required = true, HelpName = "n" };
+        var minMemory = new Option<long>("--min-memory") { Description = "Least memory it runs on, MiB", Required = true, HelpName = "mib" };
+        var minDisk = new Option<long>("--min-disk") { Description = "Least disk it runs on (its image's size), GiB", Required = true, HelpName = "gib" };
+        var image = new Option<string>("--image") { Description = "Base disk image its clones are layered on", Required = true, HelpName = "image" };
+
+        var add = app.Remote("add", "Add a model VM to the catalog", async (parse, session, ct) =>
+        {
+            var request = new AddModelRequest
+            {
+                Name = parse.GetValue(name),
+                Os = parse.GetValue(os),
+                Hardware = new Resources { CpuCores = parse.GetValue(cpu), MemoryMib = parse.GetValue(memory), DiskGib = parse.GetValue(disk) },
+                Minimum = new Resources { CpuCores = parse.GetValue(minCpu), MemoryMib = parse.GetValue(minMemory), DiskGib = parse.GetValue(minDisk) },
+                DiskImage = parse.GetValue(image),
+            };
+            request.Apps.AddRange(parse.GetValue(apps) ?? []);
+            var model = await session.Catalog.AddModelAsync(request, cancellationToken: ct);
+            Output.Write(session, model, () => Tables.Model(model));
+            return ExitCode.Success;
+        });
+        add.Arguments.Add(name);
+        foreach (var option in new Option[] { os, apps, cpu, memory, disk, minCpu, minMemory, minDisk, image }) add.Options.Add(option);
+
+        var list = app.Remote("list", "List the catalog's models", async (_, session, ct) =>
+        {
+            var response = await session.Catalog.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct);
+            Output.Write(session, response, () => Tables.Models(response.Models));
+            return ExitCode.Success;
+        });
+
+        var showName = new Argument<string>("name") { Description = "The model's name" };
+        var show = app.Remote("show", "Show one model", async (parse, session, ct) =>
+        {
+            var model = await session.Catalog.GetModelAsync(new GetModelRequest { Name = parse.GetValue(showName) }, cancellationToken: ct);
+            Output.Write(session, model, () => Tables.Model(model));
+            return ExitCode.Success;
+        });
+        show.Arguments.Add(showName);
+
+        var removeName = new Argument<string>("name") { Description = "The model's name" };
+        var remove = app.Remote("remove", "Remove a model from the catalog (VMs cloned from it stay)", async (parse, session, ct) =>
+        {
+            var modelName = parse.GetValue(removeName)!;
+            var response = await session.Catalog.RemoveModelAsync(new RemoveModelRequest { Name = modelName }, cancellationToken: ct);
+            Output.WriteLine(session, response, $"Model {modelName} removed.");
+            return ExitCode.Success;
+        });
+        remove.Arguments.Add(removeName);
+
+        return app.NewPalette("models", "The catalog of model VMs").Add(add).Add(list).Add(show).Add(remove);
+    }
+}

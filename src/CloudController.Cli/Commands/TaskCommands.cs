@@ -1,0 +1,40 @@
+using System.CommandLine;
+using CloudController.Api.V1;
+using CloudController.Cli.Rendering;
+using Spectre.Console;
+
+namespace CloudController.Cli.Commands;
+
+public static class TaskCommands
+{
+    public static Palette Build(CcmApp app)
+    {
+        var showId = new Argument<string>("task-id") { Description = "The task's id" };
+        var show = app.Remote("show", "Show a task's state, stage and history", async (parse, session, ct) =>
+        {
+            var status = await session.Provisioning.GetTaskAsync(new GetTaskRequest { TaskId = parse.GetValue(showId) }, cancellationToken: ct);
+            Output.Write(session, status, () => new Rows(Tables.Task(status), Tables.History(status)));
+            return ExitCode.Success;
+        });
+        show.Arguments.Add(showId);
+
+        var watchId = new Argument<string>("task-id") { Description = "The task's id" };
+        var watch = app.Remote("watch", "Follow a task until it ends; the exit code says how it ended",
+            async (parse, session, ct) => await TaskProgress.WatchAsync(session, parse.GetValue(watchId)!, ct));
+        watch.Arguments.Add(watchId);
+
+        var abortId = new Argument<string>("task-id") { Description = "The task's id" };
+        var reason = new Option<string?>("--reason") { Description = "Why, for the task's history", HelpName = "text" };
+        var abort = app.Remote("abort", "Abort a task: it rolls back everything it did", async (parse, session, ct) =>
+        {
+            var status = await session.Provisioning.AbortTaskAsync(
+                new AbortTaskRequest { TaskId = parse.GetValue(abortId), Reason = parse.GetValue(reason) ?? "" }, cancellationToken: ct);
+            Output.WriteLine(session, status, $"Task {status.Id} is rolling back. Follow it with `ccm task watch {status.Id}`.");
+            return ExitCode.Success;
+        });
+        abort.Arguments.Add(abortId);
+        abort.Options.Add(reason);
+
+        return app.NewPalette("task", "Provisioning tasks: follow, inspect, abort").Add(show).Add(watch).Add(abort);
+    }
+}

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using CloudController.Api.V1;
+using CloudController.Cli.Rendering;
+
+namespace CloudController.Cli.Commands;
+
+public static class VmCommands
+{
+    public static Palette Build(CcmApp app)
+    {
+        var model = new Option<string>("--model") { Description = "The catalog model to clone", Required = true, HelpName = "model" };
+        var hostname = new Option<string>("--hostname") { Description = "The new VM's host name", Required = true, HelpName = "name" };
+        var cpu = new Option<int?>("--cpu") { Description = "vCPUs, instead of the model's", HelpName = "n" };
+        var memory = new Option<long?>("--memory") { Description = "Memory in MiB, instead of the model's", HelpName = "mib" };
+        var disk = new Option<long?>("--disk") { Description = "Disk in GiB, instead of the model's", HelpName = "gib" };
+        var wait = new Option<bool>("--wait") { Description = "Follow the task until it ends; the exit code says how" };
+
+        var provision = app.Remote("provision", "Provision a VM from a catalog model", async (parse, session, ct) =>
+        {
+            var overrides = new HardwareOverrides();
+            if (parse.GetValue(cpu) is { } c) overrides.CpuCores = c;
+            if (parse.GetValue(memory) is { } m) overrides.MemoryMib = m;
+            if (parse.GetValue(disk) is { } d) overrides.DiskGib = d;
+            var started = await session.Provisioning.ProvisionAsync(new ProvisionRequest
+            {
+                Model = parse.GetValue(model),
+                Hostname = parse.GetValue(hostname),
+                Overrides = overrides,
+            }, cancellationToken: ct);
+            if (parse.GetValue(wait)) return await TaskProgress.WatchAsync(session, started.TaskId, ct);
+            Output.WriteLine(session, started,
+                $"Task {started.TaskId} is provisioning VM {started.VmId}. Follow it with `ccm task watch {started.TaskId}`.");
+            return ExitCode.Success;
+        });
+        foreach (var option in new Option[] { model, hostname, cpu, memory, disk, wait }) provision.Options.Add(option);
+
+        var host = new Option<string?>("--host") { Description = "Only the VMs on this host", HelpName = "host-id" };
+        var list = app.Remote("list", "List the VMs", async (parse, session, ct) =>
+        {
+            var response = await session.Vms.ListVmsAsync(new ListVmsRequest { HostId = parse.GetValue(host) ?? "" }, cancellationToken: ct);
+            Output.Write(session, response, () => Tables.Vms(response.Vms));
+            return ExitCode.Success;
+        });
+        list.Options.Add(host);
+
+        var showId = new Argument<string>("vm-id") { Description = "The VM's id" };
+        var show = app.Remote("show", "Show one VM", async (parse, session, ct) =>
+        {
+            var vm = await session.Vms.GetVmAsync(new GetVmRequest { Id = parse.GetValue(showId) }, cancellationToken: ct);
+            Output.Write(session, vm, () => Tables.Vm(vm));
+            return ExitCode.Success;
+        });
+        show.Arguments.Add(showId);
+
+        var deleteId = new Argument<string>("vm-id") { Description = "The VM's id" };
+        var deleteWait = new Option<bool>("--wait") { Description = "Follow the deletion until it ends" };
+        var delete = app.Remote("delete", "Power a VM off and remove it, its disk layer and its allocation", async (parse, session, ct) =>
+        {
+            var started = await session.Vms.DeleteVmAsync(new DeleteVmRequest { Id = parse.GetValue(deleteId) }, cancellationToken: ct);
+            if (parse.GetValue(deleteWait)) return await TaskProgress.WatchAsync(session, started.TaskId, ct);
+            Output.WriteLine(session, started, $"Task {started.TaskId} is deleting the VM. Follow it with `ccm task watch {started.TaskId}`.");
+            return ExitCode.Success;
+        });
+        delete.Arguments.Add(deleteId);
+        delete.Options.Add(deleteWait);
+
+        return app.NewPalette("vm", "Virtual machines: provision, list, inspect, delete").Add(provision).Add(list).Add(show).Add(delete);
+    }
+}

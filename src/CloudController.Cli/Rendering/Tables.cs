@@ -1,0 +1,162 @@
+using CloudController.Api.V1;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace CloudController.Cli.Rendering;
+
+/// <summary>The tables ccm shows people. Pure: they build renderables and never talk to the server.</summary>
+public static class Tables
+{
+    public static Table Hosts(IEnumerable<Host> hosts)
+    {
+        var table = New("HOST", "STATE", "CLASS", "VCPU USED", "MEM FREE MiB", "DISK FREE GiB", "VMS", "RSV", "LOAD");
+        foreach (var h in hosts)
+        {
+            table.AddRow(
+                Text(h.Id),
+                State(h.State),
+                Text(h.HardwareClass),
+                Text($"{h.Capacity.CpuCores - h.Free.CpuCores}/{h.Capacity.CpuCores}"),
+                Text($"{h.Free.MemoryMib}/{h.Capacity.MemoryMib}"),
+                Text($"{h.Free.DiskGib}/{h.Capacity.DiskGib}"),
+                Text(h.VmCount.ToString()),
+                Text(h.ReservationCount.ToString()),
+                Text($"{h.CpuLoad:P0}"));
+        }
+        return table;
+    }
+
+    public static Table Host(Host h)
+    {
+        var table = Properties();
+        table.AddRow(Text("id"), Text(h.Id));
+        table.AddRow(Text("state"), State(h.State));
+        table.AddRow(Text("hardware class"), Text(h.HardwareClass));
+        table.AddRow(Text("cpu flags"), Text(string.Join(", ", h.CpuFlags)));
+        table.AddRow(Text("capacity"), Text(Format(h.Capacity)));
+        table.AddRow(Text("allocated"), Text(Format(h.Allocated)));
+        table.AddRow(Text("reserved"), Text(Format(h.Reserved)));
+        table.AddRow(Text("free"), Text(Format(h.Free)));
+        table.AddRow(Text("vms"), Text(h.VmCount.ToString()));
+        table.AddRow(Text("reservations"), Text(h.ReservationCount.ToString()));
+        table.AddRow(Text("cpu load"), Text($"{h.CpuLoad:P0}"));
+        table.AddRow(Text("observed"), Text(h.ObservedAt?.ToDateTimeOffset().ToString("u") ?? "-"));
+        return table;
+    }
+
+    public static Table Models(IEnumerable<ModelVm> models)
+    {
+        var table = New("MODEL", "OS", "APPS", "HARDWARE", "MINIMUM", "IMAGE");
+        foreach (var m in models)
+        {
+            table.AddRow(Text(m.Name), Text(m.Os), Text(string.Join(", ", m.Apps)), Text(Format(m.Hardware)), Text(Format(m.Minimum)), Text(m.DiskImage));
+        }
+        return table;
+    }
+
+    public static Table Model(ModelVm m)
+    {
+        var table = Properties();
+        table.AddRow(Text("name"), Text(m.Name));
+        table.AddRow(Text("os"), Text(m.Os));
+        table.AddRow(Text("apps"), Text(string.Join(", ", m.Apps)));
+        table.AddRow(Text("hardware"), Text(Format(m.Hardware)));
+        table.AddRow(Text("minimum"), Text(Format(m.Minimum)));
+        table.AddRow(Text("disk image"), Text(m.DiskImage));
+        table.AddRow(Text("registered"), Text(m.RegisteredAt?.ToDateTimeOffset().ToString("u") ?? "-"));
+        return table;
+    }
+
+    public static Table Vms(IEnumerable<Vm> vms)
+    {
+        var table = New("VM", "HOSTNAME", "STATE", "HOST", "MODEL", "HARDWARE", "TASK");
+        foreach (var v in vms)
+        {
+            table.AddRow(Text(v.Id), Text(v.Hostname), State(v.State), Text(Dash(v.HostId)), Text(v.Model), Text(Format(v.Hardware)), Text(v.TaskId));
+        }
+        return table;
+    }
+
+    public static Table Vm(Vm v)
+    {
+        var table = Properties();
+        table.AddRow(Text("id"), Text(v.Id));
+        table.AddRow(Text("hostname"), Text(v.Hostname));
+        table.AddRow(Text("state"), State(v.State));
+        table.AddRow(Text("host"), Text(Dash(v.HostId)));
+        table.AddRow(Text("model"), Text(v.Model));
+        table.AddRow(Text("hardware"), Text(Format(v.Hardware)));
+        table.AddRow(Text("disk layer"), Text(v.DiskLayer));
+        table.AddRow(Text("task"), Text(v.TaskId));
+        table.AddRow(Text("created"), Text(v.CreatedAt?.ToDateTimeOffset().ToString("u") ?? "-"));
+        return table;
+    }
+
+    public static Table Task(Api.V1.TaskStatus t)
+    {
+        var table = Properties();
+        table.AddRow(Text("task"), Text(t.Id));
+        table.AddRow(Text("kind"), Text(t.Kind));
+        table.AddRow(Text("state"), State(StateName(t.State)));
+        table.AddRow(Text("stage"), Text(t.Stage));
+        table.AddRow(Text("percent"), Text($"{t.Percent}%"));
+        table.AddRow(Text("vm"), Text($"{t.VmId} ({t.Hostname})"));
+        table.AddRow(Text("host"), Text(Dash(t.HostId)));
+        table.AddRow(Text("model"), Text(Dash(t.Model)));
+        if (t.Error.Length > 0) table.AddRow(Text("error"), new Text(t.Error, new Style(Color.Red)));
+        return table;
+    }
+
+    public static Table History(Api.V1.TaskStatus t)
+    {
+        var table = New("AT", "STAGE", "EVENT");
+        foreach (var e in t.History)
+        {
+            table.AddRow(Text(e.At?.ToDateTimeOffset().ToString("HH:mm:ss.fff") ?? "-"), Text(e.Stage), Text(e.Message));
+        }
+        return table;
+    }
+
+    /// <summary>A palette's commands and what each does, the way `ccm help` lists them.</summary>
+    public static Table Palette(IEnumerable<(string Command, string Description)> commands)
+    {
+        var table = New("COMMAND", "DESCRIPTION");
+        foreach (var (command, description) in commands) table.AddRow(Text(command), Text(description));
+        return table;
+    }
+
+    public static string StateName(TaskState state) => state switch
+    {
+        TaskState.Running => "Running",
+        TaskState.RollingBack => "RollingBack",
+        TaskState.Succeeded => "Succeeded",
+        TaskState.Failed => "Failed",
+        TaskState.Aborted => "Aborted",
+        _ => "Unknown",
+    };
+
+    public static string Format(Resources? r) => r is null ? "-" : $"{r.CpuCores} vCPU, {r.MemoryMib} MiB, {r.DiskGib} GiB";
+
+    private static Table New(params string[] columns)
+    {
+        var table = new Table().Border(TableBorder.Simple);
+        foreach (var column in columns) table.AddColumn(new TableColumn(new Text(column, new Style(decoration: Decoration.Bold))));
+        return table;
+    }
+
+    private static Table Properties() =>
+        new Table().Border(TableBorder.None).HideHeaders().AddColumn("property").AddColumn("value");
+
+    /// <summary>Server text is shown as text, never parsed as markup, whatever characters it holds.</summary>
+    private static IRenderable Text(string value) => new Text(value);
+
+    private static IRenderable State(string state) => new Text(state, new Style(state switch
+    {
+        "Active" or "Running" or "Succeeded" => Color.Green,
+        "Failed" or "Offline" => Color.Red,
+        "Aborted" or "RollingBack" or "Draining" or "Maintenance" or "Deleting" or "Provisioning" => Color.Yellow,
+        _ => Color.Default,
+    }));
+
+    private static string Dash(string value) => value.Length == 0 ? "-" : value;
+}

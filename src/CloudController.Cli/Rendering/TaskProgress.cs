@@ -1,0 +1,70 @@
+using CloudController.Api.V1;
+using Grpc.Core;
+using Spectre.Console;
+using TaskStatus = CloudController.Api.V1.TaskStatus;
+
+namespace CloudController.Cli.Rendering;
+
+/// <summary>
+/// Follows a task to its end over the WatchTask stream: a live progress bar on a terminal, otherwise one line (or
+/// one JSON object) per change, so that logs and scripts see every stage. The exit code says how the task ended.
+/// </summary>
+public static class TaskProgress
+{
+    public static async Task<ExitCode> WatchAsync(CcmSession session, string taskId, CancellationToken ct)
+    {
+        using var call = session.Provisioning.WatchTask(new WatchTaskRequest { TaskId = taskId }, cancellationToken: ct);
+        TaskStatus? last = null;
+        if (session.Interactive)
+        {
+            await session.Console.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    var bar = progress.AddTask(Markup.Escape(taskId), maxValue: 100);
+                    await foreach (var status in call.ResponseStream.ReadAllAsync(ct))
+                    {
+                        last = status;
+                        bar.Description = Markup.Escape($"{status.Hostname}: {status.Stage}");
+                        bar.Value = status.Percent;
+                    }
+                    bar.StopTask();
+                });
+        }
+        else
+        {
+            await foreach (var status in call.ResponseStream.ReadAllAsync(ct))
+            {
+                last = status;
+                Output.WriteLine(session, status,
+                    $"{DateTime.Now:HH:mm:ss} {status.Id} {Tables.StateName(status.State)} {status.Stage} {status.Percent}%");
+            }
+        }
+        return last is null ? ExitCode.NotFound : Conclude(session, last);
+    }
+
+    /// <summary>Says how the task ended, to stderr for failures, and returns the matching exit code.</summary>
+    public static ExitCode Conclude(CcmSession session, TaskStatus status)
+    {
+        switch (status.State)
+        {
+            case TaskState.Succeeded:
+                if (session.Format == OutputFormat.Table)
+                {
+                    session.Console.WriteLine(status.Kind == "Delete"
+                        ? $"VM {status.VmId} ({status.Hostname}) deleted."
+                        : $"VM {status.VmId} ({status.Hostname}) is running on host {status.HostId}.");
+                }
+                return ExitCode.Success;
+            case TaskState.Failed:
+            case TaskState.Aborted:
+                session.Errors.WriteLine($"Task {status.Id} ended {Tables.StateName(status.State)}: {status.Error}");
+                session.Errors.WriteLine("Everything it had done was rolled back. See its history with `ccm task show " + status.Id + "`.");
+                return ExitCode.Refused;
+            default:
+                session.Errors.WriteLine($"The stream ended with task {status.Id} still {Tables.StateName(status.State)}; follow it with `ccm task watch {status.Id}`.");
+                return ExitCode.Unreachable;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using Google.Rpc;
+using Grpc.Core;
+
+namespace CloudController.Cli;
+
+/// <summary>Explains a failed call on stderr in terms of what to do next, and picks the exit code.</summary>
+public static class RpcErrorReport
+{
+    public static ExitCode Write(RpcException error, CcmSession session)
+    {
+        var errors = session.Errors;
+        switch (error.StatusCode)
+        {
+            case StatusCode.InvalidArgument:
+                var violations = error.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations;
+                if (violations is { Count: > 0 })
+                {
+                    errors.WriteLine(violations.Count == 1 ? "The request has a problem:" : $"The request has {violations.Count} problems:");
+                    foreach (var v in violations) errors.WriteLine($"  {v.Field}: {v.Description}");
+                }
+                else
+                {
+                    errors.WriteLine($"The request is invalid: {error.Status.Detail}");
+                }
+                return ExitCode.Usage;
+            case StatusCode.NotFound:
+                errors.WriteLine($"Not found: {error.Status.Detail}");
+                return ExitCode.NotFound;
+            case StatusCode.ResourceExhausted:
+                errors.WriteLine($"No room: {error.Status.Detail}");
+                errors.WriteLine("Ask for less, free capacity (`ccm vm delete`), or add hosts.");
+                return ExitCode.NoCapacity;
+            case StatusCode.Unavailable:
+            case StatusCode.DeadlineExceeded:
+                errors.WriteLine($"The node at {session.Endpoint} is not reachable or did not answer ({error.Status.Detail}).");
+                errors.WriteLine("Start one with `dotnet run --project src/CloudController.Node`, or point ccm at yours with --endpoint or CCM_ENDPOINT.");
+                return ExitCode.Unreachable;
+            case StatusCode.FailedPrecondition:
+            case StatusCode.AlreadyExists:
+            case StatusCode.PermissionDenied:
+                errors.WriteLine($"Refused: {error.Status.Detail}");
+                return ExitCode.Refused;
+            default:
+                errors.WriteLine($"The node answered {error.StatusCode}: {error.Status.Detail}");
+                return ExitCode.Refused;
+        }
+    }
+}

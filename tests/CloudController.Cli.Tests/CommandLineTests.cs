@@ -1,0 +1,66 @@
+namespace CloudController.Cli.Tests;
+
+public class CommandLineTests
+{
+    [Fact]
+    public async Task Help_lists_every_palette_and_the_exit_codes()
+    {
+        var run = await CcmRun.Of("help");
+        Assert.Equal(0, run.ExitCode);
+        foreach (var palette in new[] { "hosts help", "models help", "vm help", "task help" }) Assert.Contains(palette, run.Output);
+        Assert.Contains("5 no host has room", run.Output);
+    }
+
+    [Theory]
+    [InlineData("hosts", new[] { "hosts list", "hosts show <host-id>" })]
+    [InlineData("models", new[] { "models add <name> --os <os>", "models list", "models show <name>", "models remove <name>" })]
+    [InlineData("vm", new[] { "vm provision --model <model> --hostname <name>", "vm list", "vm show <vm-id>", "vm delete <vm-id>" })]
+    [InlineData("task", new[] { "task show <task-id>", "task watch <task-id>", "task abort <task-id>" })]
+    public async Task A_palette_help_lists_its_commands(string palette, string[] commands)
+    {
+        var run = await CcmRun.Of(palette, "help");
+        Assert.Equal(0, run.ExitCode);
+        foreach (var command in commands) Assert.Contains(command, run.Output);
+        Assert.Equal(run.Output, (await CcmRun.Of(palette)).Output);
+    }
+
+    [Fact]
+    public async Task A_missing_required_option_is_a_usage_error_naming_it()
+    {
+        var run = await CcmRun.Of("vm", "provision", "--hostname", "web-01");
+        Assert.Equal((int)ExitCode.Usage, run.ExitCode);
+        Assert.Contains("--model", run.Errors);
+        Assert.Contains("ccm vm help", run.Errors);
+        Assert.Empty(run.Output);
+    }
+
+    [Theory]
+    [InlineData("vm", "provision", "--model", "m", "--hostname", "h", "--memory", "lots")]
+    [InlineData("hosts", "explode")]
+    [InlineData("task", "show")]
+    [InlineData("--output", "yaml", "hosts", "list")]
+    public async Task Malformed_command_lines_exit_with_the_usage_code(params string[] args)
+    {
+        var run = await CcmRun.Of(args);
+        Assert.Equal((int)ExitCode.Usage, run.ExitCode);
+        Assert.NotEmpty(run.Errors);
+    }
+
+    [Fact]
+    public async Task A_malformed_endpoint_is_a_usage_error()
+    {
+        var run = await CcmRun.Of("--endpoint", "not a url", "hosts", "list");
+        Assert.Equal((int)ExitCode.Usage, run.ExitCode);
+        Assert.Contains("not an http:// or https:// URL", run.Errors);
+    }
+
+    [Fact]
+    public async Task An_unreachable_node_exits_with_its_code_and_says_how_to_start_one()
+    {
+        // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+        var run = await CcmRun.Of("--endpoint", "http://127.0.0.1:1", "hosts", "list");
+        Assert.Equal((int)ExitCode.Unreachable, run.ExitCode);
+        Assert.Contains("not reachable", run.Errors);
+        Assert.Contains("dotnet run --project src/CloudController.Node", run.Errors);
+    }
+}

@@ -1,0 +1,82 @@
+using CloudController.Api.V1;
+using CloudController.Cli.Rendering;
+using Google.Protobuf.WellKnownTypes;
+using Spectre.Console.Testing;
+using TaskStatus = CloudController.Api.V1.TaskStatus;
+
+namespace CloudController.Cli.Tests;
+
+public class RenderingTests
+{
+    private static Host Host(string id, string state, long freeMemory) => new()
+    {
+        Id = id,
+        State = state,
+        HardwareClass = "general",
+        Capacity = new Resources { CpuCores = 32, MemoryMib = 131072, DiskGib = 2000 },
+        Free = new Resources { CpuCores = 30, MemoryMib = freeMemory, DiskGib = 1960 },
+        VmCount = 1,
+        CpuLoad = 0.25,
+    };
+
+    private static string Render(Spectre.Console.Rendering.IRenderable renderable)
+    {
+        var console = new TestConsole().Width(200);
+        console.Write(renderable);
+        return console.Output;
+    }
+
+    [Fact]
+    public void The_hosts_table_has_a_row_per_host_with_used_and_free_capacity()
+    {
+        var text = Render(Tables.Hosts([Host("sim-host-01", "Active", 126976), Host("sim-host-02", "Draining", 131072)]));
+        Assert.Contains("sim-host-01", text);
+        Assert.Contains("Draining", text);
+        Assert.Contains("2/32", text);
+        Assert.Contains("126976/131072", text);
+        Assert.Contains("25 %", text);
+    }
+
+    [Fact]
+    public void Server_text_with_markup_characters_is_shown_literally()
+    {
+        var text = Render(Tables.Vms([new Vm { Id = "vm-1", Hostname = "[red]x[/]", State = "Running", Model = "m", TaskId = "t" }]));
+        Assert.Contains("[red]x[/]", text);
+    }
+
+    [Fact]
+    public void A_task_shows_its_error_and_its_history()
+    {
+        var status = new TaskStatus
+        {
+            Id = "task-1", Kind = "Provision", State = TaskState.Failed, Stage = "Failed", Percent = 100,
+            VmId = "vm-1", Hostname = "web-01", Error = "PowerOn on host sim-host-01 failed: injected fault",
+            History = { new TaskEvent { At = Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch), Stage = "PoweringOn", Message = "PoweringOn failed: injected fault" } },
+        };
+        var text = Render(Tables.Task(status)) + Render(Tables.History(status));
+        Assert.Contains("injected fault", text);
+        Assert.Contains("PoweringOn", text);
+        Assert.Contains("Failed", text);
+    }
+
+    [Theory]
+    [InlineData(TaskState.Succeeded, ExitCode.Success)]
+    [InlineData(TaskState.Failed, ExitCode.Refused)]
+    [InlineData(TaskState.Aborted, ExitCode.Refused)]
+    [InlineData(TaskState.Running, ExitCode.Unreachable)]
+    public void How_a_task_ended_decides_the_exit_code(TaskState state, ExitCode expected)
+    {
+        var errors = new StringWriter();
+        using var session = new CcmSession(new Uri("http://127.0.0.1:5400"), OutputFormat.Table, new TestConsole(), errors);
+        var code = TaskProgress.Conclude(session, new TaskStatus { Id = "task-1", State = state, Error = "why", Kind = "Provision" });
+        Assert.Equal(expected, code);
+        if (expected == ExitCode.Refused) Assert.Contains("rolled back", errors.ToString());
+    }
+
+    [Fact]
+    public void Json_output_is_the_message_in_proto_json_with_defaults()
+    {
+        var json = Output.ToJson(new ProvisionResponse { TaskId = "task-1", VmId = "vm-1" });
+        Assert.Equal("{ \"taskId\": \"task-1\", \"vmId\": \"vm-1\" }", json);
+    }
+}

@@ -1,0 +1,53 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Spectre.Console.Testing;
+
+namespace CloudController.Cli.Tests;
+
+public class RpcErrorReportTests
+{
+    private static (ExitCode Code, string Errors) Report(RpcException error)
+    {
+        var errors = new StringWriter();
+        using var session = new CcmSession(new Uri("http://127.0.0.1:5400"), OutputFormat.Table, new TestConsole(), errors);
+        return (RpcErrorReport.Write(error, session), errors.ToString());
+    }
+
+    [Theory]
+    [InlineData(StatusCode.NotFound, ExitCode.NotFound)]
+    [InlineData(StatusCode.ResourceExhausted, ExitCode.NoCapacity)]
+    [InlineData(StatusCode.Unavailable, ExitCode.Unreachable)]
+    [InlineData(StatusCode.DeadlineExceeded, ExitCode.Unreachable)]
+    [InlineData(StatusCode.FailedPrecondition, ExitCode.Refused)]
+    [InlineData(StatusCode.AlreadyExists, ExitCode.Refused)]
+    [InlineData(StatusCode.InvalidArgument, ExitCode.Usage)]
+    [InlineData(StatusCode.Internal, ExitCode.Refused)]
+    public void Each_status_code_has_its_exit_code(StatusCode status, ExitCode expected)
+    {
+        var (code, errors) = Report(new RpcException(new Grpc.Core.Status(status, "the detail")));
+        Assert.Equal(expected, code);
+        Assert.Contains("the detail", errors);
+    }
+
+    [Fact]
+    public void Every_field_violation_of_a_bad_request_is_listed()
+    {
+        var badRequest = new BadRequest
+        {
+            FieldViolations =
+            {
+                new BadRequest.Types.FieldViolation { Field = "hostname", Description = "'Web_01' contains '_'. Use 'web-01'" },
+                new BadRequest.Types.FieldViolation { Field = "overrides.memory_mib", Description = "512 MiB is below the minimum. --memory 1024 would fit" },
+            },
+        };
+        var error = new Google.Rpc.Status { Code = (int)Code.InvalidArgument, Message = "2 problems", Details = { Any.Pack(badRequest) } }.ToRpcException();
+
+        var (code, errors) = Report(error);
+
+        Assert.Equal(ExitCode.Usage, code);
+        Assert.Contains("2 problems", errors);
+        Assert.Contains("  hostname: 'Web_01' contains '_'. Use 'web-01'", errors);
+        Assert.Contains("  overrides.memory_mib: 512 MiB is below the minimum. --memory 1024 would fit", errors);
+    }
+}
