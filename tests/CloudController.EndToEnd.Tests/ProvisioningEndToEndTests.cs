@@ -172,7 +172,8 @@ public class ProvisioningEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task Deleting_a_VM_removes_it_from_its_host_and_releases_its_capacity()
     {
-        await using var node = await StartAsync();
+        // A slow power-off keeps the deletion running while it is requested a second time.
+        await using var node = await StartAsync("cloudcontroller.driver.simulated.latency.power-off=1s");
         await node.AddUbuntuModelAsync();
         await node.WaitForHostsAsync(FleetSize);
         var task = await node.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "web-01" });

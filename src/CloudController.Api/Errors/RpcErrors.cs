@@ -19,7 +19,7 @@ public static class RpcErrors
             badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation
             {
                 Field = e.Field,
-                Description = $"{e.Problem}. {e.Fix}",
+                Description = e.Description,
             });
         }
         var summary = errors.Count == 1 ? errors.First().ToString() : $"{errors.Count} problems: " +

@@ -6,5 +6,8 @@ namespace CloudController.Domain.Validation;
 /// </summary>
 public sealed record FieldError(string Field, string Problem, string Fix)
 {
-    public override string ToString() => $"{Field}: {Problem}. {Fix}";
+    /// <summary>The problem and its fix as one sentence pair, for a field violation's description.</summary>
+    public string Description => Fix.Length == 0 ? Problem : $"{Problem}. {char.ToUpperInvariant(Fix[0])}{Fix[1..]}";
+
+    public override string ToString() => $"{Field}: {Description}";
 }

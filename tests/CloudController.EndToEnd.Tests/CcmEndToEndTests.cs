@@ -1,0 +1,89 @@
+using System.Text.Json;
+using CloudController.Cli;
+using CloudController.Hypervisor;
+using CloudController.Hypervisor.Simulated;
+using Spectre.Console.Testing;
+using Xunit.Abstractions;
+
+namespace CloudController.EndToEnd.Tests;
+
+/// <summary>The operator's path: ccm, over real gRPC on loopback, against an in-process node.</summary>
+public class CcmEndToEndTests(ITestOutputHelper output)
+{
+    private static async Task<(int Exit, string Out, string Err)> Ccm(RunningNode node, params string[] args)
+    {
+        var console = new TestConsole().Width(240);
+        var errors = new StringWriter();
+        var exit = await new CcmApp(console, errors, environment: _ => null)
+            .RunAsync(["--endpoint", node.Node.Endpoint.ToString(), .. args], CancellationToken.None);
+        return (exit, console.Output, errors.ToString());
+    }
+
+    [Fact]
+    public async Task An_operator_adds_a_model_provisions_with_wait_lists_and_deletes()
+    {
+        await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=3");
+        await node.WaitForHostsAsync(3);
+
+        var hosts = await Ccm(node, "hosts", "list");
+        Assert.Equal(0, hosts.Exit);
+        Assert.Contains("sim-host-03", hosts.Out);
+
+        var added = await Ccm(node, "models", "add", "ubuntu", "--os", "ubuntu-24.04", "--app", "nginx", "--app", "php",
+            "--cpu", "2", "--memory", "4096", "--disk", "40", "--min-cpu", "1", "--min-memory", "1024", "--min-disk", "10",
+            "--image", "ubuntu-24.04-server");
+        Assert.Equal(0, added.Exit);
+        Assert.Contains("nginx, php", added.Out);
+
+        var provisioned = await Ccm(node, "vm", "provision", "--model", "ubuntu", "--hostname", "web-01", "--memory", "8192", "--wait");
+        Assert.Equal(0, provisioned.Exit);
+        Assert.Contains("PoweringOn", provisioned.Out);
+        Assert.Contains("is running on host sim-host-", provisioned.Out);
+
+        var listed = await Eventually.Get(async () =>
+        {
+            var run = await Ccm(node, "--output", "json", "vm", "list");
+            return run.Out.Contains("\"Running\"") ? run.Out : null;
+        }, "the VM in `ccm vm list`");
+        using var json = JsonDocument.Parse(listed);
+        var vm = json.RootElement.GetProperty("vms")[0];
+        Assert.Equal("Running", vm.GetProperty("state").GetString());
+        Assert.Equal("8192", vm.GetProperty("hardware").GetProperty("memoryMib").GetString()); // proto JSON writes int64 as a string
+
+        var deleted = await Ccm(node, "vm", "delete", vm.GetProperty("id").GetString()!, "--wait");
+        Assert.Equal(0, deleted.Exit);
+        Assert.Contains("deleted", deleted.Out);
+    }
+
+    [Fact]
+    public async Task Abort_and_watch_report_the_rollback_through_exit_codes()
+    {
+        await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2");
+        await node.AddUbuntuModelAsync();
+        await node.WaitForHostsAsync(2);
+        node.Fleet.Faults.Inject(new SimulatedFault(DriverOperation.RegisterVm, Kind: SimulatedFaultKind.HangUntilCancelled));
+
+        var started = await Ccm(node, "--output", "json", "vm", "provision", "--model", "ubuntu", "--hostname", "web-02");
+        Assert.Equal(0, started.Exit);
+        var taskId = JsonDocument.Parse(started.Out).RootElement.GetProperty("taskId").GetString()!;
+        await node.WaitForStageAsync(taskId, "Registering");
+
+        var aborted = await Ccm(node, "task", "abort", taskId, "--reason", "wrong size");
+        Assert.Equal(0, aborted.Exit);
+        var watched = await Ccm(node, "task", "watch", taskId);
+        Assert.Equal((int)ExitCode.Refused, watched.Exit);
+        Assert.Contains("Aborted", watched.Err);
+        Assert.Contains("wrong size", watched.Err);
+
+        var shown = await Ccm(node, "task", "show", taskId);
+        Assert.Contains("Registering undone", shown.Out);
+
+        var again = await Ccm(node, "task", "abort", taskId);
+        Assert.Equal((int)ExitCode.Refused, again.Exit);
+        var missing = await Ccm(node, "vm", "show", "vm-0000000000000000");
+        Assert.Equal((int)ExitCode.NotFound, missing.Exit);
+        var tooBig = await Ccm(node, "vm", "provision", "--model", "ubuntu", "--hostname", "huge", "--memory", "10000000");
+        Assert.Equal((int)ExitCode.NoCapacity, tooBig.Exit);
+        Assert.Contains("2 hosts considered", tooBig.Err);
+    }
+}
