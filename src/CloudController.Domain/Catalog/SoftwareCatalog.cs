@@ -1,0 +1,37 @@
+using System.Collections.Immutable;
+
+namespace CloudController.Domain.Catalog;
+
+/// <summary>An operating system VMs can be built with, and the least it needs.</summary>
+/// <param name="Headroom">How much more than the minimum to recommend, e.g. 1.5 for half again.</param>
+public sealed record OsDefinition(string Name, string Family, string ServicePack, Resources Minimum, double Headroom);
+
+/// <summary>An application of the library: the OSes (names or families) it runs on and what it adds to a VM's needs.</summary>
+public sealed record AppDefinition(string Name, ImmutableArray<string> RunsOn, Resources Minimum, double Headroom)
+{
+    public bool RunsOnOs(OsDefinition os) => RunsOn.Contains(os.Name) || RunsOn.Contains(os.Family);
+}
+
+/// <summary>A named size of virtual hardware, offered so that requests need not spell out every number.</summary>
+public sealed record HardwareProfile(string Name, Resources Hardware);
+
+/// <summary>The OSes, apps and hardware profiles requests are checked against.</summary>
+public sealed record SoftwareCatalog(
+    ImmutableDictionary<string, OsDefinition> Oses,
+    ImmutableDictionary<string, AppDefinition> Apps,
+    ImmutableDictionary<string, HardwareProfile> Profiles)
+{
+    public static readonly SoftwareCatalog Empty = new(
+        ImmutableDictionary<string, OsDefinition>.Empty,
+        ImmutableDictionary<string, AppDefinition>.Empty,
+        ImmutableDictionary<string, HardwareProfile>.Empty);
+
+    public static SoftwareCatalog Of(IEnumerable<OsDefinition> oses, IEnumerable<AppDefinition> apps, IEnumerable<HardwareProfile> profiles) =>
+        new(oses.ToImmutableDictionary(o => o.Name, StringComparer.Ordinal),
+            apps.ToImmutableDictionary(a => a.Name, StringComparer.Ordinal),
+            profiles.ToImmutableDictionary(p => p.Name, StringComparer.Ordinal));
+
+    public OsDefinition? Os(string name) => Oses.GetValueOrDefault(name);
+
+    public AppDefinition? App(string name) => Apps.GetValueOrDefault(name);
+}
