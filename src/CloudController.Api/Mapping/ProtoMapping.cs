@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using CloudController.Domain.Catalog;
 using CloudController.Domain.Fleet;
 using CloudController.Domain.Provisioning;
@@ -26,6 +27,7 @@ public static class ProtoMapping
             Minimum = m.Minimum.ToProto(),
             DiskImage = m.DiskImage,
             RegisteredAt = Timestamp.FromDateTimeOffset(m.RegisteredAt),
+            Identity = m.Identity?.ToProto(),
         };
         proto.Apps.AddRange(m.Apps);
         return proto;
@@ -62,7 +64,18 @@ public static class ProtoMapping
         DiskLayer = v.DiskLayerId,
         TaskId = v.TaskId,
         CreatedAt = Timestamp.FromDateTimeOffset(v.CreatedAt),
+        Identity = v.Identity?.ToProto(),
     };
+
+    public static V1.Identity ToProto(this VmIdentity i)
+    {
+        var proto = new V1.Identity { MachineId = i.MachineId, Hostname = i.Hostname };
+        proto.Macs.AddRange(i.Macs);
+        return proto;
+    }
+
+    public static VmIdentity? ToDomain(this V1.Identity? i) =>
+        i is null ? null : new VmIdentity(i.MachineId.Trim(), i.Hostname.Trim(), i.Macs.Select(m => m.Trim().ToLowerInvariant()).ToImmutableArray());
 
     public static V1.TaskStatus ToProto(this ProvisioningTask t)
     {

@@ -23,7 +23,8 @@ public sealed class CatalogService(ControllerActors actors) : Catalog.CatalogBas
             request.Hardware.ToDomain(),
             request.Minimum.ToDomain(),
             request.DiskImage?.Trim() ?? "",
-            DateTimeOffset.UtcNow);
+            DateTimeOffset.UtcNow,
+            request.Identity.ToDomain());
         RequestGuard.ThrowIfAny(ProvisionRequestValidator.ValidateModel(model));
 
         return await actors.Ask(actors.Models, new RegisterModel(model), context.CancellationToken) switch

@@ -5,6 +5,7 @@ using CloudController.Api.Mapping;
 using CloudController.Api.V1;
 using CloudController.Api.Watching;
 using CloudController.Cluster.Fleet;
+using CloudController.Domain.Catalog;
 using CloudController.Domain.Placement;
 using CloudController.Domain.Vms;
 using Grpc.Core;
@@ -45,9 +46,11 @@ public sealed class ProvisioningService(ControllerActors actors) : V1.Provisioni
 
         var taskId = ResourceIds.NewTaskId();
         var vmId = ResourceIds.NewVmId();
-        var vm = new VmRecord(vmId, domainRequest.Hostname, model.Name, hardware, VmState.Provisioning,
-            null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow);
-        var start = new StartTask(taskId, DomainProvisioning.TaskKind.Provision, vm, model.DiskImage, model.Minimum.DiskGib);
+        // Clones come from the staged model, never the model itself: the VM gets its own identity.
+        var staged = Staging.Stage(model).Model;
+        var vm = new VmRecord(vmId, domainRequest.Hostname, staged.Name, hardware, VmState.Provisioning,
+            null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(domainRequest.Hostname));
+        var start = new StartTask(taskId, DomainProvisioning.TaskKind.Provision, vm, staged.DiskImage, staged.Minimum.DiskGib);
         return await actors.Ask(actors.Tasks, start, ct) switch
         {
             TaskReport => new ProvisionResponse { TaskId = taskId, VmId = vmId },

@@ -4,7 +4,8 @@ namespace CloudController.Domain.Catalog;
 
 /// <summary>
 /// A model VM of the catalog: the OS and apps it carries, the hardware its clones get by default, the least
-/// hardware it runs on, and the base disk image its clones are layered on.
+/// hardware it runs on, the base disk image its clones are layered on, and the identity of the machine it was
+/// built from, which staging strips.
 /// </summary>
 public sealed record ModelVm(
     string Name,
@@ -13,13 +14,14 @@ public sealed record ModelVm(
     Resources Hardware,
     Resources Minimum,
     string DiskImage,
-    DateTimeOffset RegisteredAt)
+    DateTimeOffset RegisteredAt,
+    Vms.VmIdentity? Identity = null)
 {
     // ImmutableArray compares by reference; two registrations of the same model must compare equal by content.
     public bool Equals(ModelVm? other) =>
         other is not null && Name == other.Name && Os == other.Os && Apps.SequenceEqual(other.Apps) &&
         Hardware == other.Hardware && Minimum == other.Minimum && DiskImage == other.DiskImage &&
-        RegisteredAt == other.RegisteredAt;
+        RegisteredAt == other.RegisteredAt && Equals(Identity, other.Identity);
 
     public override int GetHashCode() => HashCode.Combine(Name, Os, Apps.Length, Hardware, Minimum, DiskImage);
 

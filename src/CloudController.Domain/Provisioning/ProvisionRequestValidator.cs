@@ -8,7 +8,7 @@ namespace CloudController.Domain.Provisioning;
 /// Checks provisioning requests and catalog models before anything is done with them. Every problem is reported
 /// at once, each naming the field (as on the wire) and what would fix it.
 /// </summary>
-public static class ProvisionRequestValidator
+public static partial class ProvisionRequestValidator
 {
     private const string ListModels = "name a model from `ccm models list`, or add one with `ccm models add`";
 
@@ -75,8 +75,22 @@ public static class ProvisionRequestValidator
             errors.Add(new FieldError("disk_image", $"'{HostnameRules.Printable(model.DiskImage)}' is not a valid image name",
                 "use letters, digits, '.', '-' and '_'"));
 
+        if (model.Identity is { } identity)
+        {
+            if (identity.MachineId.Length is 0 or > ProvisioningLimits.MaxNameLength || identity.MachineId.Any(char.IsControl))
+                errors.Add(new FieldError("identity.machine_id", "is empty, overlong or unprintable", "give the model machine's id or SID, or leave identity out"));
+            for (var i = 0; i < identity.Macs.Length; i++)
+            {
+                if (!MacAddress().IsMatch(identity.Macs[i]))
+                    errors.Add(new FieldError($"identity.macs[{i}]", $"'{HostnameRules.Printable(identity.Macs[i])}' is not a MAC address", "write it as 52:54:00:12:34:56"));
+            }
+        }
+
         return errors.ToImmutable();
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")]
+    private static partial System.Text.RegularExpressions.Regex MacAddress();
 
     private static void CheckSize(
         ImmutableArray<FieldError>.Builder errors, string field, string flag, string unit,

@@ -24,7 +24,8 @@ public sealed record VmRecord(
     string? HostId,
     string DiskLayerId,
     string TaskId,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    VmIdentity? Identity = null)
 {
     public VmRecord Apply(IDomainEvent e) => e switch
     {
