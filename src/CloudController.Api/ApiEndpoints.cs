@@ -28,6 +28,7 @@ public static class ApiEndpoints
         endpoints.MapGrpcService<HostsService>();
         endpoints.MapGrpcService<ProvisioningService>();
         endpoints.MapGrpcService<VmsService>();
+        endpoints.MapGrpcService<AdvisorService>();
         endpoints.MapGrpcReflectionService();
         return endpoints;
     }

@@ -69,6 +69,8 @@ public sealed class CcmApp
             ModelsCommands.Build(this),
             VmCommands.Build(this),
             TaskCommands.Build(this),
+            CatalogCommands.Build(this),
+            PlacementCommands.Build(this),
         };
         foreach (var palette in palettes) root.Subcommands.Add(palette.Command);
 

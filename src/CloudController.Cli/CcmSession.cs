@@ -28,6 +28,7 @@ public sealed class CcmSession : IDisposable
         Hosts = new Hosts.HostsClient(invoker);
         Provisioning = new Provisioning.ProvisioningClient(invoker);
         Vms = new Vms.VmsClient(invoker);
+        Advisor = new Advisor.AdvisorClient(invoker);
     }
 
     public Uri Endpoint { get; }
@@ -45,6 +46,8 @@ public sealed class CcmSession : IDisposable
     public Provisioning.ProvisioningClient Provisioning { get; }
 
     public Vms.VmsClient Vms { get; }
+
+    public Advisor.AdvisorClient Advisor { get; }
 
     public bool Interactive => Format == OutputFormat.Table && Console.Profile.Capabilities.Interactive;
 

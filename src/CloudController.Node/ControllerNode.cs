@@ -47,7 +47,8 @@ public sealed class ControllerNode : IAsyncDisposable
         CancellationToken ct = default)
     {
         var config = NodeConfiguration.Load(options);
-        var settings = ControllerSettings.FromConfig(config.WithFallback(AkkaControllerExtensions.ReferenceConfig));
+        var withDefaults = config.WithFallback(AkkaControllerExtensions.ReferenceConfig);
+        var settings = ControllerSettings.FromConfig(withDefaults);
         driver ??= DriverFactory.Create(config);
         var listen = new Uri(config.GetString("cloudcontroller.grpc.endpoint"));
 
@@ -67,6 +68,7 @@ public sealed class ControllerNode : IAsyncDisposable
         });
         builder.Services.AddSingleton(driver);
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(SoftwareCatalogSettings.FromConfig(withDefaults));
         builder.Services.AddControllerApi();
         builder.Services.AddAkka(config.GetString("cloudcontroller.cluster.system-name", "cloudcontroller"), (akka, _) =>
         {
