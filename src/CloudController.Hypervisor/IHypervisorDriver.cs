@@ -46,6 +46,12 @@ public interface IHypervisorDriver
     /// <summary>Resumes a suspended VM from its saved state.</summary>
     Task ResumeAsync(string hostId, string vmId, CancellationToken ct);
 
+    /// <summary>
+    /// Installs an app unattended in a running VM, from its installer and the answer file filled in for it.
+    /// Installing an app the VM already has is a no-op.
+    /// </summary>
+    Task InstallAppAsync(string hostId, string vmId, GuestAppInstall install, CancellationToken ct);
+
     /// <summary>The VM as the host knows it, or null when the host has no such VM.</summary>
     Task<VmStatusReport?> GetVmAsync(string hostId, string vmId, CancellationToken ct);
 }
@@ -75,12 +81,16 @@ public enum DriverOperation
     PowerOff,
     Suspend,
     Resume,
+    InstallApp,
     GetVm,
 }
 
 public sealed record BaseLayerSpec(string LayerId, string Image, long SizeGib);
 
 public sealed record DiskLayerSpec(string LayerId, string ParentLayerId, long SizeGib);
+
+/// <summary>An app to install in a guest: its name, and the answer file (name and content) its installer reads.</summary>
+public sealed record GuestAppInstall(string App, string? AnswerFileName, string? AnswerFileText);
 
 public sealed record VmDefinition(string VmId, string Hostname, Resources Hardware, string DiskLayerId);
 

@@ -36,7 +36,7 @@ public class ProvisioningEndToEndTests(ITestOutputHelper output)
         Assert.Equal(100, last.Percent);
         Assert.Equal(started.VmId, last.VmId);
         Assert.Equal(
-            ["RecordingVm", "Placing", "CloningDisk", "Registering", "PoweringOn", "Finalizing"],
+            ["RecordingVm", "Placing", "CloningDisk", "Registering", "PoweringOn", "InstallingApps", "Finalizing"],
             last.History.Where(h => h.Message.EndsWith(" done")).Select(h => h.Stage));
         Assert.Contains(last.History, h => h.Stage == "Placing" && h.Message.StartsWith($"chose host {last.HostId}"));
         Assert.True(statuses.Select(s => s.Percent).SequenceEqual(statuses.Select(s => s.Percent).Order()), "percent never goes back");

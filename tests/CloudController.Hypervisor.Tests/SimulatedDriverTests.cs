@@ -123,6 +123,7 @@ public class SimulatedDriverTests
     [InlineData(DriverOperation.Resume)]
     [InlineData(DriverOperation.UnregisterVm)]
     [InlineData(DriverOperation.DeleteDiskLayer)]
+    [InlineData(DriverOperation.InstallApp)]
     public async Task An_injected_fault_fails_the_call_before_it_changes_anything(DriverOperation operation)
     {
         await CloneAndRegister("vm-1");
@@ -143,6 +144,7 @@ public class SimulatedDriverTests
             DriverOperation.Suspend => () => _driver.SuspendAsync(_host, "vm-1", None),
             DriverOperation.Resume => () => _driver.ResumeAsync(_host, "vm-1", None),
             DriverOperation.UnregisterVm => () => _driver.UnregisterVmAsync(_host, "vm-1", None),
+            DriverOperation.InstallApp => () => _driver.InstallAppAsync(_host, "vm-1", new GuestAppInstall("nginx", "nginx.answers", "port=80"), None),
             _ => () => _driver.DeleteDiskLayerAsync(_host, "vm-1-disk", None),
         };
 
@@ -152,6 +154,17 @@ public class SimulatedDriverTests
         Assert.Equal(before, _fleet.Fingerprint());
 
         await call(); // the fault fired once; the same call now goes through
+    }
+
+    [Fact]
+    public async Task Apps_install_once_and_only_in_a_running_guest()
+    {
+        await CloneAndRegister("vm-1");
+        await Refused(() => _driver.InstallAppAsync(_host, "vm-1", new GuestAppInstall("nginx", null, null), None), "apps install in a running guest");
+        await _driver.PowerOnAsync(_host, "vm-1", None);
+        await _driver.InstallAppAsync(_host, "vm-1", new GuestAppInstall("nginx", "nginx.answers", "port=80"), None);
+        await _driver.InstallAppAsync(_host, "vm-1", new GuestAppInstall("nginx", "nginx.answers", "port=81"), None);
+        Assert.Equal("port=80", _fleet.Inspect(_host).VmsById["vm-1"].InstalledApps["nginx"]);
     }
 
     [Fact]

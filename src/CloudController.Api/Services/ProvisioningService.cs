@@ -5,7 +5,13 @@ using CloudController.Api.Mapping;
 using CloudController.Api.V1;
 using CloudController.Api.Watching;
 using CloudController.Cluster.Fleet;
+using System.Collections.Immutable;
+using CloudController.Cluster.Hosting;
+using CloudController.Cluster.ReadModels;
 using CloudController.Domain.Catalog;
+using CloudController.Domain.Sizing;
+using CloudController.Domain.Templates;
+using CloudController.Domain.Validation;
 using CloudController.Domain.Placement;
 using CloudController.Domain.Vms;
 using Grpc.Core;
@@ -16,28 +22,23 @@ using DomainProvisioning = CloudController.Domain.Provisioning;
 
 namespace CloudController.Api.Services;
 
-public sealed class ProvisioningService(ControllerActors actors) : V1.Provisioning.ProvisioningBase
+public sealed class ProvisioningService(ControllerActors actors, SoftwareCatalogSettings software) : V1.Provisioning.ProvisioningBase
 {
     private const string FindTasks = "use the task id that `ccm vm provision` printed";
 
     public override async Task<ProvisionResponse> Provision(ProvisionRequest request, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        var domainRequest = new DomainProvisioning.ProvisionRequest(
-            request.Model?.Trim() ?? "", request.Hostname?.Trim() ?? "", request.Overrides.ToDomain());
+        var hostname = request.Hostname?.Trim() ?? "";
+        var overrides = request.Overrides.ToDomain();
+        var model = request.Model?.Trim() ?? "";
+        var os = request.Os?.Trim() ?? "";
+        if (model.Length > 0 && os.Length > 0)
+            throw RpcErrors.InvalidArgument("model", "a request names a model or an OS, not both", "leave out --os to clone the model, or --model for a custom build");
 
-        Domain.Catalog.ModelVm? model = null;
-        if (domainRequest.Model.Length > 0 && RequestGuard.IsPlausibleId(domainRequest.Model))
-        {
-            model = await actors.Ask(actors.Models, new GetModel(domainRequest.Model), ct) switch
-            {
-                ModelStatus s => s.Model,
-                ModelNotFound => null,
-                var other => throw RpcErrors.Unexpected(other),
-            };
-        }
-        RequestGuard.ThrowIfAny(DomainProvisioning.ProvisionRequestValidator.Validate(domainRequest, model));
-        var hardware = domainRequest.Overrides.ApplyTo(model!.Hardware);
+        var (template, hardware, apps) = os.Length > 0
+            ? await PlanCustomBuildAsync(os, request, hostname, overrides, ct)
+            : await PlanCloneAsync(new DomainProvisioning.ProvisionRequest(model, hostname, overrides), ct);
 
         // Fail fast when no host could ever take it; a host that fills up meanwhile is handled by the task.
         var decision = await actors.FleetView.Ask<PlacementDecision>(
@@ -47,15 +48,81 @@ public sealed class ProvisioningService(ControllerActors actors) : V1.Provisioni
         var taskId = ResourceIds.NewTaskId();
         var vmId = ResourceIds.NewVmId();
         // Clones come from the staged model, never the model itself: the VM gets its own identity.
-        var staged = Staging.Stage(model).Model;
-        var vm = new VmRecord(vmId, domainRequest.Hostname, staged.Name, hardware, VmState.Provisioning,
-            null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(domainRequest.Hostname));
-        var start = new StartTask(taskId, DomainProvisioning.TaskKind.Provision, vm, staged.DiskImage, staged.Minimum.DiskGib);
+        var staged = Staging.Stage(template).Model;
+        var vm = new VmRecord(vmId, hostname, staged.Name, hardware, VmState.Provisioning,
+            null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(hostname));
+        var start = new StartTask(taskId, DomainProvisioning.TaskKind.Provision, vm, staged.DiskImage, staged.Minimum.DiskGib, apps);
         return await actors.Ask(actors.Tasks, start, ct) switch
         {
             TaskReport => new ProvisionResponse { TaskId = taskId, VmId = vmId },
             var other => throw RpcErrors.Unexpected(other),
         };
+    }
+
+    private async Task<(Domain.Catalog.ModelVm, Domain.Resources, ImmutableList<DomainProvisioning.AppInstall>?)> PlanCloneAsync(
+        DomainProvisioning.ProvisionRequest request, CancellationToken ct)
+    {
+        Domain.Catalog.ModelVm? model = null;
+        if (request.Model.Length > 0 && RequestGuard.IsPlausibleId(request.Model))
+        {
+            model = await actors.Ask(actors.Models, new GetModel(request.Model), ct) switch
+            {
+                ModelStatus s => s.Model,
+                ModelNotFound => null,
+                var other => throw RpcErrors.Unexpected(other),
+            };
+        }
+        RequestGuard.ThrowIfAny(DomainProvisioning.ProvisionRequestValidator.Validate(request, model));
+        return (model!, request.Overrides.ApplyTo(model!.Hardware), null);
+    }
+
+    /// <summary>
+    /// A custom build: checked against the OS and app catalog (every problem, with the request that would pass),
+    /// then the closest staged VM of the OS family is cloned and the apps it lacks are installed at deploy, each
+    /// from its answer file filled with the requester's values.
+    /// </summary>
+    private async Task<(Domain.Catalog.ModelVm, Domain.Resources, ImmutableList<DomainProvisioning.AppInstall>?)> PlanCustomBuildAsync(
+        string os, ProvisionRequest request, string hostname, DomainProvisioning.HardwareOverrides overrides, CancellationToken ct)
+    {
+        var errors = new List<FieldError>();
+        if (HostnameRules.NameProblem(hostname) is { } problem)
+            errors.Add(new FieldError("hostname", $"'{HostnameRules.Printable(hostname)}' {problem}", "use letters, digits and '-', e.g. 'web-01'"));
+
+        var appNames = request.Apps.Select(a => a.Trim()).ToImmutableArray();
+        var catalogOs = software.Catalog.Os(os);
+        var recommended = catalogOs is null
+            ? Domain.Resources.Zero
+            : SizingRequirement.For(catalogOs, appNames.Select(software.Catalog.App).OfType<AppDefinition>().Where(a => a.RunsOnOs(catalogOs)).ToList()).Recommended;
+        var hardware = overrides.ApplyTo(recommended);
+        var report = SizingAdvisor.Check(new CustomBuildRequest(os, appNames, hardware), software.Catalog);
+        errors.AddRange(report.Errors.Select(e => e.Field.StartsWith("hardware.", StringComparison.Ordinal)
+            ? e with { Field = "overrides." + e.Field["hardware.".Length..] }
+            : e));
+        RequestGuard.ThrowIfAny(errors);
+
+        var staged = (IReadOnlyList<Domain.Catalog.ModelVm>)await actors.Ask(
+            actors.ModelDirectory, new ProjectionQuery<ModelDirectory>(d => d.List()), ct);
+        var match = TemplateMatcher.BestMatch(catalogOs!, appNames, hardware, staged, software.Catalog)
+                    ?? throw RpcErrors.FailedPrecondition(
+                        $"no staged VM of the {catalogOs!.Family} family to build from; add one with `ccm models add --os {os} ...`");
+
+        var installs = ImmutableList.CreateBuilder<DomainProvisioning.AppInstall>();
+        foreach (var app in match.MissingApps.Select(name => software.Catalog.App(name)!))
+        {
+            var prefix = app.Name + ".";
+            var answers = request.Answers.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
+                .ToImmutableDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
+            var rendered = app.AnswerFile?.Render(answers);
+            if (rendered is { Text: null })
+                errors.AddRange(rendered.Errors.Select(e => e with { Field = $"answers.{app.Name}.{e.Field["answers.".Length..]}" }));
+            installs.Add(new DomainProvisioning.AppInstall(app.Name, app.AnswerFile, answers));
+        }
+        var installed = match.MissingApps.Select(a => a + ".").ToList();
+        foreach (var key in request.Answers.Keys.Where(k => !installed.Any(p => k.StartsWith(p, StringComparison.Ordinal))))
+            errors.Add(new FieldError($"answers.{key}", "answers no app installed at deploy",
+                $"the deploy installs {(installed.Count == 0 ? "nothing" : string.Join(", ", match.MissingApps))}; drop it"));
+        RequestGuard.ThrowIfAny(errors);
+        return (match.Template, hardware, installs.ToImmutable());
     }
 
     public override async Task<V1.TaskStatus> GetTask(GetTaskRequest request, ServerCallContext context)

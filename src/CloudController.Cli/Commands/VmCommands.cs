@@ -8,31 +8,47 @@ public static class VmCommands
 {
     public static Palette Build(CcmApp app)
     {
-        var model = new Option<string>("--model") { Description = "The catalog model to clone", Required = true, HelpName = "model" };
+        var model = new Option<string?>("--model") { Description = "The catalog model to clone", HelpName = "model" };
+        var os = new Option<string?>("--os") { Description = "A custom build instead: the OS (the best staged VM is cloned)", HelpName = "os" };
+        var apps = new Option<string[]>("--app") { Description = "A custom build: an app the VM must have; repeat for several" };
+        var answers = new Option<string[]>("--answer") { Description = "A value for an installed app's answer file, app.name=value; repeat", HelpName = "app.name=value" };
         var hostname = new Option<string>("--hostname") { Description = "The new VM's host name", Required = true, HelpName = "name" };
         var cpu = new Option<int?>("--cpu") { Description = "vCPUs, instead of the model's", HelpName = "n" };
         var memory = new Option<long?>("--memory") { Description = "Memory in MiB, instead of the model's", HelpName = "mib" };
         var disk = new Option<long?>("--disk") { Description = "Disk in GiB, instead of the model's", HelpName = "gib" };
         var wait = new Option<bool>("--wait") { Description = "Follow the task until it ends; the exit code says how" };
 
-        var provision = app.Remote("provision", "Provision a VM from a catalog model", async (parse, session, ct) =>
+        var provision = app.Remote("provision", "Provision a VM: clone a catalog model (--model), or build one to order (--os, --app)", async (parse, session, ct) =>
         {
             var overrides = new HardwareOverrides();
             if (parse.GetValue(cpu) is { } c) overrides.CpuCores = c;
             if (parse.GetValue(memory) is { } m) overrides.MemoryMib = m;
             if (parse.GetValue(disk) is { } d) overrides.DiskGib = d;
-            var started = await session.Provisioning.ProvisionAsync(new ProvisionRequest
+            var request = new ProvisionRequest
             {
-                Model = parse.GetValue(model),
+                Model = parse.GetValue(model) ?? "",
+                Os = parse.GetValue(os) ?? "",
                 Hostname = parse.GetValue(hostname),
                 Overrides = overrides,
-            }, cancellationToken: ct);
+            };
+            request.Apps.AddRange(parse.GetValue(apps) ?? []);
+            foreach (var answer in parse.GetValue(answers) ?? [])
+            {
+                var at = answer.IndexOf('=');
+                if (at <= 0)
+                {
+                    session.Errors.WriteLine($"--answer takes app.name=value, got '{answer}'.");
+                    return ExitCode.Usage;
+                }
+                request.Answers[answer[..at]] = answer[(at + 1)..];
+            }
+            var started = await session.Provisioning.ProvisionAsync(request, cancellationToken: ct);
             if (parse.GetValue(wait)) return await TaskProgress.WatchAsync(session, started.TaskId, ct);
             Output.WriteLine(session, started,
                 $"Task {started.TaskId} is provisioning VM {started.VmId}. Follow it with `ccm task watch {started.TaskId}`.");
             return ExitCode.Success;
         });
-        foreach (var option in new Option[] { model, hostname, cpu, memory, disk, wait }) provision.Options.Add(option);
+        foreach (var option in new Option[] { model, os, apps, answers, hostname, cpu, memory, disk, wait }) provision.Options.Add(option);
 
         var host = new Option<string?>("--host") { Description = "Only the VMs on this host", HelpName = "host-id" };
         var list = app.Remote("list", "List the VMs", async (parse, session, ct) =>

@@ -13,7 +13,8 @@ public sealed record ControllerSettings(
     TimeSpan RetryBackoffMax,
     TimeSpan FinishedTaskLinger,
     TimeSpan AskTimeout,
-    int SnapshotEvery)
+    int SnapshotEvery,
+    string WorkDirectory)
 {
     public static ControllerSettings FromConfig(Config config)
     {
@@ -29,7 +30,10 @@ public sealed record ControllerSettings(
             RetryBackoffMax: c.GetTimeSpan("provisioning.retry-backoff-max", TimeSpan.FromSeconds(30)),
             FinishedTaskLinger: c.GetTimeSpan("provisioning.finished-task-linger", TimeSpan.FromSeconds(30)),
             AskTimeout: c.GetTimeSpan("cluster.ask-timeout", TimeSpan.FromSeconds(10)),
-            SnapshotEvery: c.GetInt("persistence.snapshot-every", 200));
+            SnapshotEvery: c.GetInt("persistence.snapshot-every", 200),
+            WorkDirectory: c.GetString("provisioning.work-dir", "") is { Length: > 0 } work
+                ? work
+                : Path.Combine(c.GetString("data-dir", Path.GetTempPath()), "work"));
     }
 
     /// <summary>Exponential backoff for the n-th retry (n starting at 1), capped.</summary>

@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
 using CloudController.Domain;
+using CloudController.Domain.AppLibrary;
 using CloudController.Domain.Catalog;
 using CloudController.Domain.Sizing;
 
@@ -18,7 +19,11 @@ public sealed record SoftwareCatalogSettings(SoftwareCatalog Catalog, IReadOnlyL
         var oses = Entries(config, "oses", c => new OsDefinition(
             c.GetString("name"), c.GetString("family"), c.GetString("service-pack", ""), ResourcesOf(c, "minimum"), c.GetDouble("headroom", 1.0)));
         var apps = Entries(config, "apps", c => new AppDefinition(
-            c.GetString("name"), [.. c.GetStringList("runs-on", [])], ResourcesOf(c, "minimum"), c.GetDouble("headroom", 1.0)));
+            c.GetString("name"), [.. c.GetStringList("runs-on", [])], ResourcesOf(c, "minimum"), c.GetDouble("headroom", 1.0),
+            c.HasPath("answer-file.text")
+                ? new AnswerFileTemplate(c.GetString("name"), Enum.Parse<AnswerFileFormat>(c.GetString("answer-file.format", "ini"), ignoreCase: true),
+                    c.GetString("answer-file.text"))
+                : null));
         var profiles = Entries(config, "profiles", c => new HardwareProfile(c.GetString("name"), ResourcesOf(c, "hardware")));
         var goals = Entries(config, "goals", c => new GoalRule(
             c.GetString("name"), c.GetString("unit"), c.GetDouble("per", 1), ResourcesOf(c, "base"), ResourcesOf(c, "each")));

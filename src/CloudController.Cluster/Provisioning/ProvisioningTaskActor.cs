@@ -97,7 +97,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new TaskReport(_task));
             return;
         }
-        var created = new TaskCreated(_taskId, start.Kind, start.Vm, start.BaseImage, start.BaseImageGib, DateTimeOffset.UtcNow);
+        var created = new TaskCreated(_taskId, start.Kind, start.Vm, start.BaseImage, start.BaseImageGib, DateTimeOffset.UtcNow, start.Apps);
         Persist(created, e =>
         {
             _task = ProvisioningTask.Create(e);
@@ -168,12 +168,25 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
                 PersistAndApply(new TaskFinished(finish.Outcome, DateTimeOffset.UtcNow), Advance);
                 break;
             case SagaAction.None when !Timers.IsTimerActive(Linger.Instance):
+                RemoveWorkArea();
                 _log.Info("Task {0} ({1} {2}) ended {3}{4}", _taskId, task.Kind, task.Vm.Hostname, task.State,
                     task.Error is null ? "" : $": {task.Error}");
                 // An ended task only lingers for late status queries and watchers, then leaves memory and the
                 // region's remembered entities.
                 Timers.StartSingleTimer(Linger.Instance, Linger.Instance, _settings.FinishedTaskLinger);
                 break;
+        }
+    }
+
+    private void RemoveWorkArea()
+    {
+        try
+        {
+            _runner.WorkArea.Remove(_taskId);
+        }
+        catch (IOException e)
+        {
+            _log.Warning("Task {0}: its work area {1} could not be removed: {2}", _taskId, _runner.WorkArea.PathOf(_taskId), e.Message);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using CloudController.Domain.Provisioning;
 using CloudController.Domain.Vms;
 
@@ -14,7 +15,8 @@ public static class ProvisioningTaskProtocol
     }
 
     /// <summary>Starts the task; repeating it returns the task's status without starting it twice.</summary>
-    public sealed record StartTask(string TaskId, TaskKind Kind, VmRecord Vm, string BaseImage, long BaseImageGib) : ITaskCommand;
+    public sealed record StartTask(
+        string TaskId, TaskKind Kind, VmRecord Vm, string BaseImage, long BaseImageGib, ImmutableList<AppInstall>? Apps = null) : ITaskCommand;
 
     public sealed record GetTask(string TaskId) : ITaskCommand;
 

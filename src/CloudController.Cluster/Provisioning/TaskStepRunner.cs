@@ -30,6 +30,8 @@ public sealed class TaskStepRunner(
     IActorRef fleetView,
     ControllerSettings settings)
 {
+    public TaskWorkArea WorkArea { get; } = new(settings.WorkDirectory);
+
     public async Task<PlacementDecision> ChooseHostAsync(PlacementRequest request) =>
         await fleetView.Ask<PlacementDecision>(new FleetViewProtocol.Place(request), settings.AskTimeout);
 
@@ -61,6 +63,12 @@ public sealed class TaskStepRunner(
                 return StepOutcome.Done;
             case TaskStep.PoweringOn:
                 await driver.PowerOnAsync(HostOf(task), vm.VmId, ct);
+                return StepOutcome.Done;
+            case TaskStep.InstallingApps:
+                foreach (var app in task.Apps)
+                {
+                    await driver.InstallAppAsync(HostOf(task), vm.VmId, AnswerFileFor(task.TaskId, app), ct);
+                }
                 return StepOutcome.Done;
             case TaskStep.Finalizing:
                 await AskHost(new HostProtocol.CommitReservation(HostOf(task), task.TaskId, vm.VmId), ct);
@@ -121,6 +129,18 @@ public sealed class TaskStepRunner(
             default:
                 throw new ArgumentOutOfRangeException(nameof(step), step, "the step has no undo");
         }
+    }
+
+    /// <summary>Renders the app's answer file into the task's work area; the guest receives what was written there.</summary>
+    private GuestAppInstall AnswerFileFor(string taskId, AppInstall app)
+    {
+        if (app.AnswerFile is null) return new GuestAppInstall(app.App, null, null);
+        var rendered = app.AnswerFile.Render(app.Answers);
+        if (rendered.Text is null)
+            throw new StepFailedException($"the {app.App} answer file cannot be filled: {string.Join("; ", rendered.Errors)}");
+        var fileName = $"{app.App}.answers";
+        WorkArea.Write(taskId, fileName, rendered.Text);
+        return new GuestAppInstall(app.App, fileName, rendered.Text);
     }
 
     /// <summary>Base layers are named after their image, so every clone of a model on a host shares one.</summary>

@@ -6,8 +6,12 @@ namespace CloudController.Domain.Catalog;
 /// <param name="Headroom">How much more than the minimum to recommend, e.g. 1.5 for half again.</param>
 public sealed record OsDefinition(string Name, string Family, string ServicePack, Resources Minimum, double Headroom);
 
-/// <summary>An application of the library: the OSes (names or families) it runs on and what it adds to a VM's needs.</summary>
-public sealed record AppDefinition(string Name, ImmutableArray<string> RunsOn, Resources Minimum, double Headroom)
+/// <summary>
+/// An application of the library: the OSes (names or families) it runs on, what it adds to a VM's needs, and the
+/// answer file its installer reads for an unattended install.
+/// </summary>
+public sealed record AppDefinition(
+    string Name, ImmutableArray<string> RunsOn, Resources Minimum, double Headroom, AppLibrary.AnswerFileTemplate? AnswerFile = null)
 {
     public bool RunsOnOs(OsDefinition os) => RunsOn.Contains(os.Name) || RunsOn.Contains(os.Family);
 }

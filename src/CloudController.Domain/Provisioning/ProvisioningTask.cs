@@ -28,7 +28,8 @@ public sealed record ProvisioningTask(
     int FailedAttempts,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    ImmutableList<TaskHistoryEntry> History)
+    ImmutableList<TaskHistoryEntry> History,
+    ImmutableList<AppInstall> Apps)
 {
     /// <summary>How many hosts may refuse a reservation before the task gives up: the fleet view is that stale.</summary>
     public const int MaxHostRefusals = 5;
@@ -38,8 +39,10 @@ public sealed record ProvisioningTask(
         e.Vm.HostId, ImmutableHashSet<string>.Empty, 0, 0, ImmutableHashSet<TaskStep>.Empty,
         null, null, 0, e.At, e.At,
         [new TaskHistoryEntry(e.At, "Accepted", e.Kind == TaskKind.Provision
-            ? $"provision {e.Vm.Hostname} from model {e.Vm.Model} with {e.Vm.Hardware}"
-            : $"delete {e.Vm.Hostname} ({e.Vm.VmId})")]);
+            ? $"provision {e.Vm.Hostname} from model {e.Vm.Model} with {e.Vm.Hardware}" +
+              (e.Apps is { Count: > 0 } apps ? $", installing {string.Join(", ", apps.Select(a => a.App))}" : "")
+            : $"delete {e.Vm.Hostname} ({e.Vm.VmId})")],
+        e.Apps ?? []);
 
     public ImmutableArray<TaskStep> Steps => TaskPlan.StepsOf(Kind);
 

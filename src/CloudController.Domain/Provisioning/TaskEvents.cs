@@ -1,6 +1,11 @@
+using System.Collections.Immutable;
+using CloudController.Domain.AppLibrary;
+using CloudController.Domain.Vms;
+
 namespace CloudController.Domain.Provisioning;
 
-using CloudController.Domain.Vms;
+/// <summary>An app to install at deploy, with its answer-file template and the values the requester gave for it.</summary>
+public sealed record AppInstall(string App, AnswerFileTemplate? AnswerFile, ImmutableDictionary<string, string> Answers);
 
 /// <summary>
 /// A task was accepted. It carries everything the steps need, so that a task resumed after a crash does not depend
@@ -12,7 +17,8 @@ public sealed record TaskCreated(
     VmRecord Vm,
     string BaseImage,
     long BaseImageGib,
-    DateTimeOffset At) : IDomainEvent;
+    DateTimeOffset At,
+    ImmutableList<AppInstall>? Apps = null) : IDomainEvent;
 
 /// <summary>Placement chose a host; persisted before the host is asked, so a rollback knows where to release.</summary>
 public sealed record HostChosen(string HostId, string Explanation, DateTimeOffset At) : IDomainEvent;

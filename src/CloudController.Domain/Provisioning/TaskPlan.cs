@@ -26,6 +26,7 @@ public enum TaskStep
     CloningDisk,
     Registering,
     PoweringOn,
+    InstallingApps,
     Finalizing,
 
     // Delete, in order.
@@ -43,7 +44,7 @@ public static class TaskPlan
     public static readonly ImmutableArray<TaskStep> Provision =
     [
         TaskStep.RecordingVm, TaskStep.Placing, TaskStep.CloningDisk,
-        TaskStep.Registering, TaskStep.PoweringOn, TaskStep.Finalizing,
+        TaskStep.Registering, TaskStep.PoweringOn, TaskStep.InstallingApps, TaskStep.Finalizing,
     ];
 
     public static readonly ImmutableArray<TaskStep> Delete =
@@ -59,7 +60,9 @@ public static class TaskPlan
 
     /// <summary>
     /// Finalizing is the point of no return: it turns the reservation into the VM's allocation, so it is never undone,
-    /// and an abort that arrives once it started is refused.
+    /// and an abort that arrives once it started is refused. Installed apps need no undo of their own: the rollback
+    /// discards the VM they were installed in.
     /// </summary>
-    public static bool IsUndoable(TaskStep step) => Provision.Contains(step) && step != TaskStep.Finalizing;
+    public static bool IsUndoable(TaskStep step) =>
+        Provision.Contains(step) && step is not (TaskStep.Finalizing or TaskStep.InstallingApps);
 }

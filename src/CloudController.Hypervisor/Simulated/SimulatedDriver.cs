@@ -71,7 +71,7 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
     }
 
     public Task PowerOnAsync(string hostId, string vmId, CancellationToken ct) =>
-        ChangePower(DriverOperation.PowerOn, hostId, vmId, ct, (state, vm) => vm.PowerState switch
+        ChangeVm(DriverOperation.PowerOn, hostId, vmId, ct, (state, vm) => vm.PowerState switch
         {
             VmPowerState.Running => vm,
             VmPowerState.Suspended => throw Refuse(DriverOperation.PowerOn, hostId, $"VM {vmId} is suspended; resume it"),
@@ -88,18 +88,27 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
     }
 
     public Task SuspendAsync(string hostId, string vmId, CancellationToken ct) =>
-        ChangePower(DriverOperation.Suspend, hostId, vmId, ct, (_, vm) => vm.PowerState switch
+        ChangeVm(DriverOperation.Suspend, hostId, vmId, ct, (_, vm) => vm.PowerState switch
         {
             VmPowerState.PoweredOff => throw Refuse(DriverOperation.Suspend, hostId, $"VM {vmId} is powered off; only a running VM can be suspended"),
             _ => vm with { PowerState = VmPowerState.Suspended },
         });
 
     public Task ResumeAsync(string hostId, string vmId, CancellationToken ct) =>
-        ChangePower(DriverOperation.Resume, hostId, vmId, ct, (state, vm) => vm.PowerState switch
+        ChangeVm(DriverOperation.Resume, hostId, vmId, ct, (state, vm) => vm.PowerState switch
         {
             VmPowerState.Running => vm,
             VmPowerState.PoweredOff => throw Refuse(DriverOperation.Resume, hostId, $"VM {vmId} is powered off; it has no saved state to resume"),
             _ => Start(DriverOperation.Resume, state, vm),
+        });
+
+    public Task InstallAppAsync(string hostId, string vmId, GuestAppInstall install, CancellationToken ct) =>
+        ChangeVm(DriverOperation.InstallApp, hostId, vmId, ct, (_, vm) => vm.PowerState switch
+        {
+            VmPowerState.Running => vm.InstalledApps.ContainsKey(install.App)
+                ? vm
+                : vm with { InstalledApps = vm.InstalledApps.Add(install.App, install.AnswerFileText) },
+            _ => throw Refuse(DriverOperation.InstallApp, hostId, $"VM {vmId} is {vm.PowerState}; apps install in a running guest"),
         });
 
     public async Task<VmStatusReport?> GetVmAsync(string hostId, string vmId, CancellationToken ct)
@@ -141,7 +150,7 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
         });
     }
 
-    private async Task ChangePower(
+    private async Task ChangeVm(
         DriverOperation operation, string hostId, string vmId, CancellationToken ct, Func<SimulatedHostState, SimulatedVm, SimulatedVm> change)
     {
         await Prelude(operation, hostId, vmId, ct);

@@ -9,6 +9,10 @@ namespace CloudController.Hypervisor.Simulated;
 public sealed record SimulatedVm(VmDefinition Definition, VmPowerState PowerState)
 {
     public string VmId => Definition.VmId;
+
+    /// <summary>Apps installed in the guest, with the answer file each installer read.</summary>
+    public ImmutableSortedDictionary<string, string?> InstalledApps { get; init; } =
+        ImmutableSortedDictionary<string, string?>.Empty.WithComparers(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -28,7 +32,7 @@ public sealed record SimulatedHostState(HostInventory Inventory, DiskLayerStore 
     /// <summary>A stable text of the state; equal texts mean equal states.</summary>
     public string Fingerprint(bool includeBaseLayers)
     {
-        var vms = Vms.Select(v => $"vm {v.VmId} {v.PowerState} {v.Definition.DiskLayerId} {v.Definition.Hardware}");
+        var vms = Vms.Select(v => $"vm {v.VmId} {v.PowerState} {v.Definition.DiskLayerId} {v.Definition.Hardware} apps=[{string.Join(",", v.InstalledApps.Keys)}]");
         var layers = Disks.Layers.Values
             .Where(l => includeBaseLayers || !l.IsBase)
             .OrderBy(l => l.LayerId, StringComparer.Ordinal)

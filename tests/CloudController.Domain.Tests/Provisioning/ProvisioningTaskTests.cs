@@ -76,6 +76,7 @@ public class ProvisioningTaskTests
     [InlineData(TaskStep.CloningDisk, new[] { TaskStep.CloningDisk, TaskStep.Placing, TaskStep.RecordingVm })]
     [InlineData(TaskStep.Registering, new[] { TaskStep.Registering, TaskStep.CloningDisk, TaskStep.Placing, TaskStep.RecordingVm })]
     [InlineData(TaskStep.PoweringOn, new[] { TaskStep.PoweringOn, TaskStep.Registering, TaskStep.CloningDisk, TaskStep.Placing, TaskStep.RecordingVm })]
+    [InlineData(TaskStep.InstallingApps, new[] { TaskStep.PoweringOn, TaskStep.Registering, TaskStep.CloningDisk, TaskStep.Placing, TaskStep.RecordingVm })]
     [InlineData(TaskStep.Finalizing, new[] { TaskStep.PoweringOn, TaskStep.Registering, TaskStep.CloningDisk, TaskStep.Placing, TaskStep.RecordingVm })]
     public void A_failed_step_rolls_back_it_and_every_earlier_step_in_reverse(TaskStep failing, TaskStep[] expectedUndo)
     {
@@ -119,14 +120,14 @@ public class ProvisioningTaskTests
     [Fact]
     public void Abort_is_refused_once_finalizing_after_the_end_while_rolling_back_and_for_deletes()
     {
-        var finalizing = RunForward(NewProvision(), 6);
+        var finalizing = RunForward(NewProvision(), 7);
         Assert.Equal(TaskStep.Finalizing, finalizing.CurrentStep);
         Assert.Contains("finalizing", finalizing.AbortRefusal());
 
         var rollingBack = NewProvision().Apply(new AbortRequested("x", T0));
         Assert.Contains("already rolling back", rollingBack.AbortRefusal());
 
-        var ended = RunForward(NewProvision(), 7).Apply(new TaskFinished(TaskState.Succeeded, T0));
+        var ended = RunForward(NewProvision(), 8).Apply(new TaskFinished(TaskState.Succeeded, T0));
         Assert.Contains("already ended", ended.AbortRefusal());
 
         Assert.Contains("cannot be aborted", NewDelete().AbortRefusal());
