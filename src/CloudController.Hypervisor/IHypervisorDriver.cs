@@ -111,7 +111,8 @@ public sealed record HostStatusReport(
     long FreeDiskGib,
     double CpuLoad,
     int RunningVms,
-    DateTimeOffset ObservedAt);
+    DateTimeOffset ObservedAt,
+    IReadOnlyList<string>? CachedImages = null);
 
 /// <summary>A driver operation failed. The message says what and where, for the task's failure reason.</summary>
 public sealed class HypervisorException(DriverOperation operation, string hostId, string message, Exception? inner = null)

@@ -50,6 +50,8 @@ public static class ProtoMapping
             ObservedAt = Timestamp.FromDateTimeOffset(h.ObservedAt),
         };
         proto.CpuFlags.AddRange(h.CpuFlags);
+        proto.Groups.AddRange((h.Groups ?? []).Order(StringComparer.Ordinal));
+        proto.CachedImages.AddRange((h.CachedImages ?? []).Order(StringComparer.Ordinal));
         return proto;
     }
 
@@ -65,6 +67,7 @@ public static class ProtoMapping
         TaskId = v.TaskId,
         CreatedAt = Timestamp.FromDateTimeOffset(v.CreatedAt),
         Identity = v.Identity?.ToProto(),
+        Group = v.Group ?? "",
     };
 
     public static V1.Identity ToProto(this VmIdentity i)

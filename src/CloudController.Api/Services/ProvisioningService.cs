@@ -36,27 +36,50 @@ public sealed class ProvisioningService(ControllerActors actors, SoftwareCatalog
         if (model.Length > 0 && os.Length > 0)
             throw RpcErrors.InvalidArgument("model", "a request names a model or an OS, not both", "leave out --os to clone the model, or --model for a custom build");
 
+        var (group, policy) = GroupOf(request);
         var (template, hardware, apps) = os.Length > 0
             ? await PlanCustomBuildAsync(os, request, hostname, overrides, ct)
             : await PlanCloneAsync(new DomainProvisioning.ProvisionRequest(model, hostname, overrides), ct);
-
-        // Fail fast when no host could ever take it; a host that fills up meanwhile is handled by the task.
-        var decision = await actors.FleetView.Ask<PlacementDecision>(
-            new FleetViewProtocol.Place(PlacementRequest.For(hardware)), actors.AskTimeout, ct);
-        if (!decision.Found) throw RpcErrors.ResourceExhausted(PlacementExplanation.Explain(decision, PlacementRequest.For(hardware)));
 
         var taskId = ResourceIds.NewTaskId();
         var vmId = ResourceIds.NewVmId();
         // Clones come from the staged model, never the model itself: the VM gets its own identity.
         var staged = Staging.Stage(template).Model;
         var vm = new VmRecord(vmId, hostname, staged.Name, hardware, VmState.Provisioning,
-            null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(hostname));
+            null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(hostname), group, policy);
+
+        // Fail fast when no host could ever take it; a host that fills up meanwhile is handled by the task.
+        var placement = PlacementRequest.For(vm, staged.DiskImage);
+        var decision = await actors.FleetView.Ask<PlacementDecision>(new FleetViewProtocol.Place(placement), actors.AskTimeout, ct);
+        if (!decision.Found) throw RpcErrors.ResourceExhausted(PlacementExplanation.Explain(decision, placement));
+
         var start = new StartTask(taskId, DomainProvisioning.TaskKind.Provision, vm, staged.DiskImage, staged.Minimum.DiskGib, apps);
         return await actors.Ask(actors.Tasks, start, ct) switch
         {
             TaskReport => new ProvisionResponse { TaskId = taskId, VmId = vmId },
             var other => throw RpcErrors.Unexpected(other),
         };
+    }
+
+    private static (string? Group, GroupPolicy Policy) GroupOf(ProvisionRequest request)
+    {
+        var group = request.Group?.Trim() ?? "";
+        var policy = (request.GroupPolicy?.Trim().ToLowerInvariant() ?? "") switch
+        {
+            "" => GroupPolicy.None,
+            "affinity" => GroupPolicy.Affinity,
+            "anti-affinity" => GroupPolicy.AntiAffinity,
+            var other => throw RpcErrors.InvalidArgument("group_policy", $"'{HostnameRules.Printable(other)}' is not a policy", "use affinity or anti-affinity"),
+        };
+        if (group.Length == 0)
+        {
+            return policy == GroupPolicy.None
+                ? (null, policy)
+                : throw RpcErrors.InvalidArgument("group", "is required with a group policy", "name the group, e.g. web-tier");
+        }
+        if (HostnameRules.LabelProblem(group) is { } problem)
+            throw RpcErrors.InvalidArgument("group", $"'{HostnameRules.Printable(group)}' {problem}", "use letters, digits and '-'");
+        return (group, policy);
     }
 
     private async Task<(Domain.Catalog.ModelVm, Domain.Resources, ImmutableList<DomainProvisioning.AppInstall>?)> PlanCloneAsync(

@@ -17,6 +17,8 @@ public static class VmCommands
         var memory = new Option<long?>("--memory") { Description = "Memory in MiB, instead of the model's", HelpName = "mib" };
         var disk = new Option<long?>("--disk") { Description = "Disk in GiB, instead of the model's", HelpName = "gib" };
         var wait = new Option<bool>("--wait") { Description = "Follow the task until it ends; the exit code says how" };
+        var group = new Option<string?>("--group") { Description = "A VM group, e.g. web-tier", HelpName = "group" };
+        var groupPolicy = new Option<string?>("--group-policy") { Description = "affinity (same hosts) or anti-affinity (never a host of the group)", HelpName = "policy" };
 
         var provision = app.Remote("provision", "Provision a VM: clone a catalog model (--model), or build one to order (--os, --app)", async (parse, session, ct) =>
         {
@@ -30,6 +32,8 @@ public static class VmCommands
                 Os = parse.GetValue(os) ?? "",
                 Hostname = parse.GetValue(hostname),
                 Overrides = overrides,
+                Group = parse.GetValue(group) ?? "",
+                GroupPolicy = parse.GetValue(groupPolicy) ?? "",
             };
             request.Apps.AddRange(parse.GetValue(apps) ?? []);
             foreach (var answer in parse.GetValue(answers) ?? [])
@@ -48,7 +52,7 @@ public static class VmCommands
                 $"Task {started.TaskId} is provisioning VM {started.VmId}. Follow it with `ccm task watch {started.TaskId}`.");
             return ExitCode.Success;
         });
-        foreach (var option in new Option[] { model, os, apps, answers, hostname, cpu, memory, disk, wait }) provision.Options.Add(option);
+        foreach (var option in new Option[] { model, os, apps, answers, hostname, cpu, memory, disk, group, groupPolicy, wait }) provision.Options.Add(option);
 
         var host = new Option<string?>("--host") { Description = "Only the VMs on this host", HelpName = "host-id" };
         var list = app.Remote("list", "List the VMs", async (parse, session, ct) =>

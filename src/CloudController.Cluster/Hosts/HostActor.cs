@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
@@ -55,7 +56,7 @@ public sealed class HostActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
         Command<RegisterHost>(Register);
-        Command<Reserve>(r => Decide(_ledger.Reserve(r.TaskId, r.Amount, r.LeaseExpiresAt)));
+        Command<Reserve>(r => Decide(_ledger.Reserve(r.TaskId, r.Amount, r.LeaseExpiresAt, r.Group, r.AntiAffinity)));
         Command<ReleaseReservation>(r => Decide(_ledger.Release(r.TaskId, r.Reason)));
         Command<CommitReservation>(c => Decide(_ledger.Commit(c.TaskId, c.VmId)));
         Command<ReleaseAllocation>(r => Decide(_ledger.ReleaseAllocation(r.VmId)));
@@ -173,7 +174,7 @@ public sealed class HostActor : ReceivePersistentActor, IWithTimers
     private HostStatus Status()
     {
         var observedAt = _lastReport?.ObservedAt ?? DateTimeOffset.UtcNow;
-        var snapshot = _ledger.ToSnapshot(_lastReport?.CpuLoad ?? 0, observedAt);
+        var snapshot = _ledger.ToSnapshot(_lastReport?.CpuLoad ?? 0, observedAt, _lastReport?.CachedImages?.ToImmutableHashSet());
         // A host that stopped answering is offline for placement, whatever its ledger says.
         if (_lastReport is { Reachable: false }) snapshot = snapshot with { State = HostState.Offline };
         return new HostStatus(snapshot);

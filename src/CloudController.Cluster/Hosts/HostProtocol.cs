@@ -19,7 +19,8 @@ public static class HostProtocol
         public string HostId => Inventory.HostId;
     }
 
-    public sealed record Reserve(string HostId, string TaskId, Resources Amount, DateTimeOffset LeaseExpiresAt) : IHostCommand;
+    public sealed record Reserve(
+        string HostId, string TaskId, Resources Amount, DateTimeOffset LeaseExpiresAt, string? Group = null, bool AntiAffinity = false) : IHostCommand;
 
     public sealed record ReleaseReservation(string HostId, string TaskId, string Reason) : IHostCommand;
 

@@ -148,7 +148,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         switch (next)
         {
             case SagaAction.ChooseHost choose:
-                var request = PlacementRequest.For(task.Vm.Hardware) with { ExcludedHosts = choose.ExcludedHosts };
+                var request = PlacementRequest.For(task.Vm, task.BaseImage) with { ExcludedHosts = choose.ExcludedHosts };
                 Run(next, async _ => await _runner.ChooseHostAsync(request));
                 break;
             case SagaAction.Execute execute:
@@ -165,9 +165,12 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
                 PersistAndApply(new StepFailed(task.CurrentStep, fail.Error, DateTimeOffset.UtcNow), Advance);
                 break;
             case SagaAction.Finish finish:
+                // Before the end is recorded, so that whoever sees the task ended finds its work area gone.
+                RemoveWorkArea();
                 PersistAndApply(new TaskFinished(finish.Outcome, DateTimeOffset.UtcNow), Advance);
                 break;
             case SagaAction.None when !Timers.IsTimerActive(Linger.Instance):
+                // Also here: a task recovered after ending, or a deletion that gave up, leaves no work area behind.
                 RemoveWorkArea();
                 _log.Info("Task {0} ({1} {2}) ended {3}{4}", _taskId, task.Kind, task.Vm.Hostname, task.State,
                     task.Error is null ? "" : $": {task.Error}");
@@ -236,7 +239,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
                 PersistAndApply(new StepFailed(TaskStep.Placing, $"placement failed: {error}", now), Advance);
                 break;
             case SagaAction.ChooseHost when result.Decision is { } decision:
-                var explanation = PlacementExplanation.Explain(decision, PlacementRequest.For(_task.Vm.Hardware));
+                var explanation = PlacementExplanation.Explain(decision, PlacementRequest.For(_task.Vm, _task.BaseImage));
                 PersistAndApply(decision.Found
                     ? new HostChosen(decision.Candidates[0], explanation, now)
                     : new StepFailed(TaskStep.Placing, explanation, now), Advance);

@@ -47,7 +47,8 @@ public sealed class TaskStepRunner(
             case TaskStep.Placing:
                 var lease = DateTimeOffset.UtcNow + settings.ReservationLease;
                 var reply = await hosts.Ask<object>(
-                    new HostProtocol.Reserve(HostOf(task), task.TaskId, vm.Hardware, lease), settings.AskTimeout, ct);
+                    new HostProtocol.Reserve(HostOf(task), task.TaskId, vm.Hardware, lease, vm.Group, vm.GroupPolicy == GroupPolicy.AntiAffinity),
+                    settings.AskTimeout, ct);
                 return reply switch
                 {
                     HostProtocol.Applied => StepOutcome.Done,

@@ -5,7 +5,7 @@ public sealed record HostRegistered(HostInventory Inventory) : IDomainEvent;
 public sealed record HostStateChanged(HostState State, string Reason) : IDomainEvent;
 
 /// <summary>Capacity held for a task until it commits it to a VM, releases it, or its lease runs out.</summary>
-public sealed record CapacityReserved(string TaskId, Resources Amount, DateTimeOffset LeaseExpiresAt) : IDomainEvent;
+public sealed record CapacityReserved(string TaskId, Resources Amount, DateTimeOffset LeaseExpiresAt, string? Group = null) : IDomainEvent;
 
 public sealed record ReservationLeaseRenewed(string TaskId, DateTimeOffset LeaseExpiresAt) : IDomainEvent;
 

@@ -2,8 +2,8 @@ using System.Collections.Immutable;
 
 namespace CloudController.Domain.Fleet;
 
-/// <summary>A reservation held on a host for one task.</summary>
-public sealed record Reservation(string TaskId, Resources Amount, DateTimeOffset LeaseExpiresAt);
+/// <summary>A reservation held on a host for one task, for a VM of <paramref name="Group"/> when it has one.</summary>
+public sealed record Reservation(string TaskId, Resources Amount, DateTimeOffset LeaseExpiresAt, string? Group = null);
 
 /// <summary>
 /// The authoritative bookkeeping of one host: who holds what. Every change is an event, so the ledger is
@@ -14,12 +14,20 @@ public sealed record HostLedger(
     HostInventory? Inventory,
     HostState State,
     ImmutableDictionary<string, Reservation> Reservations,
-    ImmutableDictionary<string, Resources> Allocations) : IDomainState
+    ImmutableDictionary<string, Resources> Allocations,
+    ImmutableDictionary<string, string>? AllocationGroups = null) : IDomainState
 {
     public static readonly HostLedger Empty = new(
         null, HostState.Active,
         ImmutableDictionary<string, Reservation>.Empty,
-        ImmutableDictionary<string, Resources>.Empty);
+        ImmutableDictionary<string, Resources>.Empty,
+        ImmutableDictionary<string, string>.Empty);
+
+    /// <summary>The VM groups with a VM or a reservation here, for affinity rules.</summary>
+    public ImmutableHashSet<string> Groups =>
+        Reservations.Values.Select(r => r.Group).OfType<string>()
+            .Concat((AllocationGroups ?? ImmutableDictionary<string, string>.Empty).Values)
+            .ToImmutableHashSet();
 
     public bool IsRegistered => Inventory is not null;
 
@@ -37,7 +45,7 @@ public sealed record HostLedger(
         HostStateChanged s => this with { State = s.State },
         CapacityReserved c => this with
         {
-            Reservations = Reservations.SetItem(c.TaskId, new Reservation(c.TaskId, c.Amount, c.LeaseExpiresAt)),
+            Reservations = Reservations.SetItem(c.TaskId, new Reservation(c.TaskId, c.Amount, c.LeaseExpiresAt, c.Group)),
         },
         ReservationLeaseRenewed l when Reservations.TryGetValue(l.TaskId, out var held) => this with
         {
@@ -48,13 +56,22 @@ public sealed record HostLedger(
         {
             Reservations = Reservations.Remove(c.TaskId),
             Allocations = Allocations.SetItem(c.VmId, held.Amount),
+            AllocationGroups = held.Group is { } group
+                ? (AllocationGroups ?? ImmutableDictionary<string, string>.Empty).SetItem(c.VmId, group)
+                : AllocationGroups,
         },
-        AllocationReleased a => this with { Allocations = Allocations.Remove(a.VmId) },
+        AllocationReleased a => this with
+        {
+            Allocations = Allocations.Remove(a.VmId),
+            AllocationGroups = AllocationGroups?.Remove(a.VmId),
+        },
         _ => this,
     };
 
     /// <summary>Decides a reservation: the event to persist, nothing when the task already holds it, or a refusal.</summary>
-    public LedgerDecision Reserve(string taskId, Resources amount, DateTimeOffset leaseExpiresAt)
+    /// <param name="antiAffinity">Refuse when the host already runs <paramref name="group"/>: the fleet view placement
+    /// decided on may be stale, the ledger is not.</param>
+    public LedgerDecision Reserve(string taskId, Resources amount, DateTimeOffset leaseExpiresAt, string? group = null, bool antiAffinity = false)
     {
         if (Inventory is null) return LedgerDecision.Refuse("the host is not registered");
         if (Reservations.TryGetValue(taskId, out var held))
@@ -65,7 +82,8 @@ public sealed record HostLedger(
         }
         if (State != HostState.Active) return LedgerDecision.Refuse($"the host is {State.ToString().ToLowerInvariant()}");
         if (!amount.FitsWithin(Free)) return LedgerDecision.Refuse($"needs {amount}, only {Free} free");
-        return LedgerDecision.Persist(new CapacityReserved(taskId, amount, leaseExpiresAt));
+        if (antiAffinity && group is not null && Groups.Contains(group)) return LedgerDecision.Refuse($"already runs a VM of group {group}");
+        return LedgerDecision.Persist(new CapacityReserved(taskId, amount, leaseExpiresAt, group));
     }
 
     public LedgerDecision Release(string taskId, string reason) =>
@@ -95,13 +113,13 @@ public sealed record HostLedger(
     public IEnumerable<Reservation> ExpiredAt(DateTimeOffset now) =>
         Reservations.Values.Where(r => r.LeaseExpiresAt <= now);
 
-    public HostSnapshot ToSnapshot(double cpuLoad, DateTimeOffset observedAt) => new(
+    public HostSnapshot ToSnapshot(double cpuLoad, DateTimeOffset observedAt, ImmutableHashSet<string>? cachedImages = null) => new(
         Inventory?.HostId ?? "",
         State,
         Inventory?.HardwareClass ?? "",
         Inventory?.CpuFlags ?? ImmutableArray<string>.Empty,
         Capacity, Reserved, Allocated,
-        Allocations.Count, Reservations.Count, cpuLoad, observedAt);
+        Allocations.Count, Reservations.Count, cpuLoad, observedAt, Groups, cachedImages);
 }
 
 /// <summary>What a ledger command decided: persist an event, nothing to do (already done), or refused with a reason.</summary>

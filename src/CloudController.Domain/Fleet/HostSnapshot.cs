@@ -5,6 +5,7 @@ namespace CloudController.Domain.Fleet;
 /// <summary>
 /// A host as the fleet view last saw it: capacity bookkeeping from its ledger plus what monitoring measured.
 /// Placement decides on snapshots; the host's own ledger has the last word when the reservation is made.
+/// Groups are the VM groups with a VM (or a reservation) on the host; cached images, the base images it holds.
 /// </summary>
 public sealed record HostSnapshot(
     string HostId,
@@ -17,7 +18,9 @@ public sealed record HostSnapshot(
     int VmCount,
     int ReservationCount,
     double CpuLoad,
-    DateTimeOffset ObservedAt)
+    DateTimeOffset ObservedAt,
+    ImmutableHashSet<string>? Groups = null,
+    ImmutableHashSet<string>? CachedImages = null)
 {
     public Resources Free => Capacity - Reserved - Allocated;
 }

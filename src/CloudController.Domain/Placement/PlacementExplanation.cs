@@ -37,6 +37,13 @@ public static class PlacementExplanation
             ? r.Reason[..cut]
             : r.Reason;
 
-    private static string Plural(string reason) =>
-        reason.StartsWith("lacks ", StringComparison.Ordinal) ? "lack " + reason[6..] : reason;
+    /// <summary>The reason's verb agreeing with a count above one: "lacks memory" becomes "lack memory".</summary>
+    private static string Plural(string reason)
+    {
+        foreach (var (one, many) in new[] { ("lacks ", "lack "), ("already runs ", "already run "), ("runs ", "run "), ("is ", "are ") })
+        {
+            if (reason.StartsWith(one, StringComparison.Ordinal)) return many + reason[one.Length..];
+        }
+        return reason;
+    }
 }

@@ -14,6 +14,12 @@ public sealed class PlacementPolicy
     public const string StateFilter = "state";
     public const string CpuFlagsFilter = "cpu-flags";
     public const string CapacityFilter = "capacity";
+    public const string HardwareClassFilter = "hardware-class";
+    public const string AffinityFilter = "affinity";
+    public const string AntiAffinityFilter = "anti-affinity";
+
+    /// <summary>What a cached base image is worth, on the scale where the whole host's memory free is 1,000.</summary>
+    private const double CachedImageBonus = 100;
 
     public static readonly PlacementPolicy Default = new();
 
@@ -22,10 +28,12 @@ public sealed class PlacementPolicy
         if (maxCandidates < 1) throw new ArgumentOutOfRangeException(nameof(maxCandidates), "at least one candidate");
         var best = new List<(double Score, string HostId)>(maxCandidates + 1);
         var rejections = ImmutableArray.CreateBuilder<HostRejection>();
+        // Affinity binds only once the group runs somewhere; its first VM may go anywhere.
+        var groupRuns = request.GroupPolicy == GroupPolicy.Affinity && request.Group is { } g && hosts.Any(h => h.Groups?.Contains(g) == true);
 
         foreach (var host in hosts)
         {
-            if (Reject(request, host) is { } rejection)
+            if (Reject(request, host, groupRuns) is { } rejection)
             {
                 rejections.Add(rejection);
                 continue;
@@ -55,14 +63,14 @@ public sealed class PlacementPolicy
         long most = -1;
         foreach (var host in hosts)
         {
-            if (Reject(atMinimum, host) is null) most = Math.Max(most, Math.Min(host.Free.MemoryMib, desiredMemoryMib));
+            if (Reject(atMinimum, host, false) is null) most = Math.Max(most, Math.Min(host.Free.MemoryMib, desiredMemoryMib));
         }
         return most < 0
             ? (Decide(atMinimum, hosts, maxCandidates), minimumMemoryMib)
             : (Decide(request with { Amount = request.Amount with { MemoryMib = most } }, hosts, maxCandidates), most);
     }
 
-    private static HostRejection? Reject(PlacementRequest request, HostSnapshot host)
+    private static HostRejection? Reject(PlacementRequest request, HostSnapshot host, bool groupRuns)
     {
         if (request.ExcludedHosts.Contains(host.HostId))
             return new HostRejection(host.HostId, ExcludedFilter, "excluded by the request");
@@ -72,6 +80,16 @@ public sealed class PlacementPolicy
         {
             if (!host.CpuFlags.Contains(flag))
                 return new HostRejection(host.HostId, CpuFlagsFilter, $"lacks CPU flag {flag}");
+        }
+        if (request.HardwareClasses is { Count: > 0 } classes && !classes.Contains(host.HardwareClass))
+            return new HostRejection(host.HostId, HardwareClassFilter, $"is {host.HardwareClass} hardware, not {string.Join(" or ", classes.Order(StringComparer.Ordinal))}");
+        if (request.Group is { } group)
+        {
+            var runsGroup = host.Groups?.Contains(group) == true;
+            if (request.GroupPolicy == GroupPolicy.AntiAffinity && runsGroup)
+                return new HostRejection(host.HostId, AntiAffinityFilter, $"already runs a VM of group {group}");
+            if (request.GroupPolicy == GroupPolicy.Affinity && groupRuns && !runsGroup)
+                return new HostRejection(host.HostId, AffinityFilter, $"runs no VM of group {group}");
         }
         var free = host.Free;
         var need = request.Amount;
@@ -84,13 +102,17 @@ public sealed class PlacementPolicy
         return null;
     }
 
-    /// <summary>Higher is better. Spread favours free memory (as a share of the host), then idle CPU, then few VMs.</summary>
+    /// <summary>
+    /// Higher is better. Spread favours free memory (as a share of the host), pack the opposite; a host that already
+    /// holds the VM's base image saves a copy; then idle CPU, then few VMs.
+    /// </summary>
     private static double Score(PlacementRequest request, HostSnapshot host)
     {
         var capacity = Math.Max(1, host.Capacity.MemoryMib);
         var freeShare = (double)(host.Free.MemoryMib - request.Amount.MemoryMib) / capacity;
         var memory = request.Strategy == PlacementStrategy.Spread ? freeShare : 1 - freeShare;
-        return memory * 1_000 + (1 - Math.Clamp(host.CpuLoad, 0, 1)) * 10 - Math.Min(host.VmCount, 1_000) / 1_000.0;
+        var cached = request.Image is { } image && host.CachedImages?.Contains(image) == true ? CachedImageBonus : 0;
+        return memory * 1_000 + cached + (1 - Math.Clamp(host.CpuLoad, 0, 1)) * 10 - Math.Min(host.VmCount, 1_000) / 1_000.0;
     }
 
     /// <summary>Keeps the best <paramref name="max"/> by score, ties broken by host id, without sorting the fleet.</summary>

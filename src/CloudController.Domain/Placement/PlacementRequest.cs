@@ -10,15 +10,35 @@ public enum PlacementStrategy
     Pack,
 }
 
+/// <summary>How a VM relates to the other VMs of its group.</summary>
+public enum GroupPolicy
+{
+    None,
+    /// <summary>On a host that already runs the group (any host for the group's first VM).</summary>
+    Affinity,
+    /// <summary>Never on a host that already runs the group, so one host failing takes one member.</summary>
+    AntiAffinity,
+}
+
 /// <summary>What a VM needs from a host.</summary>
+/// <param name="HardwareClasses">The host hardware classes the VM may run on; null or empty means any.</param>
+/// <param name="Image">The base image the VM is cloned from: a host that has it cached is preferred.</param>
 public sealed record PlacementRequest(
     Resources Amount,
     ImmutableArray<string> RequiredCpuFlags,
     ImmutableHashSet<string> ExcludedHosts,
-    PlacementStrategy Strategy = PlacementStrategy.Spread)
+    PlacementStrategy Strategy = PlacementStrategy.Spread,
+    ImmutableHashSet<string>? HardwareClasses = null,
+    string? Group = null,
+    GroupPolicy GroupPolicy = GroupPolicy.None,
+    string? Image = null)
 {
     public static PlacementRequest For(Resources amount) =>
         new(amount, ImmutableArray<string>.Empty, ImmutableHashSet<string>.Empty);
+
+    /// <summary>What a VM record asks of its host: its hardware, its group's rule, and its base image for caching.</summary>
+    public static PlacementRequest For(Vms.VmRecord vm, string image) =>
+        For(vm.Hardware) with { Group = vm.Group, GroupPolicy = vm.GroupPolicy, Image = image };
 }
 
 /// <summary>Why one host was not a candidate: the filter that rejected it and its reason.</summary>

@@ -25,7 +25,9 @@ public sealed record VmRecord(
     string DiskLayerId,
     string TaskId,
     DateTimeOffset CreatedAt,
-    VmIdentity? Identity = null)
+    VmIdentity? Identity = null,
+    string? Group = null,
+    Placement.GroupPolicy GroupPolicy = Placement.GroupPolicy.None)
 {
     public VmRecord Apply(IDomainEvent e) => e switch
     {

@@ -30,7 +30,8 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
         var inUse = state.InUse;
         var load = state.Inventory.Capacity.CpuCores == 0 ? 0 : (double)inUse.CpuCores / state.Inventory.Capacity.CpuCores;
         return new HostStatusReport(hostId, true, state.Free.MemoryMib, state.Free.DiskGib, Math.Min(1, load),
-            state.Vms.Count(v => v.PowerState == VmPowerState.Running), DateTimeOffset.UtcNow);
+            state.Vms.Count(v => v.PowerState == VmPowerState.Running), DateTimeOffset.UtcNow,
+            state.Disks.Layers.Values.Where(l => l.IsBase).Select(l => l.Image!).Distinct().ToList());
     }
 
     public Task EnsureBaseLayerAsync(string hostId, BaseLayerSpec spec, CancellationToken ct) =>
