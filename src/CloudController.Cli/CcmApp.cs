@@ -70,6 +70,7 @@ public sealed class CcmApp
             VmCommands.Build(this),
             TaskCommands.Build(this),
             CatalogCommands.Build(this),
+            InstantCommands.Build(this),
             PlacementCommands.Build(this),
         };
         foreach (var palette in palettes) root.Subcommands.Add(palette.Command);

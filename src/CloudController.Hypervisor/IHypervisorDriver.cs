@@ -52,6 +52,12 @@ public interface IHypervisorDriver
     /// </summary>
     Task InstallAppAsync(string hostId, string vmId, GuestAppInstall install, CancellationToken ct);
 
+    /// <summary>
+    /// Copies a suspended VM to a host as a new suspended VM: its base image (unless the host has it), its own disk
+    /// layer, and its saved memory and device state, ready to resume. Instant deploy is this, then resume.
+    /// </summary>
+    Task CloneSuspendedAsync(string sourceHostId, string sourceVmId, string targetHostId, VmDefinition clone, CancellationToken ct);
+
     /// <summary>The VM as the host knows it, or null when the host has no such VM.</summary>
     Task<VmStatusReport?> GetVmAsync(string hostId, string vmId, CancellationToken ct);
 }
@@ -82,6 +88,7 @@ public enum DriverOperation
     Suspend,
     Resume,
     InstallApp,
+    CloneSuspended,
     GetVm,
 }
 

@@ -124,11 +124,12 @@ public class SimulatedDriverTests
     [InlineData(DriverOperation.UnregisterVm)]
     [InlineData(DriverOperation.DeleteDiskLayer)]
     [InlineData(DriverOperation.InstallApp)]
+    [InlineData(DriverOperation.CloneSuspended)]
     public async Task An_injected_fault_fails_the_call_before_it_changes_anything(DriverOperation operation)
     {
         await CloneAndRegister("vm-1");
         await _driver.PowerOnAsync(_host, "vm-1", None);
-        if (operation == DriverOperation.Resume) await _driver.SuspendAsync(_host, "vm-1", None);
+        if (operation is DriverOperation.Resume or DriverOperation.CloneSuspended) await _driver.SuspendAsync(_host, "vm-1", None);
         if (operation is DriverOperation.UnregisterVm or DriverOperation.DeleteDiskLayer) await _driver.PowerOffAsync(_host, "vm-1", None);
         if (operation == DriverOperation.DeleteDiskLayer) await _driver.UnregisterVmAsync(_host, "vm-1", None);
         var before = _fleet.Fingerprint();
@@ -144,6 +145,7 @@ public class SimulatedDriverTests
             DriverOperation.Suspend => () => _driver.SuspendAsync(_host, "vm-1", None),
             DriverOperation.Resume => () => _driver.ResumeAsync(_host, "vm-1", None),
             DriverOperation.UnregisterVm => () => _driver.UnregisterVmAsync(_host, "vm-1", None),
+            DriverOperation.CloneSuspended => () => _driver.CloneSuspendedAsync(_host, "vm-1", _fleet.HostIds[1], Vm("vm-9"), None),
             DriverOperation.InstallApp => () => _driver.InstallAppAsync(_host, "vm-1", new GuestAppInstall("nginx", "nginx.answers", "port=80"), None),
             _ => () => _driver.DeleteDiskLayerAsync(_host, "vm-1-disk", None),
         };
@@ -165,6 +167,28 @@ public class SimulatedDriverTests
         await _driver.InstallAppAsync(_host, "vm-1", new GuestAppInstall("nginx", "nginx.answers", "port=80"), None);
         await _driver.InstallAppAsync(_host, "vm-1", new GuestAppInstall("nginx", "nginx.answers", "port=81"), None);
         Assert.Equal("port=80", _fleet.Inspect(_host).VmsById["vm-1"].InstalledApps["nginx"]);
+    }
+
+    [Fact]
+    public async Task A_suspended_VM_copies_to_another_host_with_its_base_its_layer_and_its_apps()
+    {
+        await CloneAndRegister("golden");
+        await _driver.PowerOnAsync(_host, "golden", None);
+        await _driver.InstallAppAsync(_host, "golden", new GuestAppInstall("nginx", null, "port=80"), None);
+        var target = _fleet.HostIds[1];
+        var copy = Vm("copy-1");
+
+        await Refused(() => _driver.CloneSuspendedAsync(_host, "golden", target, copy, None), "only a suspended VM");
+        await _driver.SuspendAsync(_host, "golden", None);
+        await _driver.CloneSuspendedAsync(_host, "golden", target, copy, None);
+        await _driver.CloneSuspendedAsync(_host, "golden", target, copy, None);
+
+        var onTarget = _fleet.Inspect(target);
+        Assert.Equal(VmPowerState.Suspended, onTarget.VmsById["copy-1"].PowerState);
+        Assert.Equal(["copy-1-disk", "base-ubuntu"], onTarget.Disks.Chain("copy-1-disk").Select(l => l.LayerId));
+        Assert.Equal("port=80", onTarget.VmsById["copy-1"].InstalledApps["nginx"]);
+        await _driver.ResumeAsync(target, "copy-1", None);
+        Assert.Equal(VmPowerState.Suspended, _fleet.Inspect(_host).VmsById["golden"].PowerState);
     }
 
     [Fact]

@@ -70,6 +70,17 @@ public static class ProtoMapping
         Group = v.Group ?? "",
     };
 
+    public static V1.InstantImage ToProto(this InstantImage i) => new()
+    {
+        Name = i.Name,
+        Model = i.Model,
+        HardwareClass = i.HardwareClass,
+        SourceHostId = i.SourceHostId,
+        SourceVmId = i.SourceVmId,
+        Hardware = i.Hardware.ToProto(),
+        CreatedAt = Timestamp.FromDateTimeOffset(i.CreatedAt),
+    };
+
     public static V1.Identity ToProto(this VmIdentity i)
     {
         var proto = new V1.Identity { MachineId = i.MachineId, Hostname = i.Hostname };

@@ -6,11 +6,19 @@ using CloudController.Cluster.ReadModels;
 using CloudController.Domain.Provisioning;
 using Grpc.Core;
 using static CloudController.Cluster.Catalog.ModelVmProtocol;
+using CloudController.Cluster.Catalog;
+using CloudController.Cluster.Fleet;
+using CloudController.Domain.Validation;
+using CloudController.Domain.Vms;
+using CloudController.Hypervisor;
+using Akka.Actor;
+using DomainInstantImage = CloudController.Domain.Catalog.InstantImage;
 using DomainModel = CloudController.Domain.Catalog.ModelVm;
+using VmProtocol = CloudController.Cluster.Vms.VmProtocol;
 
 namespace CloudController.Api.Services;
 
-public sealed class CatalogService(ControllerActors actors) : Catalog.CatalogBase
+public sealed class CatalogService(ControllerActors actors, IHypervisorDriver driver) : Catalog.CatalogBase
 {
     private const string FindModels = "list the models with `ccm models list`";
 
@@ -52,6 +60,47 @@ public sealed class CatalogService(ControllerActors actors) : Catalog.CatalogBas
             actors.ModelDirectory, new ProjectionQuery<ModelDirectory>(d => d.List()), context.CancellationToken);
         var response = new ListModelsResponse();
         response.Models.AddRange(models.Select(m => m.ToProto()));
+        return response;
+    }
+
+    public override async Task<V1.InstantImage> CaptureInstantImage(CaptureInstantImageRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var name = request.Name?.Trim() ?? "";
+        if (HostnameRules.CatalogNameProblem(name) is { } problem)
+            throw RpcErrors.InvalidArgument("name", $"'{HostnameRules.Printable(name)}' {problem}", "use lower-case letters, digits and '-'");
+        var vmId = RequestGuard.Id(request.VmId, "vm_id", "list the VMs with `ccm vm list`");
+        var vm = await actors.Ask(actors.Vms, new VmProtocol.GetVm(vmId), ct) switch
+        {
+            VmProtocol.VmStatus s => s.Record,
+            VmProtocol.VmNotFound => throw RpcErrors.NotFound($"no VM '{vmId}'; list the VMs with `ccm vm list`"),
+            var other => throw RpcErrors.Unexpected(other),
+        };
+        if (vm is not { State: VmState.Running, HostId: { } hostId })
+            throw RpcErrors.FailedPrecondition($"VM {vmId} is {vm.State}; only a running VM can be captured");
+        var model = await actors.Ask(actors.Models, new GetModel(vm.Model), ct) as ModelStatus
+                    ?? throw RpcErrors.FailedPrecondition($"the VM's model '{vm.Model}' is no longer in the catalog");
+        var host = (await actors.FleetView.Ask<FleetViewProtocol.Hosts>(new FleetViewProtocol.ListHosts(), actors.AskTimeout, ct))
+            .Snapshots.FirstOrDefault(h => h.HostId == hostId)
+            ?? throw RpcErrors.Unavailable($"host {hostId} has not reported to this node yet; retry");
+
+        await driver.SuspendAsync(hostId, vmId, ct);
+        var image = new DomainInstantImage(name, vm.Model, host.HardwareClass, hostId, vmId, vm.Hardware,
+            model.Model.DiskImage, model.Model.Minimum.DiskGib, DateTimeOffset.UtcNow);
+        var reply = await actors.Ask(actors.InstantImages, new InstantImageProtocol.RegisterImage(image), CancellationToken.None);
+        if (reply is InstantImageProtocol.ImageStatus registered) return registered.Image.ToProto();
+
+        // Not registered: the VM goes back to running, as if nothing had happened.
+        await driver.ResumeAsync(hostId, vmId, CancellationToken.None);
+        throw reply is InstantImageProtocol.ImageRefused refused ? RpcErrors.AlreadyExists(refused.Reason) : RpcErrors.Unexpected(reply);
+    }
+
+    public override async Task<ListInstantImagesResponse> ListInstantImages(ListInstantImagesRequest request, ServerCallContext context)
+    {
+        var images = (IReadOnlyList<DomainInstantImage>)await actors.Ask(
+            actors.InstantImageDirectory, new ProjectionQuery<InstantImageDirectory>(d => d.List()), context.CancellationToken);
+        var response = new ListInstantImagesResponse();
+        response.Images.AddRange(images.Select(i => i.ToProto()));
         return response;
     }
 

@@ -13,6 +13,8 @@ public sealed class ControllerActors(
     IRequiredActor<ControllerRegions.FleetView> fleetView,
     IRequiredActor<ControllerRegions.VmDirectory> vmDirectory,
     IRequiredActor<ControllerRegions.ModelDirectory> modelDirectory,
+    IRequiredActor<ControllerRegions.InstantImages> instantImages,
+    IRequiredActor<ControllerRegions.InstantImageDirectory> instantImageDirectory,
     ActorSystem system,
     ControllerSettings settings)
 {
@@ -29,6 +31,10 @@ public sealed class ControllerActors(
     public IActorRef VmDirectory => vmDirectory.ActorRef;
 
     public IActorRef ModelDirectory => modelDirectory.ActorRef;
+
+    public IActorRef InstantImages => instantImages.ActorRef;
+
+    public IActorRef InstantImageDirectory => instantImageDirectory.ActorRef;
 
     public ActorSystem System => system;
 

@@ -6,6 +6,7 @@ using CloudController.Api.V1;
 using CloudController.Api.Watching;
 using CloudController.Cluster.Fleet;
 using System.Collections.Immutable;
+using CloudController.Cluster.Catalog;
 using CloudController.Cluster.Hosting;
 using CloudController.Cluster.ReadModels;
 using CloudController.Domain.Catalog;
@@ -33,10 +34,13 @@ public sealed class ProvisioningService(ControllerActors actors, SoftwareCatalog
         var overrides = request.Overrides.ToDomain();
         var model = request.Model?.Trim() ?? "";
         var os = request.Os?.Trim() ?? "";
-        if (model.Length > 0 && os.Length > 0)
-            throw RpcErrors.InvalidArgument("model", "a request names a model or an OS, not both", "leave out --os to clone the model, or --model for a custom build");
+        var instant = request.InstantImage?.Trim() ?? "";
+        if (new[] { model, os, instant }.Count(x => x.Length > 0) > 1)
+            throw RpcErrors.InvalidArgument("model", "a request names one of a model, an OS or an instant image",
+                "use --model to clone, --os for a custom build, or --instant to resume an instant image");
 
         var (group, policy) = GroupOf(request);
+        if (instant.Length > 0) return await DeployInstantAsync(instant, hostname, group, policy, ct);
         var (template, hardware, apps) = os.Length > 0
             ? await PlanCustomBuildAsync(os, request, hostname, overrides, ct)
             : await PlanCloneAsync(new DomainProvisioning.ProvisionRequest(model, hostname, overrides), ct);
@@ -54,6 +58,38 @@ public sealed class ProvisioningService(ControllerActors actors, SoftwareCatalog
         if (!decision.Found) throw RpcErrors.ResourceExhausted(PlacementExplanation.Explain(decision, placement));
 
         var start = new StartTask(taskId, DomainProvisioning.TaskKind.Provision, vm, staged.DiskImage, staged.Minimum.DiskGib, apps);
+        return await actors.Ask(actors.Tasks, start, ct) switch
+        {
+            TaskReport => new ProvisionResponse { TaskId = taskId, VmId = vmId },
+            var other => throw RpcErrors.Unexpected(other),
+        };
+    }
+
+    /// <summary>Instant deploy: the library's suspended image copied to a host of its hardware class and resumed.</summary>
+    private async Task<ProvisionResponse> DeployInstantAsync(string name, string hostname, string? group, GroupPolicy policy, CancellationToken ct)
+    {
+        if (HostnameRules.NameProblem(hostname) is { } problem)
+            throw RpcErrors.InvalidArgument("hostname", $"'{HostnameRules.Printable(hostname)}' {problem}", "use letters, digits and '-', e.g. 'web-01'");
+        var image = RequestGuard.IsPlausibleId(name)
+            ? await actors.Ask(actors.InstantImages, new InstantImageProtocol.GetImage(name), ct) switch
+            {
+                InstantImageProtocol.ImageStatus s => s.Image,
+                InstantImageProtocol.ImageNotFound => null,
+                var other => throw RpcErrors.Unexpected(other),
+            }
+            : null;
+        if (image is null)
+            throw RpcErrors.InvalidArgument("instant_image", $"no instant image named '{HostnameRules.Printable(name)}'", "list the library with `ccm instant list`");
+
+        var taskId = ResourceIds.NewTaskId();
+        var vmId = ResourceIds.NewVmId();
+        var vm = new VmRecord(vmId, hostname, image.Model, image.Hardware, VmState.Provisioning,
+            null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(hostname), group, policy);
+        var placement = PlacementRequest.For(vm, image.BaseImage, image);
+        var decision = await actors.FleetView.Ask<PlacementDecision>(new FleetViewProtocol.Place(placement), actors.AskTimeout, ct);
+        if (!decision.Found) throw RpcErrors.ResourceExhausted(PlacementExplanation.Explain(decision, placement));
+
+        var start = new StartTask(taskId, DomainProvisioning.TaskKind.InstantDeploy, vm, image.BaseImage, image.BaseImageGib, Instant: image);
         return await actors.Ask(actors.Tasks, start, ct) switch
         {
             TaskReport => new ProvisionResponse { TaskId = taskId, VmId = vmId },

@@ -9,6 +9,7 @@ public static class VmCommands
     public static Palette Build(CcmApp app)
     {
         var model = new Option<string?>("--model") { Description = "The catalog model to clone", HelpName = "model" };
+        var instant = new Option<string?>("--instant") { Description = "Instant deploy instead: resume a copy of this library image", HelpName = "image" };
         var os = new Option<string?>("--os") { Description = "A custom build instead: the OS (the best staged VM is cloned)", HelpName = "os" };
         var apps = new Option<string[]>("--app") { Description = "A custom build: an app the VM must have; repeat for several" };
         var answers = new Option<string[]>("--answer") { Description = "A value for an installed app's answer file, app.name=value; repeat", HelpName = "app.name=value" };
@@ -20,7 +21,7 @@ public static class VmCommands
         var group = new Option<string?>("--group") { Description = "A VM group, e.g. web-tier", HelpName = "group" };
         var groupPolicy = new Option<string?>("--group-policy") { Description = "affinity (same hosts) or anti-affinity (never a host of the group)", HelpName = "policy" };
 
-        var provision = app.Remote("provision", "Provision a VM: clone a catalog model (--model), or build one to order (--os, --app)", async (parse, session, ct) =>
+        var provision = app.Remote("provision", "Provision a VM: clone a model (--model), build to order (--os, --app), or resume an instant image (--instant)", async (parse, session, ct) =>
         {
             var overrides = new HardwareOverrides();
             if (parse.GetValue(cpu) is { } c) overrides.CpuCores = c;
@@ -30,6 +31,7 @@ public static class VmCommands
             {
                 Model = parse.GetValue(model) ?? "",
                 Os = parse.GetValue(os) ?? "",
+                InstantImage = parse.GetValue(instant) ?? "",
                 Hostname = parse.GetValue(hostname),
                 Overrides = overrides,
                 Group = parse.GetValue(group) ?? "",
@@ -52,7 +54,7 @@ public static class VmCommands
                 $"Task {started.TaskId} is provisioning VM {started.VmId}. Follow it with `ccm task watch {started.TaskId}`.");
             return ExitCode.Success;
         });
-        foreach (var option in new Option[] { model, os, apps, answers, hostname, cpu, memory, disk, group, groupPolicy, wait }) provision.Options.Add(option);
+        foreach (var option in new Option[] { model, instant, os, apps, answers, hostname, cpu, memory, disk, group, groupPolicy, wait }) provision.Options.Add(option);
 
         var host = new Option<string?>("--host") { Description = "Only the VMs on this host", HelpName = "host-id" };
         var list = app.Remote("list", "List the VMs", async (parse, session, ct) =>

@@ -117,6 +117,14 @@ public static class Tables
         return table;
     }
 
+    public static Table InstantImages(IEnumerable<InstantImage> images)
+    {
+        var table = New("IMAGE", "MODEL", "CLASS", "HARDWARE", "SOURCE VM", "ON HOST");
+        foreach (var i in images)
+            table.AddRow(Text(i.Name), Text(i.Model), Text(i.HardwareClass), Text(Format(i.Hardware)), Text(i.SourceVmId), Text(i.SourceHostId));
+        return table;
+    }
+
     public static Table Oses(IEnumerable<Os> oses)
     {
         var table = New("OS", "FAMILY", "SERVICE PACK", "MINIMUM", "HEADROOM");

@@ -51,6 +51,11 @@ public static class AkkaControllerExtensions
                 (_, _) => ModelVmActor.Props,
                 new EntityMessageExtractor<ModelVmProtocol.IModelVmCommand>(settings.ShardCount),
                 passivating)
+            .WithShardRegion<ControllerRegions.InstantImages>(
+                "instant-image",
+                (_, _) => InstantImageActor.Props,
+                new EntityMessageExtractor<InstantImageProtocol.IInstantImageCommand>(settings.ShardCount),
+                passivating)
             .WithShardRegion<ControllerRegions.Vms>(
                 "vm",
                 (_, _) => VmActor.Props,
@@ -76,6 +81,8 @@ public static class AkkaControllerExtensions
                     system.ActorOf(ProjectionActor<VmDirectory>.Props(new VmDirectory()), "vm-directory"));
                 registry.Register<ControllerRegions.ModelDirectory>(
                     system.ActorOf(ProjectionActor<ModelDirectory>.Props(new ModelDirectory()), "model-directory"));
+                registry.Register<ControllerRegions.InstantImageDirectory>(
+                    system.ActorOf(ProjectionActor<InstantImageDirectory>.Props(new InstantImageDirectory()), "instant-image-directory"));
                 system.ActorOf(
                     FleetRegistration.Props(driver, registry.Get<ControllerRegions.Hosts>(), settings.DiscoveryInterval),
                     "fleet-registration");

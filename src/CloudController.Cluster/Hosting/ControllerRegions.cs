@@ -16,4 +16,8 @@ public static class ControllerRegions
     public sealed class VmDirectory;
 
     public sealed class ModelDirectory;
+
+    public sealed class InstantImages;
+
+    public sealed class InstantImageDirectory;
 }

@@ -97,7 +97,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new TaskReport(_task));
             return;
         }
-        var created = new TaskCreated(_taskId, start.Kind, start.Vm, start.BaseImage, start.BaseImageGib, DateTimeOffset.UtcNow, start.Apps);
+        var created = new TaskCreated(_taskId, start.Kind, start.Vm, start.BaseImage, start.BaseImageGib, DateTimeOffset.UtcNow, start.Apps, start.Instant);
         Persist(created, e =>
         {
             _task = ProvisioningTask.Create(e);
@@ -148,7 +148,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         switch (next)
         {
             case SagaAction.ChooseHost choose:
-                var request = PlacementRequest.For(task.Vm, task.BaseImage) with { ExcludedHosts = choose.ExcludedHosts };
+                var request = PlacementRequest.For(task.Vm, task.BaseImage, task.Instant) with { ExcludedHosts = choose.ExcludedHosts };
                 Run(next, async _ => await _runner.ChooseHostAsync(request));
                 break;
             case SagaAction.Execute execute:
@@ -239,7 +239,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
                 PersistAndApply(new StepFailed(TaskStep.Placing, $"placement failed: {error}", now), Advance);
                 break;
             case SagaAction.ChooseHost when result.Decision is { } decision:
-                var explanation = PlacementExplanation.Explain(decision, PlacementRequest.For(_task.Vm, _task.BaseImage));
+                var explanation = PlacementExplanation.Explain(decision, PlacementRequest.For(_task.Vm, _task.BaseImage, _task.Instant));
                 PersistAndApply(decision.Found
                     ? new HostChosen(decision.Candidates[0], explanation, now)
                     : new StepFailed(TaskStep.Placing, explanation, now), Advance);

@@ -16,7 +16,8 @@ public static class ProvisioningTaskProtocol
 
     /// <summary>Starts the task; repeating it returns the task's status without starting it twice.</summary>
     public sealed record StartTask(
-        string TaskId, TaskKind Kind, VmRecord Vm, string BaseImage, long BaseImageGib, ImmutableList<AppInstall>? Apps = null) : ITaskCommand;
+        string TaskId, TaskKind Kind, VmRecord Vm, string BaseImage, long BaseImageGib, ImmutableList<AppInstall>? Apps = null,
+        Domain.Catalog.InstantImage? Instant = null) : ITaskCommand;
 
     public sealed record GetTask(string TaskId) : ITaskCommand;
 

@@ -65,6 +65,14 @@ public sealed class TaskStepRunner(
             case TaskStep.PoweringOn:
                 await driver.PowerOnAsync(HostOf(task), vm.VmId, ct);
                 return StepOutcome.Done;
+            case TaskStep.CopyingImage:
+                var image = task.Instant ?? throw new StepFailedException("the task names no instant image");
+                await driver.CloneSuspendedAsync(image.SourceHostId, image.SourceVmId, HostOf(task),
+                    new VmDefinition(vm.VmId, vm.Hostname, vm.Hardware, vm.DiskLayerId), ct);
+                return StepOutcome.Done;
+            case TaskStep.Resuming:
+                await driver.ResumeAsync(HostOf(task), vm.VmId, ct);
+                return StepOutcome.Done;
             case TaskStep.InstallingApps:
                 foreach (var app in task.Apps)
                 {
@@ -121,10 +129,16 @@ public sealed class TaskStepRunner(
                 await driver.PowerOffAsync(host, vm.VmId, ct);
                 await driver.UnregisterVmAsync(host, vm.VmId, ct);
                 break;
-            case TaskStep.PoweringOn when host is not null:
+            case TaskStep.PoweringOn or TaskStep.Resuming when host is not null:
                 await driver.PowerOffAsync(host, vm.VmId, ct);
                 break;
-            case TaskStep.Placing or TaskStep.CloningDisk or TaskStep.Registering or TaskStep.PoweringOn:
+            case TaskStep.CopyingImage when host is not null:
+                // Powering off discards the copied saved state; then the copy goes like any clone.
+                await driver.PowerOffAsync(host, vm.VmId, ct);
+                await driver.UnregisterVmAsync(host, vm.VmId, ct);
+                await driver.DeleteDiskLayerAsync(host, vm.DiskLayerId, ct);
+                break;
+            case TaskStep.Placing or TaskStep.CloningDisk or TaskStep.Registering or TaskStep.PoweringOn or TaskStep.Resuming or TaskStep.CopyingImage:
                 // No host was chosen, so nothing was done on one.
                 break;
             default:

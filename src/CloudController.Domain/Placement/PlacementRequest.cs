@@ -36,9 +36,18 @@ public sealed record PlacementRequest(
     public static PlacementRequest For(Resources amount) =>
         new(amount, ImmutableArray<string>.Empty, ImmutableHashSet<string>.Empty);
 
-    /// <summary>What a VM record asks of its host: its hardware, its group's rule, and its base image for caching.</summary>
-    public static PlacementRequest For(Vms.VmRecord vm, string image) =>
-        For(vm.Hardware) with { Group = vm.Group, GroupPolicy = vm.GroupPolicy, Image = image };
+    /// <summary>
+    /// What a VM record asks of its host: its hardware, its group's rule, its base image for caching, and for an
+    /// instant deploy a host of the suspended image's hardware class (saved state resumes only on like hardware).
+    /// </summary>
+    public static PlacementRequest For(Vms.VmRecord vm, string image, Catalog.InstantImage? instant = null) =>
+        For(vm.Hardware) with
+        {
+            Group = vm.Group,
+            GroupPolicy = vm.GroupPolicy,
+            Image = image,
+            HardwareClasses = instant is null ? null : [instant.HardwareClass],
+        };
 }
 
 /// <summary>Why one host was not a candidate: the filter that rejected it and its reason.</summary>

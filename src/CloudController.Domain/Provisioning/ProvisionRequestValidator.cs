@@ -49,7 +49,7 @@ public static partial class ProvisionRequestValidator
 
         if (model.Name.Length == 0)
             errors.Add(new FieldError("name", "is required", "name the model, e.g. 'ubuntu-web'"));
-        else if ((HostnameRules.LabelProblem(model.Name) ?? (model.Name != model.Name.ToLowerInvariant() ? "has upper-case letters" : null)) is { } problem)
+        else if (HostnameRules.CatalogNameProblem(model.Name) is { } problem)
             errors.Add(new FieldError("name", $"'{HostnameRules.Printable(model.Name)}' {problem}",
                 HostnameRules.Suggest(model.Name) is { } s ? $"use '{s}'" : "use lower-case letters, digits and '-'"));
 

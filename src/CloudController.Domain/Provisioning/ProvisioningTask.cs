@@ -29,7 +29,8 @@ public sealed record ProvisioningTask(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     ImmutableList<TaskHistoryEntry> History,
-    ImmutableList<AppInstall> Apps)
+    ImmutableList<AppInstall> Apps,
+    Catalog.InstantImage? Instant)
 {
     /// <summary>How many hosts may refuse a reservation before the task gives up: the fleet view is that stale.</summary>
     public const int MaxHostRefusals = 5;
@@ -38,11 +39,15 @@ public sealed record ProvisioningTask(
         e.TaskId, e.Kind, e.Vm, e.BaseImage, e.BaseImageGib, TaskState.Running,
         e.Vm.HostId, ImmutableHashSet<string>.Empty, 0, 0, ImmutableHashSet<TaskStep>.Empty,
         null, null, 0, e.At, e.At,
-        [new TaskHistoryEntry(e.At, "Accepted", e.Kind == TaskKind.Provision
-            ? $"provision {e.Vm.Hostname} from model {e.Vm.Model} with {e.Vm.Hardware}" +
-              (e.Apps is { Count: > 0 } apps ? $", installing {string.Join(", ", apps.Select(a => a.App))}" : "")
-            : $"delete {e.Vm.Hostname} ({e.Vm.VmId})")],
-        e.Apps ?? []);
+        [new TaskHistoryEntry(e.At, "Accepted", e.Kind switch
+        {
+            TaskKind.Provision => $"provision {e.Vm.Hostname} from model {e.Vm.Model} with {e.Vm.Hardware}" +
+                                  (e.Apps is { Count: > 0 } apps ? $", installing {string.Join(", ", apps.Select(a => a.App))}" : ""),
+            TaskKind.InstantDeploy => $"deploy {e.Vm.Hostname} from instant image {e.Instant?.Name}",
+            _ => $"delete {e.Vm.Hostname} ({e.Vm.VmId})",
+        })],
+        e.Apps ?? [],
+        e.Instant);
 
     public ImmutableArray<TaskStep> Steps => TaskPlan.StepsOf(Kind);
 
@@ -122,7 +127,7 @@ public sealed record ProvisioningTask(
     /// </summary>
     public bool HoldsReservationOn(string hostId)
     {
-        if (HostId != hostId || Kind != TaskKind.Provision) return false;
+        if (HostId != hostId || Kind == TaskKind.Delete) return false;
         var finalized = Completed > Steps.IndexOf(TaskStep.Finalizing);
         return State switch
         {

@@ -18,7 +18,8 @@ public sealed record TaskCreated(
     string BaseImage,
     long BaseImageGib,
     DateTimeOffset At,
-    ImmutableList<AppInstall>? Apps = null) : IDomainEvent;
+    ImmutableList<AppInstall>? Apps = null,
+    Catalog.InstantImage? Instant = null) : IDomainEvent;
 
 /// <summary>Placement chose a host; persisted before the host is asked, so a rollback knows where to release.</summary>
 public sealed record HostChosen(string HostId, string Explanation, DateTimeOffset At) : IDomainEvent;

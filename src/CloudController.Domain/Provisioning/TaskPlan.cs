@@ -6,6 +6,8 @@ public enum TaskKind
 {
     Provision,
     Delete,
+    /// <summary>A VM made from a suspended instant image: copied to a host and resumed, not booted.</summary>
+    InstantDeploy,
 }
 
 public enum TaskState
@@ -28,6 +30,10 @@ public enum TaskStep
     PoweringOn,
     InstallingApps,
     Finalizing,
+
+    // Instant deploy, between RecordingVm/Placing and Finalizing.
+    CopyingImage,
+    Resuming,
 
     // Delete, in order.
     MarkingForDeletion,
@@ -56,7 +62,17 @@ public static class TaskPlan
     /// <summary>A delete only moves forward (undoing half a delete would resurrect a VM nobody wants), so it retries.</summary>
     public const int MaxDeleteAttempts = 8;
 
-    public static ImmutableArray<TaskStep> StepsOf(TaskKind kind) => kind == TaskKind.Provision ? Provision : Delete;
+    public static readonly ImmutableArray<TaskStep> InstantDeploy =
+    [
+        TaskStep.RecordingVm, TaskStep.Placing, TaskStep.CopyingImage, TaskStep.Resuming, TaskStep.Finalizing,
+    ];
+
+    public static ImmutableArray<TaskStep> StepsOf(TaskKind kind) => kind switch
+    {
+        TaskKind.Provision => Provision,
+        TaskKind.InstantDeploy => InstantDeploy,
+        _ => Delete,
+    };
 
     /// <summary>
     /// Finalizing is the point of no return: it turns the reservation into the VM's allocation, so it is never undone,
@@ -64,5 +80,5 @@ public static class TaskPlan
     /// discards the VM they were installed in.
     /// </summary>
     public static bool IsUndoable(TaskStep step) =>
-        Provision.Contains(step) && step is not (TaskStep.Finalizing or TaskStep.InstallingApps);
+        (Provision.Contains(step) || InstantDeploy.Contains(step)) && step is not (TaskStep.Finalizing or TaskStep.InstallingApps);
 }

@@ -24,6 +24,10 @@ public static class HostnameRules
         return null;
     }
 
+    /// <summary>Why the value is not a catalog name (a lower-case label), or null when it is.</summary>
+    public static string? CatalogNameProblem(string value) =>
+        LabelProblem(value) ?? (value != value.ToLowerInvariant() ? "has upper-case letters" : null);
+
     /// <summary>Why the value is not a valid host name (a label, or labels joined by dots), or null when it is.</summary>
     public static string? NameProblem(string value)
     {

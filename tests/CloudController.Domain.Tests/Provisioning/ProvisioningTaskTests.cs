@@ -177,6 +177,30 @@ public class ProvisioningTaskTests
     }
 
     [Fact]
+    public void An_instant_deploy_copies_and_resumes_instead_of_cloning_and_booting_and_undoes_both()
+    {
+        var task = ProvisioningTask.Create(new TaskCreated("task-3", TaskKind.InstantDeploy,
+            new VmRecord("vm-3", "web-03", "ubuntu", new Resources(2, 4096, 40), VmState.Provisioning, null, "vm-3-disk", "task-3", T0),
+            "ubuntu-24.04", 10, T0));
+        var seen = new List<TaskStep>();
+        while (task.NextAction() is SagaAction.Execute or SagaAction.ChooseHost && task.CurrentStep != TaskStep.Finalizing)
+        {
+            if (task.NextAction() is SagaAction.Execute e) seen.Add(e.Step);
+            task = RunForward(task, 1);
+        }
+        Assert.Equal([TaskStep.RecordingVm, TaskStep.Placing, TaskStep.CopyingImage, TaskStep.Resuming], seen);
+
+        task = task.Apply(new StepFailed(TaskStep.Finalizing, "host gone", T0));
+        var undone = new List<TaskStep>();
+        while (task.NextAction() is SagaAction.Undo u)
+        {
+            undone.Add(u.Step);
+            task = task.Apply(new StepUndone(u.Step, T0));
+        }
+        Assert.Equal([TaskStep.Resuming, TaskStep.CopyingImage, TaskStep.Placing, TaskStep.RecordingVm], undone);
+    }
+
+    [Fact]
     public void History_records_every_event_with_the_stage_it_happened_in()
     {
         var task = RunForward(NewProvision(), 2).Apply(new StepFailed(TaskStep.Placing, "no room", T0));

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using CloudController.Api.V1;
+using CloudController.Cli.Rendering;
+
+namespace CloudController.Cli.Commands;
+
+public static class InstantCommands
+{
+    public static Palette Build(CcmApp app)
+    {
+        var name = new Argument<string>("name") { Description = "The image's name in the library" };
+        var vm = new Option<string>("--vm") { Description = "The running, fully configured VM to suspend into the library", Required = true, HelpName = "vm-id" };
+        var capture = app.Remote("capture", "Suspend a running VM in place and keep it as an instant-deploy image", async (parse, session, ct) =>
+        {
+            var image = await session.Catalog.CaptureInstantImageAsync(
+                new CaptureInstantImageRequest { Name = parse.GetValue(name), VmId = parse.GetValue(vm) }, cancellationToken: ct);
+            Output.WriteLine(session, image, $"Instant image {image.Name} captured from VM {image.SourceVmId} ({image.HardwareClass} hardware). " +
+                                             $"Deploy it with `ccm vm provision --instant {image.Name} --hostname <name>`.");
+            return ExitCode.Success;
+        });
+        capture.Arguments.Add(name);
+        capture.Options.Add(vm);
+
+        var list = app.Remote("list", "List the instant-deploy library", async (_, session, ct) =>
+        {
+            var response = await session.Catalog.ListInstantImagesAsync(new ListInstantImagesRequest(), cancellationToken: ct);
+            Output.Write(session, response, () => Tables.InstantImages(response.Images));
+            return ExitCode.Success;
+        });
+
+        return app.NewPalette("instant", "The instant-deploy library: suspended VMs that deploy by resuming").Add(capture).Add(list);
+    }
+}

@@ -1,0 +1,27 @@
+using CloudController.Domain.Catalog;
+
+namespace CloudController.Cluster.Catalog;
+
+/// <summary>The messages of the <see cref="InstantImageActor"/> entity, keyed by image name.</summary>
+public static class InstantImageProtocol
+{
+    public interface IInstantImageCommand : IEntityCommand
+    {
+        string Name { get; }
+
+        string IEntityCommand.EntityId => Name;
+    }
+
+    public sealed record RegisterImage(InstantImage Image) : IInstantImageCommand
+    {
+        public string Name => Image.Name;
+    }
+
+    public sealed record GetImage(string Name) : IInstantImageCommand;
+
+    public sealed record ImageStatus(InstantImage Image) : IClusterMessage;
+
+    public sealed record ImageNotFound(string Name) : IClusterMessage;
+
+    public sealed record ImageRefused(string Name, string Reason) : IClusterMessage;
+}
