@@ -42,8 +42,19 @@ public class InstantDeployEndToEndTests(ITestOutputHelper output)
             Assert.Equal(image.HardwareClass, host.HardwareClass);
             Assert.Equal(VmPowerState.Running, node.Fleet.Inspect(vm.HostId).VmsById[vm.Id].PowerState);
         }
-        // The library's own copy stays suspended, ready for the next deploy.
+        // The library's own copy stays suspended, ready for the next deploy, and nothing may delete it meanwhile.
         Assert.Equal(VmPowerState.Suspended, node.Fleet.Inspect(image.SourceHostId).VmsById[image.SourceVmId].PowerState);
+        var protectedSource = await Assert.ThrowsAsync<RpcException>(async () => await node.Vms.DeleteVmAsync(new DeleteVmRequest { Id = image.SourceVmId }));
+        Assert.Equal(StatusCode.FailedPrecondition, protectedSource.StatusCode);
+        Assert.Contains("ccm instant remove web-ready", protectedSource.Status.Detail);
+
+        var removed = await node.Catalog.RemoveInstantImageAsync(new RemoveInstantImageRequest { Name = "web-ready" });
+        Assert.Equal(image.SourceVmId, removed.SourceVmId);
+        Assert.Equal(VmPowerState.Running, node.Fleet.Inspect(image.SourceHostId).VmsById[image.SourceVmId].PowerState);
+        Assert.Equal("Running", (await node.Vms.GetVmAsync(new GetVmRequest { Id = image.SourceVmId })).State);
+        var gone = await Assert.ThrowsAsync<RpcException>(async () =>
+            await node.Provisioning.ProvisionAsync(new ProvisionRequest { InstantImage = "web-ready", Hostname = "late" }));
+        Assert.Equal(StatusCode.InvalidArgument, gone.StatusCode);
     }
 
     [Fact]

@@ -84,7 +84,17 @@ public sealed class CatalogService(ControllerActors actors, IHypervisorDriver dr
             .Snapshots.FirstOrDefault(h => h.HostId == hostId)
             ?? throw RpcErrors.Unavailable($"host {hostId} has not reported to this node yet; retry");
 
-        await driver.SuspendAsync(hostId, vmId, ct);
+        // The record first, so that nothing deletes the VM while it becomes the image's source; undone on failure.
+        await AskVmAsync(new VmProtocol.CaptureAsImage(vmId, name), ct);
+        try
+        {
+            await driver.SuspendAsync(hostId, vmId, ct);
+        }
+        catch (HypervisorException e)
+        {
+            await AskVmAsync(new VmProtocol.ReleaseFromLibrary(vmId, name), CancellationToken.None);
+            throw RpcErrors.FailedPrecondition($"VM {vmId} could not be suspended: {e.Message}");
+        }
         var image = new DomainInstantImage(name, vm.Model, host.HardwareClass, hostId, vmId, vm.Hardware,
             model.Model.DiskImage, model.Model.Minimum.DiskGib, DateTimeOffset.UtcNow);
         var reply = await actors.Ask(actors.InstantImages, new InstantImageProtocol.RegisterImage(image), CancellationToken.None);
@@ -92,7 +102,36 @@ public sealed class CatalogService(ControllerActors actors, IHypervisorDriver dr
 
         // Not registered: the VM goes back to running, as if nothing had happened.
         await driver.ResumeAsync(hostId, vmId, CancellationToken.None);
+        await AskVmAsync(new VmProtocol.ReleaseFromLibrary(vmId, name), CancellationToken.None);
         throw reply is InstantImageProtocol.ImageRefused refused ? RpcErrors.AlreadyExists(refused.Reason) : RpcErrors.Unexpected(reply);
+    }
+
+    public override async Task<RemoveInstantImageResponse> RemoveInstantImage(RemoveInstantImageRequest request, ServerCallContext context)
+    {
+        var name = RequestGuard.Id(request.Name, "name", "list the library with `ccm instant list`");
+        var image = await actors.Ask(actors.InstantImages, new InstantImageProtocol.RemoveImage(name), context.CancellationToken) switch
+        {
+            InstantImageProtocol.ImageRemoved removed => removed.Image,
+            InstantImageProtocol.ImageNotFound => throw RpcErrors.NotFound($"no instant image '{name}'; list the library with `ccm instant list`"),
+            var other => throw RpcErrors.Unexpected(other),
+        };
+        // The image is gone from the library: its source returns to service.
+        await driver.ResumeAsync(image.SourceHostId, image.SourceVmId, CancellationToken.None);
+        await AskVmAsync(new VmProtocol.ReleaseFromLibrary(image.SourceVmId, name), CancellationToken.None);
+        return new RemoveInstantImageResponse { SourceVmId = image.SourceVmId };
+    }
+
+    private async Task AskVmAsync(VmProtocol.IVmCommand command, CancellationToken ct)
+    {
+        switch (await actors.Ask(actors.Vms, command, ct))
+        {
+            case VmProtocol.Applied:
+                return;
+            case VmProtocol.Refused r:
+                throw RpcErrors.FailedPrecondition(r.Reason);
+            case var other:
+                throw RpcErrors.Unexpected(other);
+        }
     }
 
     public override async Task<ListInstantImagesResponse> ListInstantImages(ListInstantImagesRequest request, ServerCallContext context)

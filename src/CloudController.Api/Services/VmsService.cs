@@ -35,6 +35,9 @@ public sealed class VmsService(ControllerActors actors) : V1.Vms.VmsBase
             case VmState.Deleting:
                 // Deleting twice is deleting once: answer with the task already doing it.
                 return new DeleteVmResponse { TaskId = vm.TaskId };
+            case VmState.InstantImage:
+                throw RpcErrors.FailedPrecondition(
+                    $"VM {vm.VmId} is the source of instant image {vm.InstantImageName}; remove the image first with `ccm instant remove {vm.InstantImageName}`");
             case VmState.Provisioning:
                 throw RpcErrors.FailedPrecondition(
                     $"VM {vm.VmId} is still being provisioned by task {vm.TaskId}; abort that task with `ccm task abort {vm.TaskId}`");

@@ -28,6 +28,15 @@ public static class InstantCommands
             return ExitCode.Success;
         });
 
-        return app.NewPalette("instant", "The instant-deploy library: suspended VMs that deploy by resuming").Add(capture).Add(list);
+        var removeName = new Argument<string>("name") { Description = "The image's name" };
+        var remove = app.Remote("remove", "Remove an image from the library; its source VM resumes", async (parse, session, ct) =>
+        {
+            var response = await session.Catalog.RemoveInstantImageAsync(new RemoveInstantImageRequest { Name = parse.GetValue(removeName) }, cancellationToken: ct);
+            Output.WriteLine(session, response, $"Image removed; VM {response.SourceVmId} is running again.");
+            return ExitCode.Success;
+        });
+        remove.Arguments.Add(removeName);
+
+        return app.NewPalette("instant", "The instant-deploy library: suspended VMs that deploy by resuming").Add(capture).Add(list).Add(remove);
     }
 }

@@ -37,6 +37,19 @@ public sealed class InstantImageActor : ReceivePersistentActor
                 Sender.Tell(new ImageStatus(_image));
             });
         });
+        Command<RemoveImage>(_ =>
+        {
+            if (_image is not { } image)
+            {
+                Sender.Tell(new ImageNotFound(_name));
+                return;
+            }
+            Persist(new Tagged(new InstantImageRemoved(_name), [Tag]), _ =>
+            {
+                _image = null;
+                Sender.Tell(new ImageRemoved(image));
+            });
+        });
         Command<GetImage>(_ =>
         {
             Sender.Tell(_image is null ? new ImageNotFound(_name) : new ImageStatus(_image));

@@ -19,6 +19,10 @@ public static class InstantImageProtocol
 
     public sealed record GetImage(string Name) : IInstantImageCommand;
 
+    public sealed record RemoveImage(string Name) : IInstantImageCommand;
+
+    public sealed record ImageRemoved(InstantImage Image) : IClusterMessage;
+
     public sealed record ImageStatus(InstantImage Image) : IClusterMessage;
 
     public sealed record ImageNotFound(string Name) : IClusterMessage;

@@ -31,6 +31,8 @@ public sealed class VmActor : ReceivePersistentActor
         Command<CreateVm>(Create);
         Command<PlaceVm>(p => Decide(r => r.Place(p.HostId)));
         Command<StartDeletion>(d => Decide(r => r.StartDeletion(d.TaskId)));
+        Command<CaptureAsImage>(c => Decide(r => r.CaptureAsImage(c.ImageName)));
+        Command<ReleaseFromLibrary>(c => Decide(r => r.ReleaseFromLibrary(c.ImageName)));
         Command<RemoveVm>(r =>
         {
             if (_record is null)

@@ -24,6 +24,10 @@ public static class VmProtocol
 
     public sealed record RemoveVm(string VmId, string Reason) : IVmCommand;
 
+    public sealed record CaptureAsImage(string VmId, string ImageName) : IVmCommand;
+
+    public sealed record ReleaseFromLibrary(string VmId, string ImageName) : IVmCommand;
+
     public sealed record GetVm(string VmId) : IVmCommand;
 
     public sealed record Applied(string VmId) : IClusterMessage;

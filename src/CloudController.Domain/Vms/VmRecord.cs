@@ -9,6 +9,8 @@ public enum VmState
     Running,
     /// <summary>A task is removing it.</summary>
     Deleting,
+    /// <summary>Kept suspended as the source of an instant-deploy image; protected until the image is removed.</summary>
+    InstantImage,
 }
 
 /// <summary>
@@ -27,12 +29,15 @@ public sealed record VmRecord(
     DateTimeOffset CreatedAt,
     VmIdentity? Identity = null,
     string? Group = null,
-    Placement.GroupPolicy GroupPolicy = Placement.GroupPolicy.None)
+    Placement.GroupPolicy GroupPolicy = Placement.GroupPolicy.None,
+    string? InstantImageName = null)
 {
     public VmRecord Apply(IDomainEvent e) => e switch
     {
         VmPlaced p => this with { HostId = p.HostId, State = VmState.Running },
         VmDeletionStarted d => this with { State = VmState.Deleting, TaskId = d.TaskId },
+        VmCapturedAsImage c => this with { State = VmState.InstantImage, InstantImageName = c.ImageName },
+        VmReleasedFromLibrary => this with { State = VmState.Running, InstantImageName = null },
         _ => this,
     };
 
@@ -44,11 +49,27 @@ public sealed record VmRecord(
         _ => LedgerDecision.Refuse($"the VM is {State}, not being provisioned"),
     };
 
+    public LedgerDecision CaptureAsImage(string imageName) => State switch
+    {
+        VmState.InstantImage when InstantImageName == imageName => LedgerDecision.AlreadyDone,
+        VmState.Running => LedgerDecision.Persist(new VmCapturedAsImage(imageName)),
+        _ => LedgerDecision.Refuse($"the VM is {State}; only a running VM can be captured"),
+    };
+
+    public LedgerDecision ReleaseFromLibrary(string imageName) => State switch
+    {
+        VmState.InstantImage when InstantImageName == imageName => LedgerDecision.Persist(new VmReleasedFromLibrary(imageName)),
+        VmState.Running => LedgerDecision.AlreadyDone,
+        _ => LedgerDecision.Refuse($"the VM is {State}, not the source of instant image {imageName}"),
+    };
+
     public LedgerDecision StartDeletion(string taskId) => State switch
     {
         VmState.Deleting when TaskId == taskId => LedgerDecision.AlreadyDone,
         VmState.Running => LedgerDecision.Persist(new VmDeletionStarted(taskId)),
         VmState.Provisioning => LedgerDecision.Refuse($"the VM is being provisioned by task {TaskId}; abort that task instead"),
+        VmState.InstantImage => LedgerDecision.Refuse(
+            $"the VM is the source of instant image {InstantImageName}; remove the image first with `ccm instant remove {InstantImageName}`"),
         _ => LedgerDecision.Refuse($"the VM is already being deleted by task {TaskId}"),
     };
 }
@@ -61,3 +82,9 @@ public sealed record VmPlaced(string HostId) : IDomainEvent;
 public sealed record VmDeletionStarted(string TaskId) : IDomainEvent;
 
 public sealed record VmRecordRemoved(string Reason) : IDomainEvent;
+
+/// <summary>The VM was suspended into the instant-deploy library as the source of an image.</summary>
+public sealed record VmCapturedAsImage(string ImageName) : IDomainEvent;
+
+/// <summary>The VM's image was removed from the library; the VM is back in service.</summary>
+public sealed record VmReleasedFromLibrary(string ImageName) : IDomainEvent;
