@@ -114,11 +114,11 @@ public sealed class HostActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new Applied(_hostId));
             return;
         }
-        Decide(LedgerDecision.Persist(new HostRegistered(register.Inventory)));
+        Decide(Decision.Persist(new HostRegistered(register.Inventory)));
         StartMonitoring();
     }
 
-    private void Decide(LedgerDecision decision)
+    private void Decide(Decision decision)
     {
         if (decision.Refusal is { } reason)
         {

@@ -3,7 +3,6 @@ using Akka.Cluster.Sharding;
 using Akka.Persistence;
 using Akka.Persistence.Journal;
 using CloudController.Domain;
-using CloudController.Domain.Fleet;
 using CloudController.Domain.Vms;
 using static CloudController.Cluster.Vms.VmProtocol;
 
@@ -75,7 +74,7 @@ public sealed class VmActor : ReceivePersistentActor
         });
     }
 
-    private void Decide(Func<VmRecord, LedgerDecision> decide)
+    private void Decide(Func<VmRecord, Decision> decide)
     {
         if (_record is null)
         {

@@ -71,43 +71,43 @@ public sealed record HostLedger(
     /// <summary>Decides a reservation: the event to persist, nothing when the task already holds it, or a refusal.</summary>
     /// <param name="antiAffinity">Refuse when the host already runs <paramref name="group"/>: the fleet view placement
     /// decided on may be stale, the ledger is not.</param>
-    public LedgerDecision Reserve(string taskId, Resources amount, DateTimeOffset leaseExpiresAt, string? group = null, bool antiAffinity = false)
+    public Decision Reserve(string taskId, Resources amount, DateTimeOffset leaseExpiresAt, string? group = null, bool antiAffinity = false)
     {
-        if (Inventory is null) return LedgerDecision.Refuse("the host is not registered");
+        if (Inventory is null) return Decision.Refuse("the host is not registered");
         if (Reservations.TryGetValue(taskId, out var held))
         {
             return held.Amount == amount
-                ? LedgerDecision.AlreadyDone
-                : LedgerDecision.Refuse($"task {taskId} already holds {held.Amount} on this host");
+                ? Decision.AlreadyDone
+                : Decision.Refuse($"task {taskId} already holds {held.Amount} on this host");
         }
-        if (State != HostState.Active) return LedgerDecision.Refuse($"the host is {State.ToString().ToLowerInvariant()}");
-        if (!amount.FitsWithin(Free)) return LedgerDecision.Refuse($"needs {amount}, only {Free} free");
-        if (antiAffinity && group is not null && Groups.Contains(group)) return LedgerDecision.Refuse($"already runs a VM of group {group}");
-        return LedgerDecision.Persist(new CapacityReserved(taskId, amount, leaseExpiresAt, group));
+        if (State != HostState.Active) return Decision.Refuse($"the host is {State.ToString().ToLowerInvariant()}");
+        if (!amount.FitsWithin(Free)) return Decision.Refuse($"needs {amount}, only {Free} free");
+        if (antiAffinity && group is not null && Groups.Contains(group)) return Decision.Refuse($"already runs a VM of group {group}");
+        return Decision.Persist(new CapacityReserved(taskId, amount, leaseExpiresAt, group));
     }
 
-    public LedgerDecision Release(string taskId, string reason) =>
+    public Decision Release(string taskId, string reason) =>
         Reservations.ContainsKey(taskId)
-            ? LedgerDecision.Persist(new ReservationReleased(taskId, reason))
-            : LedgerDecision.AlreadyDone;
+            ? Decision.Persist(new ReservationReleased(taskId, reason))
+            : Decision.AlreadyDone;
 
-    public LedgerDecision Commit(string taskId, string vmId)
+    public Decision Commit(string taskId, string vmId)
     {
-        if (Reservations.ContainsKey(taskId)) return LedgerDecision.Persist(new ReservationCommitted(taskId, vmId));
+        if (Reservations.ContainsKey(taskId)) return Decision.Persist(new ReservationCommitted(taskId, vmId));
         return Allocations.ContainsKey(vmId)
-            ? LedgerDecision.AlreadyDone
-            : LedgerDecision.Refuse($"task {taskId} holds no reservation on this host");
+            ? Decision.AlreadyDone
+            : Decision.Refuse($"task {taskId} holds no reservation on this host");
     }
 
-    public LedgerDecision ReleaseAllocation(string vmId) =>
+    public Decision ReleaseAllocation(string vmId) =>
         Allocations.ContainsKey(vmId)
-            ? LedgerDecision.Persist(new AllocationReleased(vmId))
-            : LedgerDecision.AlreadyDone;
+            ? Decision.Persist(new AllocationReleased(vmId))
+            : Decision.AlreadyDone;
 
-    public LedgerDecision RenewLease(string taskId, DateTimeOffset leaseExpiresAt) =>
+    public Decision RenewLease(string taskId, DateTimeOffset leaseExpiresAt) =>
         Reservations.ContainsKey(taskId)
-            ? LedgerDecision.Persist(new ReservationLeaseRenewed(taskId, leaseExpiresAt))
-            : LedgerDecision.Refuse($"task {taskId} holds no reservation on this host");
+            ? Decision.Persist(new ReservationLeaseRenewed(taskId, leaseExpiresAt))
+            : Decision.Refuse($"task {taskId} holds no reservation on this host");
 
     /// <summary>Reservations whose lease ran out: their task stopped renewing them, so the capacity is reclaimed.</summary>
     public IEnumerable<Reservation> ExpiredAt(DateTimeOffset now) =>
@@ -120,13 +120,4 @@ public sealed record HostLedger(
         Inventory?.CpuFlags ?? ImmutableArray<string>.Empty,
         Capacity, Reserved, Allocated,
         Allocations.Count, Reservations.Count, cpuLoad, observedAt, Groups, cachedImages);
-}
-
-/// <summary>What a ledger command decided: persist an event, nothing to do (already done), or refused with a reason.</summary>
-public sealed record LedgerDecision(IDomainEvent? Event, string? Refusal)
-{
-    public static readonly LedgerDecision AlreadyDone = new(null, null);
-    public static LedgerDecision Persist(IDomainEvent e) => new(e, null);
-    public static LedgerDecision Refuse(string reason) => new(null, reason);
-    public bool IsRefused => Refusal is not null;
 }

@@ -1,5 +1,3 @@
-using CloudController.Domain.Fleet;
-
 namespace CloudController.Domain.Vms;
 
 public enum VmState
@@ -42,35 +40,35 @@ public sealed record VmRecord(
     };
 
     /// <summary>Records that the VM runs on its host; repeating it is a no-op.</summary>
-    public LedgerDecision Place(string hostId) => State switch
+    public Decision Place(string hostId) => State switch
     {
-        VmState.Running when HostId == hostId => LedgerDecision.AlreadyDone,
-        VmState.Provisioning => LedgerDecision.Persist(new VmPlaced(hostId)),
-        _ => LedgerDecision.Refuse($"the VM is {State}, not being provisioned"),
+        VmState.Running when HostId == hostId => Decision.AlreadyDone,
+        VmState.Provisioning => Decision.Persist(new VmPlaced(hostId)),
+        _ => Decision.Refuse($"the VM is {State}, not being provisioned"),
     };
 
-    public LedgerDecision CaptureAsImage(string imageName) => State switch
+    public Decision CaptureAsImage(string imageName) => State switch
     {
-        VmState.InstantImage when InstantImageName == imageName => LedgerDecision.AlreadyDone,
-        VmState.Running => LedgerDecision.Persist(new VmCapturedAsImage(imageName)),
-        _ => LedgerDecision.Refuse($"the VM is {State}; only a running VM can be captured"),
+        VmState.InstantImage when InstantImageName == imageName => Decision.AlreadyDone,
+        VmState.Running => Decision.Persist(new VmCapturedAsImage(imageName)),
+        _ => Decision.Refuse($"the VM is {State}; only a running VM can be captured"),
     };
 
-    public LedgerDecision ReleaseFromLibrary(string imageName) => State switch
+    public Decision ReleaseFromLibrary(string imageName) => State switch
     {
-        VmState.InstantImage when InstantImageName == imageName => LedgerDecision.Persist(new VmReleasedFromLibrary(imageName)),
-        VmState.Running => LedgerDecision.AlreadyDone,
-        _ => LedgerDecision.Refuse($"the VM is {State}, not the source of instant image {imageName}"),
+        VmState.InstantImage when InstantImageName == imageName => Decision.Persist(new VmReleasedFromLibrary(imageName)),
+        VmState.Running => Decision.AlreadyDone,
+        _ => Decision.Refuse($"the VM is {State}, not the source of instant image {imageName}"),
     };
 
-    public LedgerDecision StartDeletion(string taskId) => State switch
+    public Decision StartDeletion(string taskId) => State switch
     {
-        VmState.Deleting when TaskId == taskId => LedgerDecision.AlreadyDone,
-        VmState.Running => LedgerDecision.Persist(new VmDeletionStarted(taskId)),
-        VmState.Provisioning => LedgerDecision.Refuse($"the VM is being provisioned by task {TaskId}; abort that task instead"),
-        VmState.InstantImage => LedgerDecision.Refuse(
+        VmState.Deleting when TaskId == taskId => Decision.AlreadyDone,
+        VmState.Running => Decision.Persist(new VmDeletionStarted(taskId)),
+        VmState.Provisioning => Decision.Refuse($"the VM is being provisioned by task {TaskId}; abort that task instead"),
+        VmState.InstantImage => Decision.Refuse(
             $"the VM is the source of instant image {InstantImageName}; remove the image first with `ccm instant remove {InstantImageName}`"),
-        _ => LedgerDecision.Refuse($"the VM is already being deleted by task {TaskId}"),
+        _ => Decision.Refuse($"the VM is already being deleted by task {TaskId}"),
     };
 }
 

@@ -9,7 +9,7 @@ public class HostLedgerTests
     private static readonly HostLedger Registered =
         HostLedger.Empty.Apply(new HostRegistered(new HostInventory("h", "general", new Resources(8, 16384, 500), [])));
 
-    private static HostLedger Do(HostLedger ledger, LedgerDecision decision) =>
+    private static HostLedger Do(HostLedger ledger, Decision decision) =>
         decision.Event is { } e ? ledger.Apply(e) : ledger;
 
     [Fact]
@@ -17,7 +17,7 @@ public class HostLedgerTests
     {
         var amount = new Resources(4, 8192, 100);
         var ledger = Do(Registered, Registered.Reserve("t1", amount, Lease));
-        Assert.Same(LedgerDecision.AlreadyDone, ledger.Reserve("t1", amount, Lease));
+        Assert.Same(Decision.AlreadyDone, ledger.Reserve("t1", amount, Lease));
         Assert.Contains("already holds", ledger.Reserve("t1", amount with { CpuCores = 1 }, Lease).Refusal);
         Assert.Contains("only 4 vCPU, 8192 MiB, 400 GiB free", ledger.Reserve("t2", new Resources(5, 1, 1), Lease).Refusal);
         Assert.Contains("not registered", HostLedger.Empty.Reserve("t", amount, Lease).Refusal);
@@ -33,13 +33,13 @@ public class HostLedgerTests
         ledger = Do(ledger, ledger.Commit("t1", "vm-1"));
         Assert.Equal(amount, ledger.Allocated);
         Assert.Equal(Resources.Zero, ledger.Reserved);
-        Assert.Same(LedgerDecision.AlreadyDone, ledger.Commit("t1", "vm-1"));
+        Assert.Same(Decision.AlreadyDone, ledger.Commit("t1", "vm-1"));
         Assert.True(ledger.Commit("t9", "vm-9").IsRefused);
 
         ledger = Do(ledger, ledger.ReleaseAllocation("vm-1"));
         Assert.Equal(Registered.Free, ledger.Free);
-        Assert.Same(LedgerDecision.AlreadyDone, ledger.ReleaseAllocation("vm-1"));
-        Assert.Same(LedgerDecision.AlreadyDone, ledger.Release("t1", "again"));
+        Assert.Same(Decision.AlreadyDone, ledger.ReleaseAllocation("vm-1"));
+        Assert.Same(Decision.AlreadyDone, ledger.Release("t1", "again"));
     }
 
     [Fact]

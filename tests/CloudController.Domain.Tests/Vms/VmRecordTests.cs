@@ -12,7 +12,7 @@ public class VmRecordTests
     {
         var captured = Running.Apply(Running.CaptureAsImage("web-ready").Event!);
         Assert.Equal(VmState.InstantImage, captured.State);
-        Assert.Same(Fleet.LedgerDecision.AlreadyDone, captured.CaptureAsImage("web-ready"));
+        Assert.Same(Decision.AlreadyDone, captured.CaptureAsImage("web-ready"));
         Assert.Contains("ccm instant remove web-ready", captured.StartDeletion("task-9").Refusal);
         Assert.True(captured.ReleaseFromLibrary("other").IsRefused);
 
@@ -28,9 +28,9 @@ public class VmRecordTests
         var provisioning = Running with { State = VmState.Provisioning, HostId = null };
         Assert.True(provisioning.CaptureAsImage("x").IsRefused);
         var placed = provisioning.Apply(provisioning.Place("host-b").Event!);
-        Assert.Same(Fleet.LedgerDecision.AlreadyDone, placed.Place("host-b"));
+        Assert.Same(Decision.AlreadyDone, placed.Place("host-b"));
         var deleting = placed.Apply(placed.StartDeletion("task-2").Event!);
-        Assert.Same(Fleet.LedgerDecision.AlreadyDone, deleting.StartDeletion("task-2"));
+        Assert.Same(Decision.AlreadyDone, deleting.StartDeletion("task-2"));
         Assert.Contains("already being deleted", deleting.StartDeletion("task-3").Refusal);
     }
 }
