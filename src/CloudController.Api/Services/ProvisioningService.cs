@@ -49,13 +49,16 @@ public sealed class ProvisioningService(ControllerActors actors, SoftwareCatalog
         var vmId = ResourceIds.NewVmId();
         // Clones come from the staged model, never the model itself: the VM gets its own identity.
         var staged = Staging.Stage(template).Model;
+        var minimumMemory = MinimumMemoryOf(request, hardware, template);
         var vm = new VmRecord(vmId, hostname, staged.Name, hardware, VmState.Provisioning,
-            null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(hostname), group, policy);
+            null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(hostname), group, policy,
+            MinimumMemoryMib: minimumMemory);
 
-        // Fail fast when no host could ever take it; a host that fills up meanwhile is handled by the task.
+        // Fail fast when no host could ever take it (at its least memory); a host that fills up meanwhile is handled by the task.
         var placement = PlacementRequest.For(vm, staged.DiskImage);
-        var decision = await actors.FleetView.Ask<PlacementDecision>(new FleetViewProtocol.Place(placement), actors.AskTimeout, ct);
-        if (!decision.Found) throw RpcErrors.ResourceExhausted(PlacementExplanation.Explain(decision, placement));
+        var least = placement with { Amount = placement.Amount with { MemoryMib = minimumMemory ?? hardware.MemoryMib } };
+        var decision = await actors.FleetView.Ask<PlacementDecision>(new FleetViewProtocol.Place(least), actors.AskTimeout, ct);
+        if (!decision.Found) throw RpcErrors.ResourceExhausted(PlacementExplanation.Explain(decision, least));
 
         var start = new StartTask(taskId, DomainProvisioning.TaskKind.Provision, vm, staged.DiskImage, staged.Minimum.DiskGib, apps);
         return await actors.Ask(actors.Tasks, start, ct) switch
@@ -95,6 +98,20 @@ public sealed class ProvisioningService(ControllerActors actors, SoftwareCatalog
             TaskReport => new ProvisionResponse { TaskId = taskId, VmId = vmId },
             var other => throw RpcErrors.Unexpected(other),
         };
+    }
+
+    /// <summary>The request's memory floor, checked against what it desires and what its model runs on.</summary>
+    private static long? MinimumMemoryOf(ProvisionRequest request, Domain.Resources desired, Domain.Catalog.ModelVm template)
+    {
+        if (!request.HasMinMemoryMib) return null;
+        var minimum = request.MinMemoryMib;
+        if (minimum > desired.MemoryMib)
+            throw RpcErrors.InvalidArgument("min_memory_mib", $"{minimum} MiB is above the desired {desired.MemoryMib} MiB",
+                $"use at most {desired.MemoryMib}, or raise the desired memory");
+        if (minimum < template.Minimum.MemoryMib)
+            throw RpcErrors.InvalidArgument("min_memory_mib", $"{minimum} MiB is below model '{template.Name}' minimum of {template.Minimum.MemoryMib} MiB",
+                $"--min-memory {template.Minimum.MemoryMib} would fit");
+        return minimum;
     }
 
     private static (string? Group, GroupPolicy Policy) GroupOf(ProvisionRequest request)

@@ -17,6 +17,7 @@ public static class VmCommands
         var cpu = new Option<int?>("--cpu") { Description = "vCPUs, instead of the model's", HelpName = "n" };
         var memory = new Option<long?>("--memory") { Description = "Memory in MiB, instead of the model's", HelpName = "mib" };
         var disk = new Option<long?>("--disk") { Description = "Disk in GiB, instead of the model's", HelpName = "gib" };
+        var minMemory = new Option<long?>("--min-memory") { Description = "The least memory to accept when no host has the desired amount, MiB", HelpName = "mib" };
         var wait = new Option<bool>("--wait") { Description = "Follow the task until it ends; the exit code says how" };
         var group = new Option<string?>("--group") { Description = "A VM group, e.g. web-tier", HelpName = "group" };
         var groupPolicy = new Option<string?>("--group-policy") { Description = "affinity (same hosts) or anti-affinity (never a host of the group)", HelpName = "policy" };
@@ -38,6 +39,7 @@ public static class VmCommands
                 GroupPolicy = parse.GetValue(groupPolicy) ?? "",
             };
             request.Apps.AddRange(parse.GetValue(apps) ?? []);
+            if (parse.GetValue(minMemory) is { } least) request.MinMemoryMib = least;
             foreach (var answer in parse.GetValue(answers) ?? [])
             {
                 var at = answer.IndexOf('=');
@@ -54,7 +56,7 @@ public static class VmCommands
                 $"Task {started.TaskId} is provisioning VM {started.VmId}. Follow it with `ccm task watch {started.TaskId}`.");
             return ExitCode.Success;
         });
-        foreach (var option in new Option[] { model, instant, os, apps, answers, hostname, cpu, memory, disk, group, groupPolicy, wait }) provision.Options.Add(option);
+        foreach (var option in new Option[] { model, instant, os, apps, answers, hostname, cpu, memory, disk, minMemory, group, groupPolicy, wait }) provision.Options.Add(option);
 
         var host = new Option<string?>("--host") { Description = "Only the VMs on this host", HelpName = "host-id" };
         var list = app.Remote("list", "List the VMs", async (parse, session, ct) =>

@@ -26,6 +26,11 @@ public sealed class FleetView : ReceiveActor
         Receive<SubscribeAck>(_ => { });
         Receive<Hosts.HostProtocol.HostStatus>(s => _hosts[s.Snapshot.HostId] = s.Snapshot);
         Receive<Place>(p => Sender.Tell(_policy.Decide(p.Request, _hosts.Values)));
+        Receive<PlaceFlexibly>(p =>
+        {
+            var (decision, granted) = _policy.DecideWithFlexibleMemory(p.Request, p.Request.Amount.MemoryMib, p.MinimumMemoryMib, _hosts.Values);
+            Sender.Tell(new FlexiblePlacement(decision, granted));
+        });
         Receive<ListHosts>(_ => Sender.Tell(new FleetViewProtocol.Hosts(
             _hosts.Values.OrderBy(h => h.HostId, StringComparer.Ordinal).ToList())));
     }

@@ -8,6 +8,12 @@ public static class FleetViewProtocol
 {
     public sealed record Place(PlacementRequest Request);
 
+    /// <summary>Places a VM whose memory may shrink from the request's down to <paramref name="MinimumMemoryMib"/>.</summary>
+    public sealed record PlaceFlexibly(PlacementRequest Request, long MinimumMemoryMib);
+
+    /// <summary>The decision, and the memory the chosen host can give (the request's when it fits).</summary>
+    public sealed record FlexiblePlacement(PlacementDecision Decision, long GrantedMemoryMib);
+
     public sealed record ListHosts;
 
     /// <summary>Hosts best-known state, sorted by id.</summary>

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
+using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosting;
 using CloudController.Domain;
 using CloudController.Domain.Placement;
@@ -18,7 +19,7 @@ namespace CloudController.Cluster.Provisioning;
 public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
 {
     /// <summary>The result of the step or undo started as attempt <c>Attempt</c>; results of older attempts are stale.</summary>
-    private sealed record StepResult(long Attempt, StepOutcome? Outcome, PlacementDecision? Decision, Exception? Error);
+    private sealed record StepResult(long Attempt, StepOutcome? Outcome, FleetViewProtocol.FlexiblePlacement? Placement, Exception? Error);
 
     private sealed record RunNext
     {
@@ -149,7 +150,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         {
             case SagaAction.ChooseHost choose:
                 var request = PlacementRequest.For(task.Vm, task.BaseImage, task.Instant) with { ExcludedHosts = choose.ExcludedHosts };
-                Run(next, async _ => await _runner.ChooseHostAsync(request));
+                Run(next, async _ => await _runner.ChooseHostAsync(request, task.Vm.MinimumMemoryMib));
                 break;
             case SagaAction.Execute execute:
                 Run(next, async ct => await _runner.ExecuteAsync(task, execute.Step, ct));
@@ -202,7 +203,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         work(cts.Token).PipeTo(Self,
             success: result => result switch
             {
-                PlacementDecision d => new StepResult(attempt, null, d, null),
+                FleetViewProtocol.FlexiblePlacement p => new StepResult(attempt, null, p, null),
                 StepOutcome o => new StepResult(attempt, o, null, null),
                 _ => new StepResult(attempt, null, null, new InvalidOperationException($"unexpected step result {result}")),
             },
@@ -238,10 +239,11 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
             case SagaAction.ChooseHost when error is not null:
                 PersistAndApply(new StepFailed(TaskStep.Placing, $"placement failed: {error}", now), Advance);
                 break;
-            case SagaAction.ChooseHost when result.Decision is { } decision:
-                var explanation = PlacementExplanation.Explain(decision, PlacementRequest.For(_task.Vm, _task.BaseImage, _task.Instant));
+            case SagaAction.ChooseHost when result.Placement is { Decision: var decision, GrantedMemoryMib: var granted }:
+                var asked = PlacementRequest.For(_task.Vm, _task.BaseImage, _task.Instant);
+                var explanation = PlacementExplanation.Explain(decision, asked with { Amount = asked.Amount with { MemoryMib = granted } });
                 PersistAndApply(decision.Found
-                    ? new HostChosen(decision.Candidates[0], explanation, now)
+                    ? new HostChosen(decision.Candidates[0], explanation, now, granted == _task.DesiredMemoryMib ? null : granted)
                     : new StepFailed(TaskStep.Placing, explanation, now), Advance);
                 break;
             case SagaAction.Execute execute when error is not null:

@@ -32,8 +32,12 @@ public sealed class TaskStepRunner(
 {
     public TaskWorkArea WorkArea { get; } = new(settings.WorkDirectory);
 
-    public async Task<PlacementDecision> ChooseHostAsync(PlacementRequest request) =>
-        await fleetView.Ask<PlacementDecision>(new FleetViewProtocol.Place(request), settings.AskTimeout);
+    /// <summary>Runs placement; a VM with a memory minimum may be granted less than it asked, never below the minimum.</summary>
+    public async Task<FleetViewProtocol.FlexiblePlacement> ChooseHostAsync(PlacementRequest request, long? minimumMemoryMib) =>
+        minimumMemoryMib is { } minimum
+            ? await fleetView.Ask<FleetViewProtocol.FlexiblePlacement>(new FleetViewProtocol.PlaceFlexibly(request, minimum), settings.AskTimeout)
+            : new FleetViewProtocol.FlexiblePlacement(
+                await fleetView.Ask<PlacementDecision>(new FleetViewProtocol.Place(request), settings.AskTimeout), request.Amount.MemoryMib);
 
     public async Task<StepOutcome> ExecuteAsync(ProvisioningTask task, TaskStep step, CancellationToken ct)
     {
@@ -81,7 +85,7 @@ public sealed class TaskStepRunner(
                 return StepOutcome.Done;
             case TaskStep.Finalizing:
                 await AskHost(new HostProtocol.CommitReservation(HostOf(task), task.TaskId, vm.VmId), ct);
-                await AskVm(new VmProtocol.PlaceVm(vm.VmId, HostOf(task)), ct);
+                await AskVm(new VmProtocol.PlaceVm(vm.VmId, HostOf(task), vm.Hardware), ct);
                 return StepOutcome.Done;
             case TaskStep.MarkingForDeletion:
                 await AskVm(new VmProtocol.StartDeletion(vm.VmId, task.TaskId), ct);

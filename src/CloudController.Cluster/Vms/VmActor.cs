@@ -28,7 +28,7 @@ public sealed class VmActor : ReceivePersistentActor
         Recover<IDomainEvent>(e => _record = _record?.Apply(e));
 
         Command<CreateVm>(Create);
-        Command<PlaceVm>(p => Decide(r => r.Place(p.HostId)));
+        Command<PlaceVm>(p => Decide(r => r.Place(p.HostId, p.Hardware)));
         Command<StartDeletion>(d => Decide(r => r.StartDeletion(d.TaskId)));
         Command<CaptureAsImage>(c => Decide(r => r.CaptureAsImage(c.ImageName)));
         Command<ReleaseFromLibrary>(c => Decide(r => r.ReleaseFromLibrary(c.ImageName)));

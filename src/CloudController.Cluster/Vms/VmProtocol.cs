@@ -18,7 +18,8 @@ public static class VmProtocol
         public string VmId => Record.VmId;
     }
 
-    public sealed record PlaceVm(string VmId, string HostId) : IVmCommand;
+    /// <summary>The VM runs on the host with the hardware it was granted there.</summary>
+    public sealed record PlaceVm(string VmId, string HostId, Domain.Resources? Hardware = null) : IVmCommand;
 
     public sealed record StartDeletion(string VmId, string TaskId) : IVmCommand;
 

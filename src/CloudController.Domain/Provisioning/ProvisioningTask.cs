@@ -30,7 +30,8 @@ public sealed record ProvisioningTask(
     DateTimeOffset UpdatedAt,
     ImmutableList<TaskHistoryEntry> History,
     ImmutableList<AppInstall> Apps,
-    Catalog.InstantImage? Instant)
+    Catalog.InstantImage? Instant,
+    long DesiredMemoryMib)
 {
     /// <summary>How many hosts may refuse a reservation before the task gives up: the fleet view is that stale.</summary>
     public const int MaxHostRefusals = 5;
@@ -47,7 +48,8 @@ public sealed record ProvisioningTask(
             _ => $"delete {e.Vm.Hostname} ({e.Vm.VmId})",
         })],
         e.Apps ?? [],
-        e.Instant);
+        e.Instant,
+        e.Vm.Hardware.MemoryMib);
 
     public ImmutableArray<TaskStep> Steps => TaskPlan.StepsOf(Kind);
 
@@ -76,8 +78,13 @@ public sealed record ProvisioningTask(
     {
         var next = e switch
         {
-            HostChosen h => this with { HostId = h.HostId },
-            HostRefused r => this with { HostId = null, RefusedHosts = RefusedHosts.Add(r.HostId) },
+            HostChosen h => this with { HostId = h.HostId, Vm = Vm with { Hardware = Vm.Hardware with { MemoryMib = h.GrantedMemoryMib ?? DesiredMemoryMib } } },
+            HostRefused r => this with
+            {
+                HostId = null,
+                RefusedHosts = RefusedHosts.Add(r.HostId),
+                Vm = Vm with { Hardware = Vm.Hardware with { MemoryMib = DesiredMemoryMib } },
+            },
             StepCompleted => this with { Completed = Completed + 1, FailedAttempts = 0 },
             StepFailed f when Kind == TaskKind.Delete => this with
             {
@@ -167,7 +174,8 @@ public sealed record ProvisioningTask(
 
     private static (DateTimeOffset At, string Message)? Describe(IDomainEvent e) => e switch
     {
-        HostChosen x => (x.At, $"chose host {x.HostId}: {x.Explanation}"),
+        HostChosen x => (x.At, $"chose host {x.HostId}: {x.Explanation}" +
+                              (x.GrantedMemoryMib is { } granted ? $"; granted {granted} MiB of memory" : "")),
         HostRefused x => (x.At, $"host {x.HostId} refused: {x.Reason}"),
         StepCompleted x => (x.At, $"{x.Step} done"),
         StepFailed x => (x.At, $"{x.Step} failed: {x.Error}"),

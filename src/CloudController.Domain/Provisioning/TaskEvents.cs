@@ -21,8 +21,11 @@ public sealed record TaskCreated(
     ImmutableList<AppInstall>? Apps = null,
     Catalog.InstantImage? Instant = null) : IDomainEvent;
 
-/// <summary>Placement chose a host; persisted before the host is asked, so a rollback knows where to release.</summary>
-public sealed record HostChosen(string HostId, string Explanation, DateTimeOffset At) : IDomainEvent;
+/// <summary>
+/// Placement chose a host; persisted before the host is asked, so a rollback knows where to release. A VM whose
+/// memory may shrink to a minimum records what it was granted there.
+/// </summary>
+public sealed record HostChosen(string HostId, string Explanation, DateTimeOffset At, long? GrantedMemoryMib = null) : IDomainEvent;
 
 /// <summary>The chosen host refused the reservation (it filled up meanwhile); placement runs again without it.</summary>
 public sealed record HostRefused(string HostId, string Reason, DateTimeOffset At) : IDomainEvent;

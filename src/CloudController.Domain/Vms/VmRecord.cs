@@ -28,11 +28,12 @@ public sealed record VmRecord(
     VmIdentity? Identity = null,
     string? Group = null,
     Placement.GroupPolicy GroupPolicy = Placement.GroupPolicy.None,
-    string? InstantImageName = null)
+    string? InstantImageName = null,
+    long? MinimumMemoryMib = null)
 {
     public VmRecord Apply(IDomainEvent e) => e switch
     {
-        VmPlaced p => this with { HostId = p.HostId, State = VmState.Running },
+        VmPlaced p => this with { HostId = p.HostId, State = VmState.Running, Hardware = p.Hardware ?? Hardware },
         VmDeletionStarted d => this with { State = VmState.Deleting, TaskId = d.TaskId },
         VmCapturedAsImage c => this with { State = VmState.InstantImage, InstantImageName = c.ImageName },
         VmReleasedFromLibrary => this with { State = VmState.Running, InstantImageName = null },
@@ -40,10 +41,10 @@ public sealed record VmRecord(
     };
 
     /// <summary>Records that the VM runs on its host; repeating it is a no-op.</summary>
-    public Decision Place(string hostId) => State switch
+    public Decision Place(string hostId, Resources? granted = null) => State switch
     {
         VmState.Running when HostId == hostId => Decision.AlreadyDone,
-        VmState.Provisioning => Decision.Persist(new VmPlaced(hostId)),
+        VmState.Provisioning => Decision.Persist(new VmPlaced(hostId, granted == Hardware ? null : granted)),
         _ => Decision.Refuse($"the VM is {State}, not being provisioned"),
     };
 
@@ -74,8 +75,8 @@ public sealed record VmRecord(
 
 public sealed record VmRecordCreated(VmRecord Record) : IDomainEvent;
 
-/// <summary>The VM runs on its host: its provisioning committed.</summary>
-public sealed record VmPlaced(string HostId) : IDomainEvent;
+/// <summary>The VM runs on its host: its provisioning committed, with the hardware it was granted.</summary>
+public sealed record VmPlaced(string HostId, Resources? Hardware = null) : IDomainEvent;
 
 public sealed record VmDeletionStarted(string TaskId) : IDomainEvent;
 
