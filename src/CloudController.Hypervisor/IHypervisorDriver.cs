@@ -92,7 +92,8 @@ public enum DriverOperation
     GetVm,
 }
 
-public sealed record BaseLayerSpec(string LayerId, string Image, long SizeGib);
+/// <param name="Shared">The image is on shared storage and is linked, not copied, to the host.</param>
+public sealed record BaseLayerSpec(string LayerId, string Image, long SizeGib, bool Shared = false);
 
 public sealed record DiskLayerSpec(string LayerId, string ParentLayerId, long SizeGib);
 

@@ -23,7 +23,8 @@ using DomainProvisioning = CloudController.Domain.Provisioning;
 
 namespace CloudController.Api.Services;
 
-public sealed class ProvisioningService(ControllerActors actors, SoftwareCatalogSettings software) : V1.Provisioning.ProvisioningBase
+public sealed class ProvisioningService(ControllerActors actors, SoftwareCatalogSettings software, ControllerSettings settings)
+    : V1.Provisioning.ProvisioningBase
 {
     private const string FindTasks = "use the task id that `ccm vm provision` printed";
 
@@ -52,7 +53,7 @@ public sealed class ProvisioningService(ControllerActors actors, SoftwareCatalog
         var minimumMemory = MinimumMemoryOf(request, hardware, template);
         var vm = new VmRecord(vmId, hostname, staged.Name, hardware, VmState.Provisioning,
             null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(hostname), group, policy,
-            MinimumMemoryMib: minimumMemory);
+            MinimumMemoryMib: minimumMemory, DiskLayout: settings.DiskLayout);
 
         // Fail fast when no host could ever take it (at its least memory); a host that fills up meanwhile is handled by the task.
         var placement = PlacementRequest.For(vm, staged.DiskImage);

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using CloudController.Domain.Disks;
 
 namespace CloudController.Cluster.Hosting;
 
@@ -14,7 +15,8 @@ public sealed record ControllerSettings(
     TimeSpan FinishedTaskLinger,
     TimeSpan AskTimeout,
     int SnapshotEvery,
-    string WorkDirectory)
+    string WorkDirectory,
+    DiskLayout DiskLayout)
 {
     public static ControllerSettings FromConfig(Config config)
     {
@@ -33,7 +35,15 @@ public sealed record ControllerSettings(
             SnapshotEvery: c.GetInt("persistence.snapshot-every", 200),
             WorkDirectory: c.GetString("provisioning.work-dir", "") is { Length: > 0 } work
                 ? work
-                : Path.Combine(c.GetString("data-dir", Path.GetTempPath()), "work"));
+                : Path.Combine(c.GetString("data-dir", Path.GetTempPath()), "work"),
+            DiskLayout: c.GetString("provisioning.disk-layout", "per-host-cache") switch
+            {
+                "shared-inner-layers" => DiskLayout.SharedInnerLayers,
+                "full-copy" => DiskLayout.FullCopy,
+                "per-host-cache" => DiskLayout.PerHostCache,
+                var other => throw new ConfigurationException(
+                    $"cloudcontroller.provisioning.disk-layout = '{other}'; use shared-inner-layers, full-copy or per-host-cache."),
+            });
     }
 
     /// <summary>Exponential backoff for the n-th retry (n starting at 1), capped.</summary>

@@ -1,7 +1,10 @@
 using Akka.Actor;
 using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosting;
+using System.Collections.Immutable;
+using CloudController.Domain.Disks;
 using CloudController.Domain.Placement;
+using CloudController.Domain.Vms;
 using CloudController.Domain.Provisioning;
 using CloudController.Hypervisor;
 using HostProtocol = CloudController.Cluster.Hosts.HostProtocol;
@@ -60,8 +63,17 @@ public sealed class TaskStepRunner(
                     _ => throw new StepFailedException($"unexpected reply from host {host}: {reply}"),
                 };
             case TaskStep.CloningDisk:
-                await driver.EnsureBaseLayerAsync(HostOf(task), new BaseLayerSpec(BaseLayerId(task), task.BaseImage, task.BaseImageGib), ct);
-                await driver.CreateDiskLayerAsync(HostOf(task), new DiskLayerSpec(vm.DiskLayerId, BaseLayerId(task), vm.Hardware.DiskGib), ct);
+                foreach (var action in DiskPlanOf(task))
+                {
+                    await (action switch
+                    {
+                        DiskAction.Link link => driver.EnsureBaseLayerAsync(HostOf(task), new BaseLayerSpec(link.LayerId, task.BaseImage, task.BaseImageGib, Shared: true), ct),
+                        DiskAction.CopyToHost copy => driver.EnsureBaseLayerAsync(HostOf(task), new BaseLayerSpec(copy.LocalLayerId, task.BaseImage, task.BaseImageGib), ct),
+                        DiskAction.Flatten flat => driver.EnsureBaseLayerAsync(HostOf(task), new BaseLayerSpec(flat.LocalLayerId, task.BaseImage, task.BaseImageGib), ct),
+                        DiskAction.CreateTop top => driver.CreateDiskLayerAsync(HostOf(task), new DiskLayerSpec(top.LayerId, top.ParentLayerId, vm.Hardware.DiskGib), ct),
+                        _ => throw new StepFailedException($"no way to carry out {action}"),
+                    });
+                }
                 return StepOutcome.Done;
             case TaskStep.Registering:
                 await driver.RegisterVmAsync(HostOf(task), new VmDefinition(vm.VmId, vm.Hostname, vm.Hardware, vm.DiskLayerId), ct);
@@ -97,7 +109,7 @@ public sealed class TaskStepRunner(
                 await driver.UnregisterVmAsync(host, vm.VmId, ct);
                 return StepOutcome.Done;
             case TaskStep.DeletingDisk when host is not null:
-                await driver.DeleteDiskLayerAsync(host, vm.DiskLayerId, ct);
+                await DeletePrivateLayersAsync(host, vm, ct);
                 return StepOutcome.Done;
             case TaskStep.ReleasingCapacity when host is not null:
                 await AskHost(new HostProtocol.ReleaseAllocation(host, vm.VmId), ct);
@@ -126,7 +138,7 @@ public sealed class TaskStepRunner(
                 await AskHost(new HostProtocol.ReleaseReservation(host, task.TaskId, "rolled back"), ct);
                 break;
             case TaskStep.CloningDisk when host is not null:
-                await driver.DeleteDiskLayerAsync(host, vm.DiskLayerId, ct);
+                await DeletePrivateLayersAsync(host, vm, ct);
                 break;
             case TaskStep.Registering when host is not null:
                 // A power-on that failed half-way may have left it running; a running VM cannot be unregistered.
@@ -162,8 +174,21 @@ public sealed class TaskStepRunner(
         return new GuestAppInstall(app.App, fileName, rendered.Text);
     }
 
-    /// <summary>Base layers are named after their image, so every clone of a model on a host shares one.</summary>
-    public static string BaseLayerId(ProvisioningTask task) => $"base-{task.BaseImage}";
+    /// <summary>
+    /// The clone's disk as the configured layout places it; the model's image is one base layer, named after the
+    /// image so that every clone of it shares it (on a host, or on shared storage).
+    /// </summary>
+    private static ImmutableArray<DiskAction> DiskPlanOf(ProvisioningTask task)
+    {
+        var image = new DiskLayer($"base-{task.BaseImage}", null, task.BaseImage, task.BaseImageGib, task.BaseImageGib);
+        return DiskPlan.For(task.Vm.DiskLayout, [image], HostOf(task), task.Vm.DiskLayerId, DiskLayerStore.Empty);
+    }
+
+    /// <summary>Deletes what the VM's disk owns alone, top first; shared and cached layers stay for other clones.</summary>
+    private async Task DeletePrivateLayersAsync(string host, VmRecord vm, CancellationToken ct)
+    {
+        foreach (var layer in DiskPlan.PrivateLayerIds(vm.DiskLayout, vm.DiskLayerId)) await driver.DeleteDiskLayerAsync(host, layer, ct);
+    }
 
     private static string HostOf(ProvisioningTask task) =>
         task.HostId ?? throw new StepFailedException("no host has been chosen for this task");

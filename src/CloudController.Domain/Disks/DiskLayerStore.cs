@@ -18,7 +18,8 @@ public sealed record DiskLayerStore(
     /// <summary>What the layers take on the datastore, each counted once however many chains share it.</summary>
     public long AllocatedGib => Layers.Values.Sum(l => l.AllocatedGib);
 
-    public DiskChange AddBase(string layerId, string image, long sizeGib)
+    /// <param name="shared">The base lives on shared storage: it takes nothing from this datastore.</param>
+    public DiskChange AddBase(string layerId, string image, long sizeGib, bool shared = false)
     {
         if (Layers.TryGetValue(layerId, out var existing))
         {
@@ -27,7 +28,7 @@ public sealed record DiskLayerStore(
                 : DiskChange.Refuse($"layer {layerId} exists with another definition");
         }
         if (sizeGib <= 0) return DiskChange.Refuse($"base layer {layerId} needs a positive size");
-        return DiskChange.To(this with { Layers = Layers.Add(layerId, new DiskLayer(layerId, null, image, sizeGib, sizeGib)) });
+        return DiskChange.To(this with { Layers = Layers.Add(layerId, new DiskLayer(layerId, null, image, sizeGib, shared ? 0 : sizeGib)) });
     }
 
     public DiskChange AddCopyOnWrite(string layerId, string parentLayerId, long virtualSizeGib, long initialAllocationGib)

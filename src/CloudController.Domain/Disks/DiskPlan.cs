@@ -34,7 +34,7 @@ public static class DiskPlan
             case DiskLayout.SharedInnerLayers:
                 return [.. sourceChain.Reverse().Select(l => (DiskAction)new DiskAction.Link(l.LayerId)), new DiskAction.CreateTop(newTopLayerId, top.LayerId)];
             case DiskLayout.FullCopy:
-                var flat = $"{newTopLayerId}-flat";
+                var flat = FlatLayerId(newTopLayerId);
                 return [new DiskAction.Flatten(sourceChain.Select(l => l.LayerId).ToImmutableArray(), flat), new DiskAction.CreateTop(newTopLayerId, flat)];
             default:
                 // Each layer is copied once per host and reused by every later clone there; the copy keeps its parent.
@@ -62,4 +62,10 @@ public static class DiskPlan
     }
 
     public static string CachedId(string layerId, string hostId) => $"{layerId}@{hostId}";
+
+    public static string FlatLayerId(string topLayerId) => $"{topLayerId}-flat";
+
+    /// <summary>The layers a clone owns alone, top first: what deleting it (or undoing its clone) removes.</summary>
+    public static ImmutableArray<string> PrivateLayerIds(DiskLayout layout, string topLayerId) =>
+        layout == DiskLayout.FullCopy ? [topLayerId, FlatLayerId(topLayerId)] : [topLayerId];
 }

@@ -29,7 +29,8 @@ public sealed record VmRecord(
     string? Group = null,
     Placement.GroupPolicy GroupPolicy = Placement.GroupPolicy.None,
     string? InstantImageName = null,
-    long? MinimumMemoryMib = null)
+    long? MinimumMemoryMib = null,
+    Disks.DiskLayout DiskLayout = Disks.DiskLayout.PerHostCache)
 {
     public VmRecord Apply(IDomainEvent e) => e switch
     {

@@ -35,7 +35,7 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
     }
 
     public Task EnsureBaseLayerAsync(string hostId, BaseLayerSpec spec, CancellationToken ct) =>
-        ChangeDisks(DriverOperation.EnsureBaseLayer, hostId, null, ct, disks => disks.AddBase(spec.LayerId, spec.Image, spec.SizeGib));
+        ChangeDisks(DriverOperation.EnsureBaseLayer, hostId, null, ct, disks => disks.AddBase(spec.LayerId, spec.Image, spec.SizeGib, spec.Shared));
 
     public Task CreateDiskLayerAsync(string hostId, DiskLayerSpec spec, CancellationToken ct) =>
         ChangeDisks(DriverOperation.CreateDiskLayer, hostId, null, ct,
