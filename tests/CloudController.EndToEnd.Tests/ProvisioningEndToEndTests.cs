@@ -160,7 +160,10 @@ public class ProvisioningEndToEndTests(ITestOutputHelper output)
 
         await node.RestartAsync();
 
-        Assert.Equal("ubuntu-24.04", (await node.Catalog.GetModelAsync(new GetModelRequest { Name = "ubuntu" })).Os);
+        var model = await node.Catalog.GetModelAsync(new GetModelRequest { Name = "ubuntu" });
+        Assert.Equal("ubuntu-24.04", model.Os);
+        Assert.Equal("24.04.1", model.ServicePack);
+        Assert.Equal(["ubuntu", "deploy_bot"], model.Users);
         Assert.Equal(TaskState.Succeeded, (await node.Provisioning.GetTaskAsync(new GetTaskRequest { TaskId = task.TaskId })).State);
         Assert.Equal("Running", (await node.Vms.GetVmAsync(new GetVmRequest { Id = task.VmId })).State);
         var hosts = await node.WaitForHostsAsync(FleetSize);

@@ -67,6 +67,8 @@ public sealed class RunningNode : IAsyncDisposable
             Hardware = new Resources { CpuCores = 2, MemoryMib = memoryMib, DiskGib = 40 },
             Minimum = new Resources { CpuCores = 1, MemoryMib = minimumMemoryMib, DiskGib = 10 },
             DiskImage = "ubuntu-24.04-server",
+            ServicePack = "24.04.1",
+            Users = { "ubuntu", "deploy_bot" },
         };
         request.Apps.Add("nginx");
         return await Catalog.AddModelAsync(request);

@@ -28,8 +28,10 @@ public static class ProtoMapping
             DiskImage = m.DiskImage,
             RegisteredAt = Timestamp.FromDateTimeOffset(m.RegisteredAt),
             Identity = m.Identity?.ToProto(),
+            ServicePack = m.ServicePack,
         };
         proto.Apps.AddRange(m.Apps);
+        proto.Users.AddRange(m.Users);
         return proto;
     }
 

@@ -32,7 +32,9 @@ public sealed class CatalogService(ControllerActors actors, IHypervisorDriver dr
             request.Minimum.ToDomain(),
             request.DiskImage?.Trim() ?? "",
             DateTimeOffset.UtcNow,
-            request.Identity.ToDomain());
+            request.Identity.ToDomain(),
+            request.ServicePack?.Trim() ?? "",
+            request.Users.Select(u => u.Trim()).ToImmutableArray());
         RequestGuard.ThrowIfAny(ProvisionRequestValidator.ValidateModel(model));
 
         return await actors.Ask(actors.Models, new RegisterModel(model), context.CancellationToken) switch

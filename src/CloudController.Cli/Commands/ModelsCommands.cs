@@ -17,6 +17,8 @@ public static class ModelsCommands
         var minCpu = new Option<int>("--min-cpu") { Description = "Least vCPUs it runs on", Required = true, HelpName = "n" };
         var minMemory = new Option<long>("--min-memory") { Description = "Least memory it runs on, MiB", Required = true, HelpName = "mib" };
         var minDisk = new Option<long>("--min-disk") { Description = "Least disk it runs on (its image's size), GiB", Required = true, HelpName = "gib" };
+        var servicePack = new Option<string?>("--service-pack") { Description = "The OS service-pack level, e.g. sp2", HelpName = "level" };
+        var users = new Option<string[]>("--user") { Description = "A user account configured in the model; repeat for several" };
         var image = new Option<string>("--image") { Description = "Base disk image its clones are layered on", Required = true, HelpName = "image" };
 
         var add = app.Remote("add", "Add a model VM to the catalog", async (parse, session, ct) =>
@@ -28,14 +30,16 @@ public static class ModelsCommands
                 Hardware = new Resources { CpuCores = parse.GetValue(cpu), MemoryMib = parse.GetValue(memory), DiskGib = parse.GetValue(disk) },
                 Minimum = new Resources { CpuCores = parse.GetValue(minCpu), MemoryMib = parse.GetValue(minMemory), DiskGib = parse.GetValue(minDisk) },
                 DiskImage = parse.GetValue(image),
+                ServicePack = parse.GetValue(servicePack) ?? "",
             };
             request.Apps.AddRange(parse.GetValue(apps) ?? []);
+            request.Users.AddRange(parse.GetValue(users) ?? []);
             var model = await session.Catalog.AddModelAsync(request, cancellationToken: ct);
             Output.Write(session, model, () => Tables.Model(model));
             return ExitCode.Success;
         });
         add.Arguments.Add(name);
-        foreach (var option in new Option[] { os, apps, cpu, memory, disk, minCpu, minMemory, minDisk, image }) add.Options.Add(option);
+        foreach (var option in new Option[] { os, servicePack, apps, users, cpu, memory, disk, minCpu, minMemory, minDisk, image }) add.Options.Add(option);
 
         var list = app.Remote("list", "List the catalog's models", async (_, session, ct) =>
         {

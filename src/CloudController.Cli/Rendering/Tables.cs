@@ -58,8 +58,9 @@ public static class Tables
     {
         var table = Properties();
         table.AddRow(Text("name"), Text(m.Name));
-        table.AddRow(Text("os"), Text(m.Os));
+        table.AddRow(Text("os"), Text(m.ServicePack.Length > 0 ? $"{m.Os} {m.ServicePack}" : m.Os));
         table.AddRow(Text("apps"), Text(string.Join(", ", m.Apps)));
+        table.AddRow(Text("users"), Text(string.Join(", ", m.Users)));
         table.AddRow(Text("hardware"), Text(Format(m.Hardware)));
         table.AddRow(Text("minimum"), Text(Format(m.Minimum)));
         table.AddRow(Text("disk image"), Text(m.DiskImage));

@@ -4,8 +4,8 @@ namespace CloudController.Domain.Catalog;
 
 /// <summary>
 /// A model VM of the catalog: the OS and apps it carries, the hardware its clones get by default, the least
-/// hardware it runs on, the base disk image its clones are layered on, and the identity of the machine it was
-/// built from, which staging strips.
+/// hardware it runs on, the base disk image its clones are layered on, its OS service-pack level, the users
+/// configured in it, and the identity of the machine it was built from, which staging strips.
 /// </summary>
 public sealed record ModelVm(
     string Name,
@@ -15,13 +15,19 @@ public sealed record ModelVm(
     Resources Minimum,
     string DiskImage,
     DateTimeOffset RegisteredAt,
-    Vms.VmIdentity? Identity = null)
+    Vms.VmIdentity? Identity = null,
+    string ServicePack = "",
+    ImmutableArray<string> Users = default)
 {
+    // Never the default (uninitialised) array, which neither compares nor serializes.
+    public ImmutableArray<string> Users { get; init; } = Users.IsDefault ? [] : Users;
+
     // ImmutableArray compares by reference; two registrations of the same model must compare equal by content.
     public bool Equals(ModelVm? other) =>
         other is not null && Name == other.Name && Os == other.Os && Apps.SequenceEqual(other.Apps) &&
         Hardware == other.Hardware && Minimum == other.Minimum && DiskImage == other.DiskImage &&
-        RegisteredAt == other.RegisteredAt && Equals(Identity, other.Identity);
+        RegisteredAt == other.RegisteredAt && Equals(Identity, other.Identity) && ServicePack == other.ServicePack &&
+        Users.SequenceEqual(other.Users);
 
     public override int GetHashCode() => HashCode.Combine(Name, Os, Apps.Length, Hardware, Minimum, DiskImage);
 

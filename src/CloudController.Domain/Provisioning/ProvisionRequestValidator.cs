@@ -75,6 +75,14 @@ public static partial class ProvisionRequestValidator
             errors.Add(new FieldError("disk_image", $"'{HostnameRules.Printable(model.DiskImage)}' is not a valid image name",
                 "use letters, digits, '.', '-' and '_'"));
 
+        if (model.ServicePack.Length > ProvisioningLimits.MaxNameLength || model.ServicePack.Any(char.IsControl))
+            errors.Add(new FieldError("service_pack", "is overlong or has control characters", "give the service-pack level, e.g. sp2 or cu-2024-10"));
+        for (var i = 0; i < model.Users.Length; i++)
+        {
+            if (HostnameRules.LabelProblem(model.Users[i].Replace('_', '-').Replace('.', '-')) is { } userProblem)
+                errors.Add(new FieldError($"users[{i}]", $"'{HostnameRules.Printable(model.Users[i])}' {userProblem}", "use letters, digits, '-', '_' and '.'"));
+        }
+
         if (model.Identity is { } identity)
         {
             if (identity.MachineId.Length is 0 or > ProvisioningLimits.MaxNameLength || identity.MachineId.Any(char.IsControl))
