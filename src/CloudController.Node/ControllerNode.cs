@@ -68,13 +68,14 @@ public sealed class ControllerNode : IAsyncDisposable
         });
         builder.Services.AddSingleton(driver);
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(SoftwareCatalogSettings.FromConfig(withDefaults));
+        var software = SoftwareCatalogSettings.FromConfig(withDefaults);
+        builder.Services.AddSingleton(software);
         builder.Services.AddControllerApi();
         builder.Services.AddAkka(config.GetString("cloudcontroller.cluster.system-name", "cloudcontroller"), (akka, _) =>
         {
             akka.AddHocon(config, HoconAddMode.Prepend)
                 .ConfigureLoggers(loggers => loggers.AddLoggerFactory())
-                .WithCloudController(driver, settings)
+                .WithCloudController(driver, settings, software)
                 .AddStartup((system, _) =>
                 {
                     // Without seed nodes the node is a cluster of one: it joins itself.

@@ -7,7 +7,8 @@ public class CommandLineTests
     {
         var run = await CcmRun.Of("help");
         Assert.Equal(0, run.ExitCode);
-        foreach (var palette in new[] { "hosts help", "models help", "vm help", "task help" }) Assert.Contains(palette, run.Output);
+        foreach (var palette in new[] { "hosts help", "models help", "vm help", "task help", "catalog help", "instant help", "placement help" })
+            Assert.Contains(palette, run.Output);
         Assert.Contains("5 no host has room", run.Output);
     }
 
@@ -16,6 +17,9 @@ public class CommandLineTests
     [InlineData("models", new[] { "models add <name> --os <os>", "models list", "models show <name>", "models remove <name>" })]
     [InlineData("vm", new[] { "vm provision --hostname <name>", "vm list", "vm show <vm-id>", "vm delete <vm-id>" })]
     [InlineData("task", new[] { "task show <task-id>", "task watch <task-id>", "task abort <task-id>" })]
+    [InlineData("catalog", new[] { "catalog oses", "catalog check --os <os>", "catalog define-os <name> --family <family>", "catalog remove <kind> <name>" })]
+    [InlineData("instant", new[] { "instant capture <name> --vm <vm-id>", "instant list", "instant remove <name>" })]
+    [InlineData("placement", new[] { "placement explain --cpu <n> --memory <mib> --disk <gib>" })]
     public async Task A_palette_help_lists_its_commands(string palette, string[] commands)
     {
         var run = await CcmRun.Of(palette, "help");

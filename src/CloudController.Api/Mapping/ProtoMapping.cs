@@ -72,6 +72,25 @@ public static class ProtoMapping
         Group = v.Group ?? "",
     };
 
+    public static V1.Os ToProto(this OsDefinition o) => new()
+    {
+        Name = o.Name, Family = o.Family, ServicePack = o.ServicePack, Minimum = o.Minimum.ToProto(), Headroom = o.Headroom,
+    };
+
+    public static V1.App ToProto(this AppDefinition a)
+    {
+        var app = new V1.App
+        {
+            Name = a.Name,
+            Minimum = a.Minimum.ToProto(),
+            Headroom = a.Headroom,
+            AnswerFileFormat = a.AnswerFile?.Format.ToString().ToLowerInvariant() ?? "",
+            AnswerFile = a.AnswerFile?.Text ?? "",
+        };
+        app.RunsOn.AddRange(a.RunsOn);
+        return app;
+    }
+
     public static V1.InstantImage ToProto(this InstantImage i) => new()
     {
         Name = i.Name,

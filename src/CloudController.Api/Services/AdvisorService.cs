@@ -3,10 +3,15 @@ using Akka.Actor;
 using CloudController.Api.Errors;
 using CloudController.Api.Mapping;
 using CloudController.Api.V1;
+using CloudController.Cluster.Catalog;
 using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosting;
 using CloudController.Cluster.ReadModels;
+using CloudController.Domain.AppLibrary;
+using CloudController.Domain.Catalog;
 using CloudController.Domain.Placement;
+using CloudController.Domain.Validation;
+using HardwareProfile = CloudController.Api.V1.HardwareProfile;
 using CloudController.Domain.Sizing;
 using CloudController.Domain.Templates;
 using Grpc.Core;
@@ -17,34 +22,89 @@ namespace CloudController.Api.Services;
 /// <summary>The heuristics engine over gRPC: sizing advice, best-match templates and placement explanations.</summary>
 public sealed class AdvisorService(ControllerActors actors, SoftwareCatalogSettings software) : Advisor.AdvisorBase
 {
-    public override Task<ListOsesResponse> ListOses(ListOsesRequest request, ServerCallContext context)
+    public override async Task<ListOsesResponse> ListOses(ListOsesRequest request, ServerCallContext context)
     {
         var response = new ListOsesResponse();
-        response.Oses.AddRange(software.Catalog.Oses.Values.OrderBy(o => o.Name, StringComparer.Ordinal).Select(o => new Os
-        {
-            Name = o.Name, Family = o.Family, ServicePack = o.ServicePack, Minimum = o.Minimum.ToProto(), Headroom = o.Headroom,
-        }));
-        return Task.FromResult(response);
+        response.Oses.AddRange((await actors.SoftwareCatalogAsync(context.CancellationToken)).Oses.Values
+            .OrderBy(o => o.Name, StringComparer.Ordinal).Select(o => o.ToProto()));
+        return response;
     }
 
-    public override Task<ListAppsResponse> ListApps(ListAppsRequest request, ServerCallContext context)
+    public override async Task<ListAppsResponse> ListApps(ListAppsRequest request, ServerCallContext context)
     {
         var response = new ListAppsResponse();
-        response.Apps.AddRange(software.Catalog.Apps.Values.OrderBy(a => a.Name, StringComparer.Ordinal).Select(a =>
-        {
-            var app = new App { Name = a.Name, Minimum = a.Minimum.ToProto(), Headroom = a.Headroom };
-            app.RunsOn.AddRange(a.RunsOn);
-            return app;
-        }));
-        return Task.FromResult(response);
+        response.Apps.AddRange((await actors.SoftwareCatalogAsync(context.CancellationToken)).Apps.Values
+            .OrderBy(a => a.Name, StringComparer.Ordinal).Select(a => a.ToProto()));
+        return response;
     }
 
-    public override Task<ListProfilesResponse> ListProfiles(ListProfilesRequest request, ServerCallContext context)
+    public override async Task<ListProfilesResponse> ListProfiles(ListProfilesRequest request, ServerCallContext context)
     {
         var response = new ListProfilesResponse();
-        response.Profiles.AddRange(software.Catalog.Profiles.Values.OrderBy(p => p.Hardware.MemoryMib)
-            .Select(p => new HardwareProfile { Name = p.Name, Hardware = p.Hardware.ToProto() }));
-        return Task.FromResult(response);
+        response.Profiles.AddRange((await actors.SoftwareCatalogAsync(context.CancellationToken)).Profiles.Values
+            .OrderBy(p => p.Hardware.MemoryMib).Select(p => new HardwareProfile { Name = p.Name, Hardware = p.Hardware.ToProto() }));
+        return response;
+    }
+
+    public override async Task<Os> DefineOs(Os request, ServerCallContext context)
+    {
+        var os = new OsDefinition(request.Name?.Trim() ?? "", request.Family?.Trim() ?? "", request.ServicePack?.Trim() ?? "",
+            request.Minimum.ToDomain(), request.Headroom == 0 ? 1 : request.Headroom);
+        RequestGuard.ThrowIfAny(SoftwareEntryValidator.Validate(os));
+        await DefineAsync(new SoftwareEntryProtocol.DefineOs(os), context);
+        return os.ToProto();
+    }
+
+    public override async Task<App> DefineApp(App request, ServerCallContext context)
+    {
+        var errors = new List<FieldError>();
+        AnswerFileTemplate? answerFile = null;
+        if (!string.IsNullOrEmpty(request.AnswerFile))
+        {
+            if (!Enum.TryParse<AnswerFileFormat>(request.AnswerFileFormat, ignoreCase: true, out var format) || !Enum.IsDefined(format))
+                errors.Add(new FieldError("answer_file_format", $"'{request.AnswerFileFormat}' is not a format", "use ini, xml or shell"));
+            else if (request.AnswerFile.Length > 64 * 1024)
+                errors.Add(new FieldError("answer_file", $"is {request.AnswerFile.Length} characters long", "keep an answer file under 64 KiB"));
+            else
+                answerFile = new AnswerFileTemplate(request.Name?.Trim() ?? "", format, request.AnswerFile);
+        }
+        var app = new AppDefinition(request.Name?.Trim() ?? "", request.RunsOn.Select(r => r.Trim()).ToImmutableArray(),
+            request.Minimum.ToDomain(), request.Headroom == 0 ? 1 : request.Headroom, answerFile);
+        errors.AddRange(SoftwareEntryValidator.Validate(app));
+        RequestGuard.ThrowIfAny(errors);
+        await DefineAsync(new SoftwareEntryProtocol.DefineApp(app), context);
+        return app.ToProto();
+    }
+
+    public override async Task<HardwareProfile> DefineProfile(HardwareProfile request, ServerCallContext context)
+    {
+        var profile = new Domain.Catalog.HardwareProfile(request.Name?.Trim() ?? "", request.Hardware.ToDomain());
+        RequestGuard.ThrowIfAny(SoftwareEntryValidator.Validate(profile));
+        await DefineAsync(new SoftwareEntryProtocol.DefineProfile(profile), context);
+        return request;
+    }
+
+    public override async Task<RemoveCatalogEntryResponse> RemoveCatalogEntry(RemoveCatalogEntryRequest request, ServerCallContext context)
+    {
+        if (!Enum.TryParse<SoftwareEntryKind>(request.Kind, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
+            throw RpcErrors.InvalidArgument("kind", $"'{request.Kind}' is not a kind of entry", "use os, app or profile");
+        var name = RequestGuard.Id(request.Name, "name", $"list them with `ccm catalog {kind.ToString().ToLowerInvariant()}s`");
+        var catalog = await actors.SoftwareCatalogAsync(context.CancellationToken);
+        var known = kind switch
+        {
+            SoftwareEntryKind.Os => catalog.Oses.ContainsKey(name),
+            SoftwareEntryKind.App => catalog.Apps.ContainsKey(name),
+            _ => catalog.Profiles.ContainsKey(name),
+        };
+        if (!known) throw RpcErrors.NotFound($"no {kind.ToString().ToLowerInvariant()} named '{name}' in the catalog");
+        await DefineAsync(new SoftwareEntryProtocol.RemoveEntry(kind, name), context);
+        return new RemoveCatalogEntryResponse();
+    }
+
+    private async Task DefineAsync(SoftwareEntryProtocol.ISoftwareEntryCommand command, ServerCallContext context)
+    {
+        if (await actors.Ask(actors.SoftwareEntries, command, context.CancellationToken) is not SoftwareEntryProtocol.EntryChanged)
+            throw RpcErrors.Unavailable("the catalog did not record the change; retry");
     }
 
     public override Task<ListGoalsResponse> ListGoals(ListGoalsRequest request, ServerCallContext context)
@@ -59,9 +119,10 @@ public sealed class AdvisorService(ControllerActors actors, SoftwareCatalogSetti
 
     public override async Task<CheckBuildResponse> CheckBuild(CheckBuildRequest request, ServerCallContext context)
     {
-        var hardware = HardwareOf(request);
+        var hardware = HardwareOf(request, await actors.SoftwareCatalogAsync(context.CancellationToken));
         var build = new CustomBuildRequest(request.Os?.Trim() ?? "", request.Apps.Select(a => a.Trim()).ToImmutableArray(), hardware);
-        var report = SizingAdvisor.Check(build, software.Catalog);
+        var catalog = await actors.SoftwareCatalogAsync(context.CancellationToken);
+        var report = SizingAdvisor.Check(build, catalog);
 
         var response = new CheckBuildResponse
         {
@@ -75,11 +136,11 @@ public sealed class AdvisorService(ControllerActors actors, SoftwareCatalogSetti
         response.Problems.AddRange(report.Errors.Select(e => new FieldProblem { Field = e.Field, Description = e.Description }));
         response.SuggestedApps.AddRange(report.Suggested.Apps);
 
-        if (software.Catalog.Os(build.Os) is { } os)
+        if (catalog.Os(build.Os) is { } os)
         {
             var staged = (IReadOnlyList<DomainModel>)await actors.Ask(
                 actors.ModelDirectory, new ProjectionQuery<ModelDirectory>(d => d.List()), context.CancellationToken);
-            if (TemplateMatcher.BestMatch(os, report.Suggested.Apps, report.Suggested.Hardware, staged, software.Catalog) is { } match)
+            if (TemplateMatcher.BestMatch(os, report.Suggested.Apps, report.Suggested.Hardware, staged, catalog) is { } match)
             {
                 response.Template = new TemplateChoice { Model = match.Template.Name, Exact = match.IsExact, Differences = match.Differences };
                 response.Template.MissingApps.AddRange(match.MissingApps);
@@ -119,17 +180,17 @@ public sealed class AdvisorService(ControllerActors actors, SoftwareCatalogSetti
     }
 
     /// <summary>The build's hardware: given outright, by a profile, or from a performance goal, exactly one of them.</summary>
-    private Domain.Resources HardwareOf(CheckBuildRequest request)
+    private Domain.Resources HardwareOf(CheckBuildRequest request, SoftwareCatalog catalog)
     {
         var given = new[] { request.Hardware is not null, request.Profile.Length > 0, request.Goal.Length > 0 }.Count(x => x);
         if (given != 1)
             throw RpcErrors.InvalidArgument("hardware", "the hardware must be given one way", "set exactly one of hardware, profile or goal");
         if (request.Profile.Length > 0)
         {
-            return software.Catalog.Profiles.TryGetValue(request.Profile, out var profile)
+            return catalog.Profiles.TryGetValue(request.Profile, out var profile)
                 ? profile.Hardware
                 : throw RpcErrors.InvalidArgument("profile", $"no profile named '{request.Profile}'",
-                    $"choose one of {string.Join(", ", software.Catalog.Profiles.Keys.Order(StringComparer.Ordinal))}");
+                    $"choose one of {string.Join(", ", catalog.Profiles.Keys.Order(StringComparer.Ordinal))}");
         }
         if (request.Goal.Length > 0)
         {

@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Hosting;
 using CloudController.Cluster.Hosting;
+using CloudController.Cluster.ReadModels;
+using CloudController.Domain.Catalog;
 
 namespace CloudController.Api.Services;
 
@@ -15,6 +17,8 @@ public sealed class ControllerActors(
     IRequiredActor<ControllerRegions.ModelDirectory> modelDirectory,
     IRequiredActor<ControllerRegions.InstantImages> instantImages,
     IRequiredActor<ControllerRegions.InstantImageDirectory> instantImageDirectory,
+    IRequiredActor<ControllerRegions.SoftwareEntries> softwareEntries,
+    IRequiredActor<ControllerRegions.SoftwareCatalogDirectory> softwareCatalog,
     ActorSystem system,
     ControllerSettings settings)
 {
@@ -35,6 +39,12 @@ public sealed class ControllerActors(
     public IActorRef InstantImages => instantImages.ActorRef;
 
     public IActorRef InstantImageDirectory => instantImageDirectory.ActorRef;
+
+    public IActorRef SoftwareEntries => softwareEntries.ActorRef;
+
+    /// <summary>The software catalog as this node's read model has it: configured defaults plus operators' changes.</summary>
+    public async Task<SoftwareCatalog> SoftwareCatalogAsync(CancellationToken ct) =>
+        (SoftwareCatalog)await Ask(softwareCatalog.ActorRef, new ProjectionQuery<SoftwareCatalogDirectory>(d => d.Catalog), ct);
 
     public ActorSystem System => system;
 

@@ -23,7 +23,7 @@ using DomainProvisioning = CloudController.Domain.Provisioning;
 
 namespace CloudController.Api.Services;
 
-public sealed class ProvisioningService(ControllerActors actors, SoftwareCatalogSettings software, ControllerSettings settings)
+public sealed class ProvisioningService(ControllerActors actors, ControllerSettings settings)
     : V1.Provisioning.ProvisioningBase
 {
     private const string FindTasks = "use the task id that `ccm vm provision` printed";
@@ -166,12 +166,13 @@ public sealed class ProvisioningService(ControllerActors actors, SoftwareCatalog
             errors.Add(new FieldError("hostname", $"'{HostnameRules.Printable(hostname)}' {problem}", "use letters, digits and '-', e.g. 'web-01'"));
 
         var appNames = request.Apps.Select(a => a.Trim()).ToImmutableArray();
-        var catalogOs = software.Catalog.Os(os);
+        var catalog = await actors.SoftwareCatalogAsync(ct);
+        var catalogOs = catalog.Os(os);
         var recommended = catalogOs is null
             ? Domain.Resources.Zero
-            : SizingRequirement.For(catalogOs, appNames.Select(software.Catalog.App).OfType<AppDefinition>().Where(a => a.RunsOnOs(catalogOs)).ToList()).Recommended;
+            : SizingRequirement.For(catalogOs, appNames.Select(catalog.App).OfType<AppDefinition>().Where(a => a.RunsOnOs(catalogOs)).ToList()).Recommended;
         var hardware = overrides.ApplyTo(recommended);
-        var report = SizingAdvisor.Check(new CustomBuildRequest(os, appNames, hardware), software.Catalog);
+        var report = SizingAdvisor.Check(new CustomBuildRequest(os, appNames, hardware), catalog);
         errors.AddRange(report.Errors.Select(e => e.Field.StartsWith("hardware.", StringComparison.Ordinal)
             ? e with { Field = "overrides." + e.Field["hardware.".Length..] }
             : e));
@@ -179,12 +180,12 @@ public sealed class ProvisioningService(ControllerActors actors, SoftwareCatalog
 
         var staged = (IReadOnlyList<Domain.Catalog.ModelVm>)await actors.Ask(
             actors.ModelDirectory, new ProjectionQuery<ModelDirectory>(d => d.List()), ct);
-        var match = TemplateMatcher.BestMatch(catalogOs!, appNames, hardware, staged, software.Catalog)
+        var match = TemplateMatcher.BestMatch(catalogOs!, appNames, hardware, staged, catalog)
                     ?? throw RpcErrors.FailedPrecondition(
                         $"no staged VM of the {catalogOs!.Family} family to build from; add one with `ccm models add --os {os} ...`");
 
         var installs = ImmutableList.CreateBuilder<DomainProvisioning.AppInstall>();
-        foreach (var app in match.MissingApps.Select(name => software.Catalog.App(name)!))
+        foreach (var app in match.MissingApps.Select(name => catalog.App(name)!))
         {
             var prefix = app.Name + ".";
             var answers = request.Answers.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))

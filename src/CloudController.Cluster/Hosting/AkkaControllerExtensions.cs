@@ -21,7 +21,7 @@ public static class AkkaControllerExtensions
     public static Config ReferenceConfig { get; } = LoadReferenceConfig();
 
     public static AkkaConfigurationBuilder WithCloudController(
-        this AkkaConfigurationBuilder builder, IHypervisorDriver driver, ControllerSettings settings)
+        this AkkaConfigurationBuilder builder, IHypervisorDriver driver, ControllerSettings settings, SoftwareCatalogSettings software)
     {
         builder.AddHocon(ReferenceConfig, HoconAddMode.Append);
 
@@ -56,6 +56,11 @@ public static class AkkaControllerExtensions
                 (_, _) => InstantImageActor.Props,
                 new EntityMessageExtractor<InstantImageProtocol.IInstantImageCommand>(settings.ShardCount),
                 passivating)
+            .WithShardRegion<ControllerRegions.SoftwareEntries>(
+                "software-entry",
+                (_, _) => SoftwareEntryActor.Props,
+                new EntityMessageExtractor<SoftwareEntryProtocol.ISoftwareEntryCommand>(settings.ShardCount),
+                passivating)
             .WithShardRegion<ControllerRegions.Vms>(
                 "vm",
                 (_, _) => VmActor.Props,
@@ -81,6 +86,8 @@ public static class AkkaControllerExtensions
                     system.ActorOf(ProjectionActor<VmDirectory>.Props(new VmDirectory()), "vm-directory"));
                 registry.Register<ControllerRegions.ModelDirectory>(
                     system.ActorOf(ProjectionActor<ModelDirectory>.Props(new ModelDirectory()), "model-directory"));
+                registry.Register<ControllerRegions.SoftwareCatalogDirectory>(
+                    system.ActorOf(ProjectionActor<SoftwareCatalogDirectory>.Props(new SoftwareCatalogDirectory(software.Catalog)), "software-catalog"));
                 registry.Register<ControllerRegions.InstantImageDirectory>(
                     system.ActorOf(ProjectionActor<InstantImageDirectory>.Props(new InstantImageDirectory()), "instant-image-directory"));
                 system.ActorOf(

@@ -20,4 +20,8 @@ public static class ControllerRegions
     public sealed class InstantImages;
 
     public sealed class InstantImageDirectory;
+
+    public sealed class SoftwareEntries;
+
+    public sealed class SoftwareCatalogDirectory;
 }

@@ -37,5 +37,17 @@ public sealed record SoftwareCatalog(
 
     public OsDefinition? Os(string name) => Oses.GetValueOrDefault(name);
 
+    /// <summary>The catalog after an operator's change: a definition added or replaced, or an entry removed.</summary>
+    public SoftwareCatalog Apply(IDomainEvent e) => e switch
+    {
+        OsDefined d => this with { Oses = Oses.SetItem(d.Os.Name, d.Os) },
+        AppDefined d => this with { Apps = Apps.SetItem(d.App.Name, d.App) },
+        ProfileDefined d => this with { Profiles = Profiles.SetItem(d.Profile.Name, d.Profile) },
+        SoftwareEntryRemoved { Kind: SoftwareEntryKind.Os } r => this with { Oses = Oses.Remove(r.Name) },
+        SoftwareEntryRemoved { Kind: SoftwareEntryKind.App } r => this with { Apps = Apps.Remove(r.Name) },
+        SoftwareEntryRemoved { Kind: SoftwareEntryKind.Profile } r => this with { Profiles = Profiles.Remove(r.Name) },
+        _ => this,
+    };
+
     public AppDefinition? App(string name) => Apps.GetValueOrDefault(name);
 }
