@@ -73,6 +73,12 @@ public class CustomBuildEndToEndTests(ITestOutputHelper output)
         await node.WaitForStageAsync(started.TaskId, "InstallingApps");
         var answers = Path.Combine(WorkAreaOf(node, started.TaskId), "postgres.answers");
         Assert.Contains("--superuser 'alice'", await File.ReadAllTextAsync(answers));
+        var configImage = await File.ReadAllTextAsync(Path.Combine(WorkAreaOf(node, started.TaskId), "config-image.json"));
+        Assert.Contains("\"hostname\": \"db-01\"", configImage);
+        Assert.Contains("assign-identity", configImage);
+        var choices = await File.ReadAllTextAsync(Path.Combine(WorkAreaOf(node, started.TaskId), "choices.json"));
+        Assert.Contains("postgres", choices);
+        Assert.DoesNotContain("alice", choices); // answers' values stay out of the choices file
 
         await node.Provisioning.AbortTaskAsync(new AbortTaskRequest { TaskId = started.TaskId, Reason = "test" });
         Assert.Equal(TaskState.Aborted, (await node.WatchToEndAsync(started.TaskId))[^1].State);

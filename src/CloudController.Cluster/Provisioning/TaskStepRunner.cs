@@ -2,6 +2,8 @@ using Akka.Actor;
 using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosting;
 using System.Collections.Immutable;
+using System.Text.Json;
+using CloudController.Domain.Catalog;
 using CloudController.Domain.Disks;
 using CloudController.Domain.Placement;
 using CloudController.Domain.Vms;
@@ -49,6 +51,7 @@ public sealed class TaskStepRunner(
         switch (step)
         {
             case TaskStep.RecordingVm:
+                WriteWorkArea(task);
                 await AskVm(new VmProtocol.CreateVm(vm), ct);
                 return StepOutcome.Done;
             case TaskStep.Placing:
@@ -160,6 +163,28 @@ public sealed class TaskStepRunner(
             default:
                 throw new ArgumentOutOfRangeException(nameof(step), step, "the step has no undo");
         }
+    }
+
+    private static readonly JsonSerializerOptions WorkFileJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>
+    /// The task's choices (what was asked for, the apps to install, never the answers' values) and the VM's config
+    /// image (the identity its first start assigns), kept in the task's work area while the task runs.
+    /// </summary>
+    private void WriteWorkArea(ProvisioningTask task)
+    {
+        var vm = task.Vm;
+        WorkArea.Write(task.TaskId, "choices.json", JsonSerializer.Serialize(new
+        {
+            task.TaskId, Kind = task.Kind.ToString(), vm.Hostname, vm.Model, vm.Hardware, vm.Group, DiskLayout = vm.DiskLayout.ToString(),
+            Apps = task.Apps.Select(a => new { a.App, Answers = a.Answers.Keys.Order(StringComparer.Ordinal) }),
+            InstantImage = task.Instant?.Name,
+        }, WorkFileJson));
+        WorkArea.Write(task.TaskId, "config-image.json", JsonSerializer.Serialize(new
+        {
+            LaunchSteps = new[] { Staging.AssignIdentity },
+            vm.Identity?.MachineId, vm.Hostname, Macs = vm.Identity?.Macs ?? [],
+        }, WorkFileJson));
     }
 
     /// <summary>Renders the app's answer file into the task's work area; the guest receives what was written there.</summary>
