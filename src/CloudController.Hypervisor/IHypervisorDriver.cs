@@ -58,6 +58,13 @@ public interface IHypervisorDriver
     /// </summary>
     Task CloneSuspendedAsync(string sourceHostId, string sourceVmId, string targetHostId, VmDefinition clone, CancellationToken ct);
 
+    /// <summary>
+    /// Forks a running child from a suspended parent on the same host: the child shares the parent's memory and disk
+    /// copy-on-write and starts from the parent's saved state, without booting. The parent cannot resume, be powered
+    /// off or unregistered while it has children.
+    /// </summary>
+    Task ForkAsync(string hostId, string parentVmId, VmDefinition child, CancellationToken ct);
+
     /// <summary>The VM as the host knows it, or null when the host has no such VM.</summary>
     Task<VmStatusReport?> GetVmAsync(string hostId, string vmId, CancellationToken ct);
 }
@@ -89,6 +96,7 @@ public enum DriverOperation
     Resume,
     InstallApp,
     CloneSuspended,
+    Fork,
     GetVm,
 }
 

@@ -125,11 +125,12 @@ public class SimulatedDriverTests
     [InlineData(DriverOperation.DeleteDiskLayer)]
     [InlineData(DriverOperation.InstallApp)]
     [InlineData(DriverOperation.CloneSuspended)]
+    [InlineData(DriverOperation.Fork)]
     public async Task An_injected_fault_fails_the_call_before_it_changes_anything(DriverOperation operation)
     {
         await CloneAndRegister("vm-1");
         await _driver.PowerOnAsync(_host, "vm-1", None);
-        if (operation is DriverOperation.Resume or DriverOperation.CloneSuspended) await _driver.SuspendAsync(_host, "vm-1", None);
+        if (operation is DriverOperation.Resume or DriverOperation.CloneSuspended or DriverOperation.Fork) await _driver.SuspendAsync(_host, "vm-1", None);
         if (operation is DriverOperation.UnregisterVm or DriverOperation.DeleteDiskLayer) await _driver.PowerOffAsync(_host, "vm-1", None);
         if (operation == DriverOperation.DeleteDiskLayer) await _driver.UnregisterVmAsync(_host, "vm-1", None);
         var before = _fleet.Fingerprint();
@@ -145,6 +146,7 @@ public class SimulatedDriverTests
             DriverOperation.Suspend => () => _driver.SuspendAsync(_host, "vm-1", None),
             DriverOperation.Resume => () => _driver.ResumeAsync(_host, "vm-1", None),
             DriverOperation.UnregisterVm => () => _driver.UnregisterVmAsync(_host, "vm-1", None),
+            DriverOperation.Fork => () => _driver.ForkAsync(_host, "vm-1", Vm("vm-8"), None),
             DriverOperation.CloneSuspended => () => _driver.CloneSuspendedAsync(_host, "vm-1", _fleet.HostIds[1], Vm("vm-9"), None),
             DriverOperation.InstallApp => () => _driver.InstallAppAsync(_host, "vm-1", new GuestAppInstall("nginx", "nginx.answers", "port=80"), None),
             _ => () => _driver.DeleteDiskLayerAsync(_host, "vm-1-disk", None),
@@ -189,6 +191,54 @@ public class SimulatedDriverTests
         Assert.Equal("port=80", onTarget.VmsById["copy-1"].InstalledApps["nginx"]);
         await _driver.ResumeAsync(target, "copy-1", None);
         Assert.Equal(VmPowerState.Suspended, _fleet.Inspect(_host).VmsById["golden"].PowerState);
+    }
+
+    [Fact]
+    public async Task Children_forked_from_a_suspended_parent_run_without_booting_and_share_its_memory()
+    {
+        await CloneAndRegister("parent", memory: 4096);
+        await _driver.PowerOnAsync(_host, "parent", None);
+        await _driver.InstallAppAsync(_host, "parent", new GuestAppInstall("nginx", null, null), None);
+        await Refused(() => _driver.ForkAsync(_host, "parent", Vm("child-x", memory: 4096), None), "quiesce it");
+        await _driver.SuspendAsync(_host, "parent", None);
+
+        for (var i = 0; i < 3; i++) await _driver.ForkAsync(_host, "parent", Vm($"child-{i}", memory: 4096) with { DiskLayerId = $"child-{i}-disk" }, None);
+        await _driver.ForkAsync(_host, "parent", Vm("child-0", memory: 4096) with { DiskLayerId = "child-0-disk" }, None); // repeated: no-op
+
+        var state = _fleet.Inspect(_host);
+        var children = state.Vms.Where(v => v.ForkedFrom == "parent").ToList();
+        Assert.Equal(3, children.Count);
+        Assert.All(children, c =>
+        {
+            Assert.Equal(VmPowerState.Running, c.PowerState);
+            Assert.Equal(0, c.Boots);
+            Assert.Contains("nginx", c.InstalledApps.Keys);
+            Assert.Equal(["child-" + c.VmId[^1] + "-disk", "parent-disk", "base-ubuntu"], state.Disks.Chain(c.Definition.DiskLayerId).Select(l => l.LayerId));
+        });
+        Assert.Equal(1, state.VmsById["parent"].Boots);
+        // The parent's 4096 MiB once, plus what each child wrote of its own: not four full copies.
+        Assert.Equal(4096 + 3 * 64, state.InUse.MemoryMib);
+    }
+
+    [Fact]
+    public async Task A_parent_with_children_stays_as_it_is_until_they_are_gone()
+    {
+        await CloneAndRegister("parent", memory: 4096);
+        await _driver.PowerOnAsync(_host, "parent", None);
+        await _driver.SuspendAsync(_host, "parent", None);
+        await _driver.ForkAsync(_host, "parent", Vm("child", memory: 4096), None);
+        await Refused(() => _driver.ForkAsync(_host, "parent", Vm("small", memory: 1024), None), "parent's memory");
+
+        await Refused(() => _driver.ResumeAsync(_host, "parent", None), "forked children");
+        await Refused(() => _driver.PowerOffAsync(_host, "parent", None), "forked children");
+        await Refused(() => _driver.UnregisterVmAsync(_host, "parent", None), "forked children");
+        await Refused(() => _driver.DeleteDiskLayerAsync(_host, "parent-disk", None), "in use by VM parent");
+
+        await _driver.PowerOffAsync(_host, "child", None);
+        await _driver.UnregisterVmAsync(_host, "child", None);
+        await _driver.DeleteDiskLayerAsync(_host, "child-disk", None);
+        await _driver.ResumeAsync(_host, "parent", None);
+        Assert.Equal(VmPowerState.Running, _fleet.Inspect(_host).VmsById["parent"].PowerState);
     }
 
     [Fact]

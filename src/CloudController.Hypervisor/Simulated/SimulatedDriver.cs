@@ -65,6 +65,7 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
         Change(DriverOperation.UnregisterVm, hostId, state =>
         {
             if (!state.VmsById.TryGetValue(vmId, out var vm)) return state;
+            ProtectParent(DriverOperation.UnregisterVm, state, vmId);
             if (vm.PowerState != VmPowerState.PoweredOff)
                 throw Refuse(DriverOperation.UnregisterVm, hostId, $"VM {vmId} is {vm.PowerState}; power it off first");
             return state with { Disks = state.Disks.Detach(vmId).Store, VmsById = state.VmsById.Remove(vmId) };
@@ -76,16 +77,19 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
         {
             VmPowerState.Running => vm,
             VmPowerState.Suspended => throw Refuse(DriverOperation.PowerOn, hostId, $"VM {vmId} is suspended; resume it"),
-            _ => Start(DriverOperation.PowerOn, state, vm),
+            _ => Start(DriverOperation.PowerOn, state, vm) with { Boots = vm.Boots + 1 },
         });
 
     public async Task PowerOffAsync(string hostId, string vmId, CancellationToken ct)
     {
         await Prelude(DriverOperation.PowerOff, hostId, vmId, ct);
         // Powering off a VM that is not there is done already: an undo may run for a step that never happened.
-        Change(DriverOperation.PowerOff, hostId, state => state.VmsById.TryGetValue(vmId, out var vm)
-            ? state with { VmsById = state.VmsById.SetItem(vmId, vm with { PowerState = VmPowerState.PoweredOff }) }
-            : state);
+        Change(DriverOperation.PowerOff, hostId, state =>
+        {
+            if (!state.VmsById.TryGetValue(vmId, out var vm)) return state;
+            ProtectParent(DriverOperation.PowerOff, state, vmId);
+            return state with { VmsById = state.VmsById.SetItem(vmId, vm with { PowerState = VmPowerState.PoweredOff }) };
+        });
     }
 
     public Task SuspendAsync(string hostId, string vmId, CancellationToken ct) =>
@@ -96,7 +100,7 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
         });
 
     public Task ResumeAsync(string hostId, string vmId, CancellationToken ct) =>
-        ChangeVm(DriverOperation.Resume, hostId, vmId, ct, (state, vm) => vm.PowerState switch
+        ChangeVm(DriverOperation.Resume, hostId, vmId, ct, (state, vm) => ProtectParent(DriverOperation.Resume, state, vmId) ?? vm.PowerState switch
         {
             VmPowerState.Running => vm,
             VmPowerState.PoweredOff => throw Refuse(DriverOperation.Resume, hostId, $"VM {vmId} is powered off; it has no saved state to resume"),
@@ -141,6 +145,38 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
             return next.Free.DiskGib < 0 ? throw Refuse(op, targetHostId, $"not enough disk for the copy: {state.Free.DiskGib} GiB free") : next;
 
             DiskLayerStore Apply(DiskChange change) => change.Refusal is { } reason ? throw Refuse(op, targetHostId, reason) : change.Store;
+        });
+    }
+
+    public async Task ForkAsync(string hostId, string parentVmId, VmDefinition child, CancellationToken ct)
+    {
+        const DriverOperation op = DriverOperation.Fork;
+        await Prelude(op, hostId, child.VmId, ct);
+        Change(op, hostId, state =>
+        {
+            if (state.VmsById.TryGetValue(child.VmId, out var existing))
+                return existing.Definition == child ? state : throw Refuse(op, hostId, $"VM {child.VmId} exists with another definition");
+            if (!state.VmsById.TryGetValue(parentVmId, out var parent)) throw Refuse(op, hostId, $"no parent VM {parentVmId} on this host");
+            if (parent.PowerState != VmPowerState.Suspended)
+                throw Refuse(op, hostId, $"parent {parentVmId} is {parent.PowerState}; quiesce it (suspend) before forking");
+            if (child.Hardware.MemoryMib != parent.Definition.Hardware.MemoryMib)
+                throw Refuse(op, hostId, $"a fork has its parent's memory ({parent.Definition.Hardware.MemoryMib} MiB), not {child.Hardware.MemoryMib} MiB");
+
+            var disks = state.Disks.AddCopyOnWrite(child.DiskLayerId, parent.Definition.DiskLayerId, child.Hardware.DiskGib, Fleet.Options.CopyOnWriteInitialGib);
+            if (disks.Refusal is { } diskRefusal) throw Refuse(op, hostId, diskRefusal);
+            var attached = disks.Store.Attach(child.VmId, child.DiskLayerId);
+            if (attached.Refusal is { } attachRefusal) throw Refuse(op, hostId, attachRefusal);
+            var forked = new SimulatedVm(child, VmPowerState.Running)
+            {
+                ForkedFrom = parentVmId,
+                PrivateMemoryMib = Math.Min(Fleet.Options.ForkedChildPrivateMemoryMib, child.Hardware.MemoryMib),
+                InstalledApps = parent.InstalledApps,
+            };
+            var next = state with { Disks = attached.Store, VmsById = state.VmsById.Add(child.VmId, forked) };
+            var free = next.Free;
+            return free.MemoryMib < 0 || free.CpuCores < 0 || free.DiskGib < 0
+                ? throw Refuse(op, hostId, $"not enough room for child {child.VmId}: {state.Free} free before it")
+                : next;
         });
     }
 
@@ -193,6 +229,15 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
             return state with { VmsById = state.VmsById.SetItem(vmId, change(state, vm)) };
         });
     }
+
+    /// <summary>
+    /// A parent whose memory and disk its forked children share must stay exactly as it was: it may not resume,
+    /// power off or be unregistered while it has children. Returns null so that it composes with a switch.
+    /// </summary>
+    private static SimulatedVm? ProtectParent(DriverOperation operation, SimulatedHostState state, string vmId) =>
+        state.HasChildren(vmId)
+            ? throw Refuse(operation, state.Inventory.HostId, $"VM {vmId} has forked children that share its memory and disk; remove them first")
+            : null;
 
     /// <summary>Starts a VM if the host has the memory and cores for it now; hosts do not overcommit.</summary>
     private static SimulatedVm Start(DriverOperation operation, SimulatedHostState state, SimulatedVm vm)

@@ -17,6 +17,9 @@ public sealed record SimulatedFleetOptions
 
     public IReadOnlyList<string> AlternateCpuFlags { get; init; } = ["avx2", "x86-64-v3"];
 
+    /// <summary>Memory a forked child writes soon after it starts (its identity, its caches): all it takes of its own.</summary>
+    public long ForkedChildPrivateMemoryMib { get; init; } = 64;
+
     /// <summary>What a new copy-on-write layer takes on the datastore before the guest writes to it.</summary>
     public long CopyOnWriteInitialGib { get; init; } = 1;
 

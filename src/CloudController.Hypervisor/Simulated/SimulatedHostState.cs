@@ -10,6 +10,15 @@ public sealed record SimulatedVm(VmDefinition Definition, VmPowerState PowerStat
 {
     public string VmId => Definition.VmId;
 
+    /// <summary>The parent this VM was forked from, sharing its memory copy-on-write; null for a VM of its own.</summary>
+    public string? ForkedFrom { get; init; }
+
+    /// <summary>Memory this VM has written since it was forked: its only memory of its own while it shares a parent's.</summary>
+    public long PrivateMemoryMib { get; init; }
+
+    /// <summary>How many times the guest booted: a power-on boots, a resume or a fork does not.</summary>
+    public int Boots { get; init; }
+
     /// <summary>Apps installed in the guest, with the answer file each installer read.</summary>
     public ImmutableSortedDictionary<string, string?> InstalledApps { get; init; } =
         ImmutableSortedDictionary<string, string?>.Empty.WithComparers(StringComparer.Ordinal);
@@ -24,15 +33,32 @@ public sealed record SimulatedHostState(HostInventory Inventory, DiskLayerStore 
     public IEnumerable<SimulatedVm> Vms => VmsById.Values;
 
     /// <summary>Memory and cores of the VMs that run now (suspended ones hold only disk).</summary>
-    public Resources InUse => Resources.Sum(Vms.Where(v => v.PowerState == VmPowerState.Running)
-        .Select(v => v.Definition.Hardware with { DiskGib = 0 })) with { DiskGib = Disks.AllocatedGib };
+    /// <summary>
+    /// What the host's VMs take now: a running VM its cores and memory, except that a forked child takes only the
+    /// memory it wrote since, and a parent with children holds its memory once, shared by them all, even suspended.
+    /// </summary>
+    public Resources InUse
+    {
+        get
+        {
+            var parents = Vms.Where(v => v.ForkedFrom is null && Vms.Any(c => c.ForkedFrom == v.VmId)).ToList();
+            var running = Vms.Where(v => v.PowerState == VmPowerState.Running).Select(v => v.ForkedFrom is null
+                ? v.Definition.Hardware with { DiskGib = 0 }
+                : new Resources(v.Definition.Hardware.CpuCores, v.PrivateMemoryMib, 0));
+            var shared = parents.Where(p => p.PowerState != VmPowerState.Running).Select(p => new Resources(0, p.Definition.Hardware.MemoryMib, 0));
+            return Resources.Sum(running.Concat(shared)) with { DiskGib = Disks.AllocatedGib };
+        }
+    }
+
+    public bool HasChildren(string vmId) => Vms.Any(v => v.ForkedFrom == vmId);
 
     public Resources Free => Inventory.Capacity - InUse;
 
     /// <summary>A stable text of the state; equal texts mean equal states.</summary>
     public string Fingerprint(bool includeBaseLayers)
     {
-        var vms = Vms.Select(v => $"vm {v.VmId} {v.PowerState} {v.Definition.DiskLayerId} {v.Definition.Hardware} apps=[{string.Join(",", v.InstalledApps.Keys)}]");
+        var vms = Vms.Select(v => $"vm {v.VmId} {v.PowerState} {v.Definition.DiskLayerId} {v.Definition.Hardware} apps=[{string.Join(",", v.InstalledApps.Keys)}]" +
+                                  (v.ForkedFrom is null ? "" : $" forked-from={v.ForkedFrom}"));
         var layers = Disks.Layers.Values
             .Where(l => includeBaseLayers || !l.IsBase)
             .OrderBy(l => l.LayerId, StringComparer.Ordinal)
