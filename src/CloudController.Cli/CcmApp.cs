@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using CloudController.Cli.Commands;
 using CloudController.Cli.Rendering;
 using Grpc.Core;
@@ -30,7 +31,21 @@ public sealed class CcmApp
     {
         Description = "table for people, json for scripts",
         Recursive = true,
+        HelpName = "table|json",
         DefaultValueFactory = _ => OutputFormat.Table,
+        // The words people type, instead of the enum's type name and member spelling in the error.
+        CustomParser = result =>
+        {
+            var word = result.Tokens[0].Value;
+            switch (word.ToLowerInvariant())
+            {
+                case "table": return OutputFormat.Table;
+                case "json": return OutputFormat.Json;
+                default:
+                    result.AddError($"--output takes table or json, got '{word}'.");
+                    return OutputFormat.Table;
+            }
+        },
     };
 
     /// <param name="invokers">Makes the call invoker for an endpoint; tests pass one, ccm opens a gRPC channel.</param>
@@ -50,8 +65,11 @@ public sealed class CcmApp
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors) _errors.WriteLine(error.Message);
-            var palette = args.Count > 0 && root.Subcommands.Any(c => c.Name == args[0]) ? $"ccm {args[0]} help" : "ccm help";
-            _errors.WriteLine($"See `{palette}`, or add --help to the command.");
+            // From the root down to the command the line got as far as: root, palette, command.
+            var path = new List<Command>();
+            for (SymbolResult? result = parse.CommandResult; result is CommandResult command; result = command.Parent) path.Insert(0, command.Command);
+            if (path.Count == 3) _errors.WriteLine($"Usage: ccm {path[1].Name} {Palette.Usage(path[2])} [options]");
+            _errors.WriteLine($"See `{(path.Count > 1 ? $"ccm {path[1].Name} help" : "ccm help")}`, or add --help to the command.");
             return (int)ExitCode.Usage;
         }
         return await parse.InvokeAsync(new InvocationConfiguration { Output = _console.Profile.Out.Writer, Error = _errors }, ct);
@@ -113,8 +131,8 @@ public sealed class CcmApp
     {
         _console.Write(Tables.Palette(palettes.Select(p => ($"{p.Command.Name} help", p.Command.Description ?? ""))));
         _console.WriteLine("Usage: ccm [--endpoint URL] [--output table|json] <palette> <command> [options]");
-        _console.WriteLine("Exit codes: 0 success; 1 refused, or the task ended Failed or Aborted; 2 usage error or invalid request;");
-        _console.WriteLine("            3 not found; 4 the node is unreachable; 5 no host has room.");
+        _console.WriteLine();
+        _console.Write(Tables.ExitCodes(Enum.GetValues<ExitCode>().Select(c => ((int)c, c.Meaning()))));
         return (int)ExitCode.Success;
     }
 }

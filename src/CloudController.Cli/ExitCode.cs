@@ -4,13 +4,24 @@ namespace CloudController.Cli;
 public enum ExitCode
 {
     Success = 0,
-    /// <summary>The server refused the request, or the task ended Failed or Aborted.</summary>
     Refused = 1,
-    /// <summary>Bad or missing options.</summary>
     Usage = 2,
     NotFound = 3,
-    /// <summary>The node could not be reached or did not answer.</summary>
     Unreachable = 4,
-    /// <summary>No host has room for the request.</summary>
     NoCapacity = 5,
+}
+
+public static class ExitCodeMeaning
+{
+    /// <summary>The one-line meaning `ccm help` prints, so the documentation cannot drift from the enum.</summary>
+    public static string Meaning(this ExitCode code) => code switch
+    {
+        ExitCode.Success => "success",
+        ExitCode.Refused => "the node refused the request, or the task ended Failed or Aborted",
+        ExitCode.Usage => "usage error: bad or missing options, or a request the node found invalid",
+        ExitCode.NotFound => "not found",
+        ExitCode.Unreachable => "the node is unreachable or unavailable",
+        ExitCode.NoCapacity => "resources exhausted: no host has room",
+        _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
+    };
 }

@@ -30,6 +30,11 @@ public static class RpcErrorReport
                 errors.WriteLine($"No room: {error.Status.Detail}");
                 errors.WriteLine("Ask for less, free capacity (`ccm vm delete`), or add hosts.");
                 return ExitCode.NoCapacity;
+            case StatusCode.Unavailable when error.Status.DebugException is null:
+                // The node itself answered: it is up but cannot serve yet (e.g. its cluster is still forming).
+                errors.WriteLine($"The node at {session.Endpoint} is up but unavailable: {error.Status.Detail}");
+                errors.WriteLine("Try again in a moment.");
+                return ExitCode.Unreachable;
             case StatusCode.Unavailable:
             case StatusCode.DeadlineExceeded:
                 errors.WriteLine($"The node at {session.Endpoint} is not reachable or did not answer ({error.Status.Detail}).");

@@ -31,6 +31,39 @@ public class RpcErrorReportTests
     }
 
     [Fact]
+    public void Every_status_code_maps_to_a_failure_exit_code()
+    {
+        foreach (var status in System.Enum.GetValues<StatusCode>().Where(s => s != StatusCode.OK))
+        {
+            var (code, errors) = Report(new RpcException(new Grpc.Core.Status(status, "the detail")));
+            Assert.True(System.Enum.IsDefined(code) && code != ExitCode.Success, $"{status} mapped to {code}");
+            Assert.Contains("the detail", errors);
+        }
+    }
+
+    [Fact]
+    public void A_node_that_cannot_be_reached_is_explained_with_how_to_start_one()
+    {
+        var refused = new HttpRequestException("Connection refused (127.0.0.1:5400)");
+        var (code, errors) = Report(new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "Error connecting to subchannel.", refused)));
+
+        Assert.Equal(ExitCode.Unreachable, code);
+        Assert.Contains("The node at http://127.0.0.1:5400/ is not reachable", errors);
+        Assert.Contains("`dotnet run --project src/CloudController.Node`", errors);
+        Assert.Contains("--endpoint or CCM_ENDPOINT", errors);
+    }
+
+    [Fact]
+    public void A_node_that_answers_unavailable_is_up_and_asked_again_later()
+    {
+        var (code, errors) = Report(new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "the cluster is still forming")));
+
+        Assert.Equal(ExitCode.Unreachable, code);
+        Assert.Contains("is up but unavailable: the cluster is still forming", errors);
+        Assert.DoesNotContain("dotnet run", errors);
+    }
+
+    [Fact]
     public void Every_field_violation_of_a_bad_request_is_listed()
     {
         var badRequest = new BadRequest

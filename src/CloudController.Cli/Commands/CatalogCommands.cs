@@ -12,25 +12,25 @@ public static class CatalogCommands
         var oses = app.Remote("oses", "List the operating systems and what each needs", async (_, session, ct) =>
         {
             var response = await session.Advisor.ListOsesAsync(new ListOsesRequest(), cancellationToken: ct);
-            Output.Write(session, response, () => Tables.Oses(response.Oses));
+            Output.Write(session, response, r => Tables.Oses(r.Oses));
             return ExitCode.Success;
         });
         var apps = app.Remote("apps", "List the application library and where each app runs", async (_, session, ct) =>
         {
             var response = await session.Advisor.ListAppsAsync(new ListAppsRequest(), cancellationToken: ct);
-            Output.Write(session, response, () => Tables.Apps(response.Apps));
+            Output.Write(session, response, r => Tables.Apps(r.Apps));
             return ExitCode.Success;
         });
         var profiles = app.Remote("profiles", "List the hardware profiles", async (_, session, ct) =>
         {
             var response = await session.Advisor.ListProfilesAsync(new ListProfilesRequest(), cancellationToken: ct);
-            Output.Write(session, response, () => Tables.Profiles(response.Profiles));
+            Output.Write(session, response, r => Tables.Profiles(r.Profiles));
             return ExitCode.Success;
         });
         var goals = app.Remote("goals", "List the performance goals and the hardware rule of each", async (_, session, ct) =>
         {
             var response = await session.Advisor.ListGoalsAsync(new ListGoalsRequest(), cancellationToken: ct);
-            Output.Write(session, response, () => Tables.Goals(response.Goals));
+            Output.Write(session, response, r => Tables.Goals(r.Goals));
             return ExitCode.Success;
         });
 
@@ -55,7 +55,7 @@ public static class CatalogCommands
                 };
             }
             var response = await session.Advisor.CheckBuildAsync(request, cancellationToken: ct);
-            Output.Write(session, response, () => new Rows(Tables.BuildCheck(response)));
+            Output.Write(session, response, r => new Rows(Tables.BuildCheck(r)));
             return response.Passes ? ExitCode.Success : ExitCode.Refused;
         });
         foreach (var option in new Option[] { os, appNames, cpu, memory, disk, profile, goal, amount }) check.Options.Add(option);
@@ -75,7 +75,7 @@ public static class CatalogCommands
                 Minimum = new Resources { CpuCores = parse.GetValue(minCpu), MemoryMib = parse.GetValue(minMemory), DiskGib = parse.GetValue(minDisk) },
                 Headroom = parse.GetValue(headroom) ?? 1,
             }, cancellationToken: ct);
-            Output.WriteLine(session, defined, $"OS {defined.Name} defined.");
+            Output.WriteLine(session, defined, d => $"OS {d.Name} defined.");
             return ExitCode.Success;
         });
         defineOs.Arguments.Add(osName);
@@ -109,7 +109,7 @@ public static class CatalogCommands
             }
             request.RunsOn.AddRange(parse.GetValue(runsOn) ?? []);
             var defined = await session.Advisor.DefineAppAsync(request, cancellationToken: ct);
-            Output.WriteLine(session, defined, $"App {defined.Name} defined.");
+            Output.WriteLine(session, defined, d => $"App {d.Name} defined.");
             return ExitCode.Success;
         });
         defineApp.Arguments.Add(appName);
@@ -126,7 +126,7 @@ public static class CatalogCommands
                 Name = parse.GetValue(profileName),
                 Hardware = new Resources { CpuCores = parse.GetValue(pCpu), MemoryMib = parse.GetValue(pMemory), DiskGib = parse.GetValue(pDisk) },
             }, cancellationToken: ct);
-            Output.WriteLine(session, defined, $"Profile {defined.Name} defined.");
+            Output.WriteLine(session, defined, d => $"Profile {d.Name} defined.");
             return ExitCode.Success;
         });
         defineProfile.Arguments.Add(profileName);
@@ -138,7 +138,7 @@ public static class CatalogCommands
         {
             var response = await session.Advisor.RemoveCatalogEntryAsync(
                 new RemoveCatalogEntryRequest { Kind = parse.GetValue(kind), Name = parse.GetValue(entryName) }, cancellationToken: ct);
-            Output.WriteLine(session, response, $"{parse.GetValue(kind)} {parse.GetValue(entryName)} removed.");
+            Output.WriteLine(session, response, _ => $"{parse.GetValue(kind)} {parse.GetValue(entryName)} removed.");
             return ExitCode.Success;
         });
         remove.Arguments.Add(kind);

@@ -11,7 +11,7 @@ public static class HostsCommands
         var list = app.Remote("list", "List the hosts of the fleet with their capacity and load", async (_, session, ct) =>
         {
             var response = await session.Hosts.ListHostsAsync(new ListHostsRequest(), cancellationToken: ct);
-            Output.Write(session, response, () => Tables.Hosts(response.Hosts));
+            Output.Write(session, response, r => Tables.Hosts(r.Hosts));
             return ExitCode.Success;
         });
 
@@ -19,7 +19,7 @@ public static class HostsCommands
         var show = app.Remote("show", "Show one host in detail", async (parse, session, ct) =>
         {
             var host = await session.Hosts.GetHostAsync(new GetHostRequest { Id = parse.GetValue(id) }, cancellationToken: ct);
-            Output.Write(session, host, () => Tables.Host(host));
+            Output.Write(session, host, Tables.Host);
             return ExitCode.Success;
         });
         show.Arguments.Add(id);

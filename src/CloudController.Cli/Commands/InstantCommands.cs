@@ -14,8 +14,8 @@ public static class InstantCommands
         {
             var image = await session.Catalog.CaptureInstantImageAsync(
                 new CaptureInstantImageRequest { Name = parse.GetValue(name), VmId = parse.GetValue(vm) }, cancellationToken: ct);
-            Output.WriteLine(session, image, $"Instant image {image.Name} captured from VM {image.SourceVmId} ({image.HardwareClass} hardware). " +
-                                             $"Deploy it with `ccm vm provision --instant {image.Name} --hostname <name>`.");
+            Output.WriteLine(session, image, i => $"Instant image {i.Name} captured from VM {i.SourceVmId} ({i.HardwareClass} hardware). " +
+                                                  $"Deploy it with `ccm vm provision --instant {i.Name} --hostname <name>`.");
             return ExitCode.Success;
         });
         capture.Arguments.Add(name);
@@ -24,7 +24,7 @@ public static class InstantCommands
         var list = app.Remote("list", "List the instant-deploy library", async (_, session, ct) =>
         {
             var response = await session.Catalog.ListInstantImagesAsync(new ListInstantImagesRequest(), cancellationToken: ct);
-            Output.Write(session, response, () => Tables.InstantImages(response.Images));
+            Output.Write(session, response, r => Tables.InstantImages(r.Images));
             return ExitCode.Success;
         });
 
@@ -32,7 +32,7 @@ public static class InstantCommands
         var remove = app.Remote("remove", "Remove an image from the library; its source VM resumes", async (parse, session, ct) =>
         {
             var response = await session.Catalog.RemoveInstantImageAsync(new RemoveInstantImageRequest { Name = parse.GetValue(removeName) }, cancellationToken: ct);
-            Output.WriteLine(session, response, $"Image removed; VM {response.SourceVmId} is running again.");
+            Output.WriteLine(session, response, r => $"Image removed; VM {r.SourceVmId} is running again.");
             return ExitCode.Success;
         });
         remove.Arguments.Add(removeName);

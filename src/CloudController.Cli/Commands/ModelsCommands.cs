@@ -35,7 +35,7 @@ public static class ModelsCommands
             request.Apps.AddRange(parse.GetValue(apps) ?? []);
             request.Users.AddRange(parse.GetValue(users) ?? []);
             var model = await session.Catalog.AddModelAsync(request, cancellationToken: ct);
-            Output.Write(session, model, () => Tables.Model(model));
+            Output.Write(session, model, Tables.Model);
             return ExitCode.Success;
         });
         add.Arguments.Add(name);
@@ -44,7 +44,7 @@ public static class ModelsCommands
         var list = app.Remote("list", "List the catalog's models", async (_, session, ct) =>
         {
             var response = await session.Catalog.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct);
-            Output.Write(session, response, () => Tables.Models(response.Models));
+            Output.Write(session, response, r => Tables.Models(r.Models));
             return ExitCode.Success;
         });
 
@@ -52,7 +52,7 @@ public static class ModelsCommands
         var show = app.Remote("show", "Show one model", async (parse, session, ct) =>
         {
             var model = await session.Catalog.GetModelAsync(new GetModelRequest { Name = parse.GetValue(showName) }, cancellationToken: ct);
-            Output.Write(session, model, () => Tables.Model(model));
+            Output.Write(session, model, Tables.Model);
             return ExitCode.Success;
         });
         show.Arguments.Add(showName);
@@ -62,7 +62,7 @@ public static class ModelsCommands
         {
             var modelName = parse.GetValue(removeName)!;
             var response = await session.Catalog.RemoveModelAsync(new RemoveModelRequest { Name = modelName }, cancellationToken: ct);
-            Output.WriteLine(session, response, $"Model {modelName} removed.");
+            Output.WriteLine(session, response, _ => $"Model {modelName} removed.");
             return ExitCode.Success;
         });
         remove.Arguments.Add(removeName);

@@ -39,7 +39,8 @@ public sealed class Palette
         return (int)ExitCode.Success;
     }
 
-    private static string Usage(Command command) =>
+    /// <summary>A command's name, its arguments and its required options, as people type them.</summary>
+    public static string Usage(Command command) =>
         string.Join(" ", new[] { command.Name }
             .Concat(command.Arguments.Select(a => $"<{a.Name}>"))
             .Concat(command.Options.Where(o => o.Required).Select(o => $"{o.Name} <{o.HelpName ?? "value"}>")));

@@ -13,7 +13,7 @@ public static class TaskCommands
         var show = app.Remote("show", "Show a task's state, stage and history", async (parse, session, ct) =>
         {
             var status = await session.Provisioning.GetTaskAsync(new GetTaskRequest { TaskId = parse.GetValue(showId) }, cancellationToken: ct);
-            Output.Write(session, status, () => new Rows(Tables.Task(status), Tables.History(status)));
+            Output.Write(session, status, s => new Rows(Tables.Task(s), Tables.History(s)));
             return ExitCode.Success;
         });
         show.Arguments.Add(showId);
@@ -29,7 +29,7 @@ public static class TaskCommands
         {
             var status = await session.Provisioning.AbortTaskAsync(
                 new AbortTaskRequest { TaskId = parse.GetValue(abortId), Reason = parse.GetValue(reason) ?? "" }, cancellationToken: ct);
-            Output.WriteLine(session, status, $"Task {status.Id} is rolling back. Follow it with `ccm task watch {status.Id}`.");
+            Output.WriteLine(session, status, s => $"Task {s.Id} is rolling back. Follow it with `ccm task watch {s.Id}`.");
             return ExitCode.Success;
         });
         abort.Arguments.Add(abortId);

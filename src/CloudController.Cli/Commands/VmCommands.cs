@@ -43,26 +43,35 @@ public static class VmCommands
             foreach (var answer in parse.GetValue(answers) ?? [])
             {
                 var at = answer.IndexOf('=');
-                if (at <= 0)
-                {
-                    session.Errors.WriteLine($"--answer takes app.name=value, got '{answer}'.");
-                    return ExitCode.Usage;
-                }
                 request.Answers[answer[..at]] = answer[(at + 1)..];
             }
             var started = await session.Provisioning.ProvisionAsync(request, cancellationToken: ct);
             if (parse.GetValue(wait)) return await TaskProgress.WatchAsync(session, started.TaskId, ct);
             Output.WriteLine(session, started,
-                $"Task {started.TaskId} is provisioning VM {started.VmId}. Follow it with `ccm task watch {started.TaskId}`.");
+                s => $"Task {s.TaskId} is provisioning VM {s.VmId}. Follow it with `ccm task watch {s.TaskId}`.");
             return ExitCode.Success;
         });
         foreach (var option in new Option[] { model, instant, os, apps, answers, hostname, cpu, memory, disk, minMemory, group, groupPolicy, wait }) provision.Options.Add(option);
+        // Checked while parsing, so a wrong command line is a usage error before anything reaches the node.
+        answers.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => t.Value.IndexOf('=') <= 0))
+                result.AddError($"--answer takes app.name=value, got '{token.Value}'.");
+        });
+        provision.Validators.Add(result =>
+        {
+            var sources = new Option[] { model, os, instant }.Where(o => result.GetResult(o) is not null).Select(o => o.Name).ToList();
+            if (sources.Count == 0)
+                result.AddError("Say what to provision: --model <model> to clone a catalog model, --os <os> (with --app) for a custom build, or --instant <image>.");
+            else if (sources.Count > 1)
+                result.AddError($"{string.Join(" and ", sources)} exclude each other: give only one of --model, --os, --instant.");
+        });
 
         var host = new Option<string?>("--host") { Description = "Only the VMs on this host", HelpName = "host-id" };
         var list = app.Remote("list", "List the VMs", async (parse, session, ct) =>
         {
             var response = await session.Vms.ListVmsAsync(new ListVmsRequest { HostId = parse.GetValue(host) ?? "" }, cancellationToken: ct);
-            Output.Write(session, response, () => Tables.Vms(response.Vms));
+            Output.Write(session, response, r => Tables.Vms(r.Vms));
             return ExitCode.Success;
         });
         list.Options.Add(host);
@@ -71,7 +80,7 @@ public static class VmCommands
         var show = app.Remote("show", "Show one VM", async (parse, session, ct) =>
         {
             var vm = await session.Vms.GetVmAsync(new GetVmRequest { Id = parse.GetValue(showId) }, cancellationToken: ct);
-            Output.Write(session, vm, () => Tables.Vm(vm));
+            Output.Write(session, vm, Tables.Vm);
             return ExitCode.Success;
         });
         show.Arguments.Add(showId);
@@ -82,7 +91,7 @@ public static class VmCommands
         {
             var started = await session.Vms.DeleteVmAsync(new DeleteVmRequest { Id = parse.GetValue(deleteId) }, cancellationToken: ct);
             if (parse.GetValue(deleteWait)) return await TaskProgress.WatchAsync(session, started.TaskId, ct);
-            Output.WriteLine(session, started, $"Task {started.TaskId} is deleting the VM. Follow it with `ccm task watch {started.TaskId}`.");
+            Output.WriteLine(session, started, s => $"Task {s.TaskId} is deleting the VM. Follow it with `ccm task watch {s.TaskId}`.");
             return ExitCode.Success;
         });
         delete.Arguments.Add(deleteId);

@@ -9,7 +9,7 @@ public static class Tables
 {
     public static Table Hosts(IEnumerable<Host> hosts)
     {
-        var table = New("HOST", "STATE", "CLASS", "VCPU USED", "MEM FREE MiB", "DISK FREE GiB", "VMS", "RSV", "LOAD");
+        var table = New("HOST", "STATE", "CLASS", "VCPU USED/TOTAL", "MEM FREE/TOTAL MiB", "DISK FREE/TOTAL GiB", "VMS", "RESERVATIONS", "LOAD");
         foreach (var h in hosts)
         {
             table.AddRow(
@@ -183,6 +183,13 @@ public static class Tables
     {
         var table = New("COMMAND", "DESCRIPTION");
         foreach (var (command, description) in commands) table.AddRow(Text(command), Text(description));
+        return table;
+    }
+
+    public static Table ExitCodes(IEnumerable<(int Code, string Meaning)> codes)
+    {
+        var table = New("EXIT CODE", "MEANING");
+        foreach (var (code, meaning) in codes) table.AddRow(Text(code.ToString()), Text(meaning));
         return table;
     }
 

@@ -7,7 +7,7 @@ namespace CloudController.Cli.Rendering;
 
 /// <summary>
 /// Follows a task to its end over the WatchTask stream: a live progress bar on a terminal, otherwise one line (or
-/// one JSON object) per change, so that logs and scripts see every stage. The exit code says how the task ended.
+/// one JSON object) per stage change, so that logs and scripts see every stage. The exit code says how the task ended.
 /// </summary>
 public static class TaskProgress
 {
@@ -34,11 +34,15 @@ public static class TaskProgress
         }
         else
         {
+            // The stream sends every percent; a log or a script wants a line only when the stage or state moves on.
             await foreach (var status in call.ResponseStream.ReadAllAsync(ct))
             {
+                if (last is null || last.Stage != status.Stage || last.State != status.State)
+                {
+                    Output.WriteLine(session, status,
+                        s => $"{DateTime.Now:HH:mm:ss} {s.Id} {Tables.StateName(s.State)} {s.Stage} {s.Percent}%");
+                }
                 last = status;
-                Output.WriteLine(session, status,
-                    $"{DateTime.Now:HH:mm:ss} {status.Id} {Tables.StateName(status.State)} {status.Stage} {status.Percent}%");
             }
         }
         return last is null ? ExitCode.NotFound : Conclude(session, last);
