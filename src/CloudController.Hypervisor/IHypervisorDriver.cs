@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using CloudController.Domain;
 using CloudController.Domain.Fleet;
 
@@ -59,11 +60,50 @@ public interface IHypervisorDriver
     Task CloneSuspendedAsync(string sourceHostId, string sourceVmId, string targetHostId, VmDefinition clone, CancellationToken ct);
 
     /// <summary>
-    /// Forks a running child from a suspended parent on the same host: the child shares the parent's memory and disk
-    /// copy-on-write and starts from the parent's saved state, without booting. The parent cannot resume, be powered
-    /// off or unregistered while it has children.
+    /// Forks a child from a suspended parent on the same host: the child shares the parent's memory and disk
+    /// copy-on-write and starts from the parent's saved state, without booting, reading its own guest data (its
+    /// identity) from its own channel. The parent cannot resume, be powered off or unregistered while it has children.
     /// </summary>
-    Task ForkAsync(string hostId, string parentVmId, VmDefinition child, CancellationToken ct);
+    Task ForkAsync(string hostId, string parentVmId, VmDefinition child, ForkOptions options, CancellationToken ct);
+
+    /// <summary>
+    /// Applies a customization inside a running guest. One that needs reboots (new disks, controllers, redirected
+    /// profiles) reboots the guest that many times; applying one the guest already has is a no-op.
+    /// </summary>
+    Task CustomizeGuestAsync(string hostId, string vmId, GuestCustomization customization, CancellationToken ct);
+
+    /// <summary>
+    /// Puts a VM's key/value data into the host's per-VM channel to its guest: a running guest sees it at once, a
+    /// stopped one at its next start. Data of a generation not newer than what the channel holds is ignored.
+    /// </summary>
+    Task SetGuestDataAsync(string hostId, string vmId, GuestData data, CancellationToken ct);
+
+    /// <summary>Makes a forked child independent: its own copy of the memory and disk it shared with its parent.</summary>
+    Task PromoteAsync(string hostId, string vmId, CancellationToken ct);
+
+    /// <summary>Saves a VM's disk state as a named checkpoint (quiescing the guest while its OS layer is copied).</summary>
+    Task CheckpointAsync(string hostId, string vmId, string checkpointId, CancellationToken ct);
+
+    /// <summary>Puts a VM's disk back to a checkpoint, discarding what it wrote since; the VM is powered off after.</summary>
+    Task RefreshAsync(string hostId, string vmId, string checkpointId, CancellationToken ct);
+
+    /// <summary>
+    /// Readies the target of a migration: the VM's disk chain copied (or linked) there and the VM defined as incoming.
+    /// The source keeps running. Refused for a VM with forked children or a child that was not promoted.
+    /// </summary>
+    Task PrepareMigrationAsync(MigrationPlan plan, CancellationToken ct);
+
+    /// <summary>
+    /// Moves the VM's running state to the target (live where the driver can, else suspend-copy-resume) and makes the
+    /// target the one that runs. Either it switches or nothing changed: on failure the source still runs.
+    /// </summary>
+    Task SwitchOverAsync(MigrationPlan plan, CancellationToken ct);
+
+    /// <summary>Undoes a prepared migration: the target's copy is removed; the source is untouched.</summary>
+    Task CancelMigrationAsync(MigrationPlan plan, CancellationToken ct);
+
+    /// <summary>After a switch-over, removes the VM and its own disk layers from the source.</summary>
+    Task CompleteMigrationAsync(MigrationPlan plan, CancellationToken ct);
 
     /// <summary>The VM as the host knows it, or null when the host has no such VM.</summary>
     Task<VmStatusReport?> GetVmAsync(string hostId, string vmId, CancellationToken ct);
@@ -98,6 +138,15 @@ public enum DriverOperation
     CloneSuspended,
     Fork,
     GetVm,
+    CustomizeGuest,
+    SetGuestData,
+    Promote,
+    Checkpoint,
+    Refresh,
+    PrepareMigration,
+    SwitchOver,
+    CancelMigration,
+    CompleteMigration,
 }
 
 /// <param name="Shared">The image is on shared storage and is linked, not copied, to the host.</param>
@@ -108,7 +157,41 @@ public sealed record DiskLayerSpec(string LayerId, string ParentLayerId, long Si
 /// <summary>An app to install in a guest: its name, and the answer file (name and content) its installer reads.</summary>
 public sealed record GuestAppInstall(string App, string? AnswerFileName, string? AnswerFileText);
 
-public sealed record VmDefinition(string VmId, string Hostname, Resources Hardware, string DiskLayerId);
+public sealed record VmDefinition(string VmId, string Hostname, Resources Hardware, string DiskLayerId, string? MacAddress = null);
+
+/// <param name="PowerOn">Start the child at once; otherwise it is registered powered off and starts, still without
+/// booting, from the forked state when powered on.</param>
+/// <param name="Persistent">A persistent child keeps what it writes across power-off; a non-persistent one goes back
+/// to the forked state.</param>
+/// <param name="Data">The child's own guest data (its identity), in its channel before it first runs.</param>
+public sealed record ForkOptions(bool PowerOn = true, bool Persistent = false, GuestData? Data = null);
+
+/// <summary>A change made inside a guest, and how many reboots it takes to apply.</summary>
+public sealed record GuestCustomization(string Name, int Reboots, string Detail = "");
+
+/// <summary>
+/// The key/value data a host hands its guest, with the generation it belongs to, so that a guest applies
+/// changes in order and the controller knows which generation reached it.
+/// </summary>
+public sealed record GuestData(long Generation, ImmutableSortedDictionary<string, string> Values)
+{
+    public static GuestData Of(long generation, IEnumerable<KeyValuePair<string, string>> values) =>
+        new(generation, values.ToImmutableSortedDictionary(StringComparer.Ordinal));
+
+    public bool Equals(GuestData? other) =>
+        other is not null && Generation == other.Generation && Values.SequenceEqual(other.Values);
+
+    public override int GetHashCode() => HashCode.Combine(Generation, Values.Count);
+
+    /// <summary>Keys only: values may be secrets.</summary>
+    public override string ToString() => $"generation {Generation}: {string.Join(", ", Values.Keys)}";
+}
+
+/// <summary>
+/// One VM moving from a host to another: the target layer its disk lands in (over a base the target has or gets),
+/// and whether its memory moves live.
+/// </summary>
+public sealed record MigrationPlan(string MigrationId, string VmId, string SourceHostId, string TargetHostId, bool Live);
 
 public enum VmPowerState
 {

@@ -146,7 +146,7 @@ public class SimulatedDriverTests
             DriverOperation.Suspend => () => _driver.SuspendAsync(_host, "vm-1", None),
             DriverOperation.Resume => () => _driver.ResumeAsync(_host, "vm-1", None),
             DriverOperation.UnregisterVm => () => _driver.UnregisterVmAsync(_host, "vm-1", None),
-            DriverOperation.Fork => () => _driver.ForkAsync(_host, "vm-1", Vm("vm-8"), None),
+            DriverOperation.Fork => () => _driver.ForkAsync(_host, "vm-1", Vm("vm-8"), new ForkOptions(), None),
             DriverOperation.CloneSuspended => () => _driver.CloneSuspendedAsync(_host, "vm-1", _fleet.HostIds[1], Vm("vm-9"), None),
             DriverOperation.InstallApp => () => _driver.InstallAppAsync(_host, "vm-1", new GuestAppInstall("nginx", "nginx.answers", "port=80"), None),
             _ => () => _driver.DeleteDiskLayerAsync(_host, "vm-1-disk", None),
@@ -199,11 +199,11 @@ public class SimulatedDriverTests
         await CloneAndRegister("parent", memory: 4096);
         await _driver.PowerOnAsync(_host, "parent", None);
         await _driver.InstallAppAsync(_host, "parent", new GuestAppInstall("nginx", null, null), None);
-        await Refused(() => _driver.ForkAsync(_host, "parent", Vm("child-x", memory: 4096), None), "quiesce it");
+        await Refused(() => _driver.ForkAsync(_host, "parent", Vm("child-x", memory: 4096), new ForkOptions(), None), "quiesce it");
         await _driver.SuspendAsync(_host, "parent", None);
 
-        for (var i = 0; i < 3; i++) await _driver.ForkAsync(_host, "parent", Vm($"child-{i}", memory: 4096) with { DiskLayerId = $"child-{i}-disk" }, None);
-        await _driver.ForkAsync(_host, "parent", Vm("child-0", memory: 4096) with { DiskLayerId = "child-0-disk" }, None); // repeated: no-op
+        for (var i = 0; i < 3; i++) await _driver.ForkAsync(_host, "parent", Vm($"child-{i}", memory: 4096) with { DiskLayerId = $"child-{i}-disk" }, new ForkOptions(), None);
+        await _driver.ForkAsync(_host, "parent", Vm("child-0", memory: 4096) with { DiskLayerId = "child-0-disk" }, new ForkOptions(), None); // repeated: no-op
 
         var state = _fleet.Inspect(_host);
         var children = state.Vms.Where(v => v.ForkedFrom == "parent").ToList();
@@ -226,8 +226,8 @@ public class SimulatedDriverTests
         await CloneAndRegister("parent", memory: 4096);
         await _driver.PowerOnAsync(_host, "parent", None);
         await _driver.SuspendAsync(_host, "parent", None);
-        await _driver.ForkAsync(_host, "parent", Vm("child", memory: 4096), None);
-        await Refused(() => _driver.ForkAsync(_host, "parent", Vm("small", memory: 1024), None), "parent's memory");
+        await _driver.ForkAsync(_host, "parent", Vm("child", memory: 4096), new ForkOptions(), None);
+        await Refused(() => _driver.ForkAsync(_host, "parent", Vm("small", memory: 1024), new ForkOptions(), None), "parent's memory");
 
         await Refused(() => _driver.ResumeAsync(_host, "parent", None), "forked children");
         await Refused(() => _driver.PowerOffAsync(_host, "parent", None), "forked children");

@@ -77,7 +77,8 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
         {
             VmPowerState.Running => vm,
             VmPowerState.Suspended => throw Refuse(DriverOperation.PowerOn, hostId, $"VM {vmId} is suspended; resume it"),
-            _ => Start(DriverOperation.PowerOn, state, vm) with { Boots = vm.Boots + 1 },
+            // A forked child starts from its parent's saved state: it does not boot.
+            _ => Start(DriverOperation.PowerOn, state, vm) with { Boots = vm.ForkedFrom is null ? vm.Boots + 1 : vm.Boots },
         });
 
     public async Task PowerOffAsync(string hostId, string vmId, CancellationToken ct)
@@ -88,7 +89,9 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
         {
             if (!state.VmsById.TryGetValue(vmId, out var vm)) return state;
             ProtectParent(DriverOperation.PowerOff, state, vmId);
-            return state with { VmsById = state.VmsById.SetItem(vmId, vm with { PowerState = VmPowerState.PoweredOff }) };
+            var off = state with { VmsById = state.VmsById.SetItem(vmId, vm with { PowerState = VmPowerState.PoweredOff }) };
+            // A non-persistent child drops what it wrote: next time it starts from the forked state again.
+            return vm.ForkedFrom is null || vm.Persistent ? off : off with { Disks = ResetLayer(off.Disks, vm.Definition.DiskLayerId, Fleet.Options.CopyOnWriteInitialGib) };
         });
     }
 
@@ -148,7 +151,7 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
         });
     }
 
-    public async Task ForkAsync(string hostId, string parentVmId, VmDefinition child, CancellationToken ct)
+    public async Task ForkAsync(string hostId, string parentVmId, VmDefinition child, ForkOptions options, CancellationToken ct)
     {
         const DriverOperation op = DriverOperation.Fork;
         await Prelude(op, hostId, child.VmId, ct);
@@ -166,17 +169,171 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
             if (disks.Refusal is { } diskRefusal) throw Refuse(op, hostId, diskRefusal);
             var attached = disks.Store.Attach(child.VmId, child.DiskLayerId);
             if (attached.Refusal is { } attachRefusal) throw Refuse(op, hostId, attachRefusal);
-            var forked = new SimulatedVm(child, VmPowerState.Running)
+            var forked = new SimulatedVm(child, options.PowerOn ? VmPowerState.Running : VmPowerState.PoweredOff)
             {
                 ForkedFrom = parentVmId,
                 PrivateMemoryMib = Math.Min(Fleet.Options.ForkedChildPrivateMemoryMib, child.Hardware.MemoryMib),
                 InstalledApps = parent.InstalledApps,
+                Customizations = parent.Customizations,
+                Persistent = options.Persistent,
+                Data = options.Data,
             };
             var next = state with { Disks = attached.Store, VmsById = state.VmsById.Add(child.VmId, forked) };
             var free = next.Free;
             return free.MemoryMib < 0 || free.CpuCores < 0 || free.DiskGib < 0
                 ? throw Refuse(op, hostId, $"not enough room for child {child.VmId}: {state.Free} free before it")
                 : next;
+        });
+    }
+
+    public Task CustomizeGuestAsync(string hostId, string vmId, GuestCustomization customization, CancellationToken ct) =>
+        ChangeVm(DriverOperation.CustomizeGuest, hostId, vmId, ct, (_, vm) => vm.PowerState switch
+        {
+            _ when vm.Customizations.Contains(customization.Name) => vm,
+            VmPowerState.Running => vm with
+            {
+                Customizations = vm.Customizations.Add(customization.Name),
+                Boots = vm.Boots + customization.Reboots,
+            },
+            _ => throw Refuse(DriverOperation.CustomizeGuest, hostId, $"VM {vmId} is {vm.PowerState}; customizations apply in a running guest"),
+        });
+
+    public Task SetGuestDataAsync(string hostId, string vmId, GuestData data, CancellationToken ct) =>
+        ChangeVm(DriverOperation.SetGuestData, hostId, vmId, ct, (_, vm) =>
+            vm.Data is { } held && held.Generation >= data.Generation ? vm : vm with { Data = data });
+
+    public async Task PromoteAsync(string hostId, string vmId, CancellationToken ct)
+    {
+        const DriverOperation op = DriverOperation.Promote;
+        await Prelude(op, hostId, vmId, ct);
+        Change(op, hostId, state =>
+        {
+            if (!state.VmsById.TryGetValue(vmId, out var vm)) throw Refuse(op, hostId, $"no VM {vmId} on this host");
+            if (vm.ForkedFrom is null) return state;
+            // The parent's own layer is folded into the child's, which then sits on the shared base like a full clone.
+            var chain = state.Disks.Chain(vm.Definition.DiskLayerId);
+            var own = chain[0];
+            var baseLayer = chain[^1];
+            var folded = chain.Skip(1).Take(chain.Length - 2).Sum(l => l.AllocatedGib);
+            var layers = state.Disks.Layers.SetItem(own.LayerId, own with { ParentLayerId = baseLayer.LayerId, AllocatedGib = own.AllocatedGib + folded });
+            var next = state with
+            {
+                Disks = state.Disks with { Layers = layers },
+                VmsById = state.VmsById.SetItem(vmId, vm with { ForkedFrom = null, PrivateMemoryMib = 0, Persistent = true }),
+            };
+            return next.Free.MemoryMib < 0 || next.Free.DiskGib < 0
+                ? throw Refuse(op, hostId, $"not enough room to give VM {vmId} its own memory and disk: {state.Free} free")
+                : next;
+        });
+    }
+
+    public Task CheckpointAsync(string hostId, string vmId, string checkpointId, CancellationToken ct) =>
+        ChangeVmAndHost(DriverOperation.Checkpoint, hostId, vmId, ct, (state, vm) =>
+        {
+            if (vm.Checkpoints.ContainsKey(checkpointId)) return state;
+            var own = state.Disks.Layers[vm.Definition.DiskLayerId];
+            var next = state with { VmsById = state.VmsById.SetItem(vmId, vm with { Checkpoints = vm.Checkpoints.Add(checkpointId, own.AllocatedGib) }) };
+            return next.Free.DiskGib < 0 ? throw Refuse(DriverOperation.Checkpoint, hostId, $"not enough disk for checkpoint {checkpointId}") : next;
+        });
+
+    public Task RefreshAsync(string hostId, string vmId, string checkpointId, CancellationToken ct) =>
+        ChangeVmAndHost(DriverOperation.Refresh, hostId, vmId, ct, (state, vm) =>
+        {
+            if (!vm.Checkpoints.TryGetValue(checkpointId, out var saved))
+                throw Refuse(DriverOperation.Refresh, hostId, $"VM {vmId} has no checkpoint {checkpointId}");
+            ProtectParent(DriverOperation.Refresh, state, vmId);
+            return state with
+            {
+                Disks = ResetLayer(state.Disks, vm.Definition.DiskLayerId, saved),
+                VmsById = state.VmsById.SetItem(vmId, vm with { PowerState = VmPowerState.PoweredOff }),
+            };
+        });
+
+    public async Task PrepareMigrationAsync(MigrationPlan plan, CancellationToken ct)
+    {
+        const DriverOperation op = DriverOperation.PrepareMigration;
+        await Prelude(op, plan.TargetHostId, plan.VmId, ct);
+        var source = Fleet.Inspect(plan.SourceHostId);
+        if (source.Down) throw Refuse(op, plan.SourceHostId, "host is down");
+        if (!source.VmsById.TryGetValue(plan.VmId, out var vm)) throw Refuse(op, plan.SourceHostId, $"no VM {plan.VmId} to migrate");
+        if (vm.ForkedFrom is not null) throw Refuse(op, plan.SourceHostId, $"VM {plan.VmId} shares its parent's memory and disk; promote it first");
+        ProtectParent(op, source, plan.VmId);
+        var chain = source.Disks.Chain(vm.Definition.DiskLayerId);
+
+        Change(op, plan.TargetHostId, state =>
+        {
+            if (state.VmsById.TryGetValue(plan.VmId, out var there))
+            {
+                return there.IncomingMigration == plan.MigrationId
+                    ? state
+                    : throw Refuse(op, plan.TargetHostId, $"VM {plan.VmId} is already on this host");
+            }
+            var disks = state.Disks;
+            var baseLayer = chain[^1];
+            disks = Apply(disks.AddBase(baseLayer.LayerId, baseLayer.Image!, baseLayer.VirtualSizeGib, baseLayer.AllocatedGib == 0));
+            // The VM's own layers go over, each taking what it took on the source: its writes come along.
+            foreach (var layer in chain.Take(chain.Length - 1).Reverse())
+                disks = Apply(disks.AddCopyOnWrite(layer.LayerId, layer.ParentLayerId!, layer.VirtualSizeGib, layer.AllocatedGib));
+            disks = Apply(disks.Attach(plan.VmId, vm.Definition.DiskLayerId));
+            var incoming = new SimulatedVm(vm.Definition, VmPowerState.PoweredOff)
+            {
+                IncomingMigration = plan.MigrationId,
+                InstalledApps = vm.InstalledApps,
+                Customizations = vm.Customizations,
+                Data = vm.Data,
+                Boots = vm.Boots,
+            };
+            var next = state with { Disks = disks, VmsById = state.VmsById.Add(plan.VmId, incoming) };
+            return next.Free.DiskGib < 0 ? throw Refuse(op, plan.TargetHostId, $"not enough disk for VM {plan.VmId}: {state.Free.DiskGib} GiB free") : next;
+
+            DiskLayerStore Apply(DiskChange change) => change.Refusal is { } reason ? throw Refuse(op, plan.TargetHostId, reason) : change.Store;
+        });
+    }
+
+    public async Task SwitchOverAsync(MigrationPlan plan, CancellationToken ct)
+    {
+        const DriverOperation op = DriverOperation.SwitchOver;
+        await Prelude(op, plan.SourceHostId, plan.VmId, ct);
+        var source = Fleet.Inspect(plan.SourceHostId);
+        if (source.Down) throw Refuse(op, plan.SourceHostId, "host is down");
+        if (!source.VmsById.TryGetValue(plan.VmId, out var vm) || vm.MigratedTo == plan.TargetHostId) return;
+        Change(op, plan.TargetHostId, state =>
+        {
+            if (!state.VmsById.TryGetValue(plan.VmId, out var incoming) || incoming.IncomingMigration != plan.MigrationId)
+                throw Refuse(op, plan.TargetHostId, $"migration {plan.MigrationId} of VM {plan.VmId} is not prepared here");
+            var arrived = incoming with { IncomingMigration = null, PowerState = vm.PowerState, InstalledApps = vm.InstalledApps, Data = vm.Data };
+            if (vm.PowerState == VmPowerState.Running) arrived = Start(op, state, arrived);
+            return state with { VmsById = state.VmsById.SetItem(plan.VmId, arrived) };
+        });
+        Change(op, plan.SourceHostId, state => state with
+        {
+            VmsById = state.VmsById.SetItem(plan.VmId, vm with { PowerState = VmPowerState.PoweredOff, MigratedTo = plan.TargetHostId }),
+        });
+    }
+
+    public async Task CancelMigrationAsync(MigrationPlan plan, CancellationToken ct)
+    {
+        const DriverOperation op = DriverOperation.CancelMigration;
+        await Prelude(op, plan.TargetHostId, plan.VmId, ct);
+        Change(op, plan.TargetHostId, state =>
+        {
+            if (!state.VmsById.TryGetValue(plan.VmId, out var vm)) return state;
+            if (vm.IncomingMigration != plan.MigrationId)
+                throw Refuse(op, plan.TargetHostId, $"VM {plan.VmId} already runs here; migration {plan.MigrationId} switched over");
+            return RemoveWithOwnLayers(op, state, vm);
+        });
+    }
+
+    public async Task CompleteMigrationAsync(MigrationPlan plan, CancellationToken ct)
+    {
+        const DriverOperation op = DriverOperation.CompleteMigration;
+        await Prelude(op, plan.SourceHostId, plan.VmId, ct);
+        Change(op, plan.SourceHostId, state =>
+        {
+            if (!state.VmsById.TryGetValue(plan.VmId, out var vm)) return state;
+            if (vm.MigratedTo != plan.TargetHostId)
+                throw Refuse(op, plan.SourceHostId, $"VM {plan.VmId} has not switched over to {plan.TargetHostId}");
+            return RemoveWithOwnLayers(op, state, vm);
         });
     }
 
@@ -188,13 +345,14 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
             : null;
     }
 
-    /// <summary>Counts the call, waits its latency, then fires an injected fault if one matches.</summary>
+    /// <summary>Counts the call, waits its latency, then fails if the host is down or an injected fault matches.</summary>
     private async Task Prelude(DriverOperation operation, string hostId, string? vmId, CancellationToken ct)
     {
         Fleet.Count(operation);
         if (Fleet.Options.Latency.TryGetValue(operation, out var latency) && latency > TimeSpan.Zero)
             await Task.Delay(latency, ct);
         ct.ThrowIfCancellationRequested();
+        if (Fleet.Inspect(hostId).Down) throw new HypervisorException(operation, hostId, "host does not answer");
         switch (Fleet.Faults.Take(operation, hostId, vmId)?.Kind)
         {
             case SimulatedFaultKind.Fail:
@@ -229,6 +387,31 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
             return state with { VmsById = state.VmsById.SetItem(vmId, change(state, vm)) };
         });
     }
+
+    private async Task ChangeVmAndHost(
+        DriverOperation operation, string hostId, string vmId, CancellationToken ct, Func<SimulatedHostState, SimulatedVm, SimulatedHostState> change)
+    {
+        await Prelude(operation, hostId, vmId, ct);
+        Change(operation, hostId, state =>
+            state.VmsById.TryGetValue(vmId, out var vm) ? change(state, vm) : throw Refuse(operation, hostId, $"no VM {vmId} on this host"));
+    }
+
+    /// <summary>Drops a VM and the layers only it used, down to (not including) its base.</summary>
+    private static SimulatedHostState RemoveWithOwnLayers(DriverOperation operation, SimulatedHostState state, SimulatedVm vm)
+    {
+        var disks = state.Disks.Detach(vm.VmId).Store;
+        foreach (var layer in state.Disks.Chain(vm.Definition.DiskLayerId).Where(l => !l.IsBase))
+        {
+            if (disks.HasChildren(layer.LayerId) || disks.AttachedVms.Values.Contains(layer.LayerId)) break;
+            var deleted = disks.Delete(layer.LayerId);
+            if (deleted.Refusal is { } reason) throw Refuse(operation, state.Inventory.HostId, reason);
+            disks = deleted.Store;
+        }
+        return state with { Disks = disks, VmsById = state.VmsById.Remove(vm.VmId) };
+    }
+
+    private static DiskLayerStore ResetLayer(DiskLayerStore disks, string layerId, long allocatedGib) =>
+        disks with { Layers = disks.Layers.SetItem(layerId, disks.Layers[layerId] with { AllocatedGib = allocatedGib }) };
 
     /// <summary>
     /// A parent whose memory and disk its forked children share must stay exactly as it was: it may not resume,

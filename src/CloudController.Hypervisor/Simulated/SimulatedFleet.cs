@@ -56,6 +56,19 @@ public sealed class SimulatedFleet
     public string Fingerprint(bool includeBaseLayers = true) =>
         string.Join("\n", HostIds.Select(id => _hosts[id].Fingerprint(includeBaseLayers)));
 
+    /// <summary>Crashes a host: every call to it fails until <see cref="Restore"/>; its state stays as it was.</summary>
+    public void Crash(string hostId) => Change(DriverOperation.QueryHostStatus, hostId, s => (s with { Down = true }, 0));
+
+    public void Restore(string hostId) => Change(DriverOperation.QueryHostStatus, hostId, s => (s with { Down = false }, 0));
+
+    /// <summary>A guest writes <paramref name="gib"/> more to its own disk layer; the model does not follow writes by itself.</summary>
+    public void Write(string hostId, string vmId, long gib) => Change(DriverOperation.GetVm, hostId, s =>
+    {
+        var layer = s.Disks.Layers[s.VmsById[vmId].Definition.DiskLayerId];
+        var grown = layer with { AllocatedGib = Math.Min(layer.VirtualSizeGib, layer.AllocatedGib + gib) };
+        return (s with { Disks = s.Disks with { Layers = s.Disks.Layers.SetItem(layer.LayerId, grown) } }, 0);
+    });
+
     /// <summary>Applies a change to one host atomically; the change throws to refuse, leaving the host untouched.</summary>
     internal T Change<T>(DriverOperation operation, string hostId, Func<SimulatedHostState, (SimulatedHostState State, T Result)> change)
     {

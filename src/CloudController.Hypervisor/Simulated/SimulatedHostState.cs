@@ -19,6 +19,25 @@ public sealed record SimulatedVm(VmDefinition Definition, VmPowerState PowerStat
     /// <summary>How many times the guest booted: a power-on boots, a resume or a fork does not.</summary>
     public int Boots { get; init; }
 
+    /// <summary>A persistent child keeps its writes across power-off; a non-persistent one returns to the forked state.</summary>
+    public bool Persistent { get; init; } = true;
+
+    /// <summary>What the host's channel to the guest holds, and the generation of it.</summary>
+    public GuestData? Data { get; init; }
+
+    /// <summary>Customizations applied in the guest, by name.</summary>
+    public ImmutableSortedSet<string> Customizations { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+
+    /// <summary>Saved disk states by checkpoint id: what the VM's own layer held then.</summary>
+    public ImmutableSortedDictionary<string, long> Checkpoints { get; init; } =
+        ImmutableSortedDictionary<string, long>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>The migration this VM is arriving by, until it switches over here; null once it runs here.</summary>
+    public string? IncomingMigration { get; init; }
+
+    /// <summary>The host the VM switched over to; it waits here, stopped, for the migration to complete.</summary>
+    public string? MigratedTo { get; init; }
+
     /// <summary>Apps installed in the guest, with the answer file each installer read.</summary>
     public ImmutableSortedDictionary<string, string?> InstalledApps { get; init; } =
         ImmutableSortedDictionary<string, string?>.Empty.WithComparers(StringComparer.Ordinal);
@@ -32,7 +51,6 @@ public sealed record SimulatedHostState(HostInventory Inventory, DiskLayerStore 
 {
     public IEnumerable<SimulatedVm> Vms => VmsById.Values;
 
-    /// <summary>Memory and cores of the VMs that run now (suspended ones hold only disk).</summary>
     /// <summary>
     /// What the host's VMs take now: a running VM its cores and memory, except that a forked child takes only the
     /// memory it wrote since, and a parent with children holds its memory once, shared by them all, even suspended.
@@ -41,16 +59,20 @@ public sealed record SimulatedHostState(HostInventory Inventory, DiskLayerStore 
     {
         get
         {
-            var parents = Vms.Where(v => v.ForkedFrom is null && Vms.Any(c => c.ForkedFrom == v.VmId)).ToList();
+            var withChildren = Vms.Select(v => v.ForkedFrom).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            var parents = Vms.Where(v => v.ForkedFrom is null && withChildren.Contains(v.VmId)).ToList();
             var running = Vms.Where(v => v.PowerState == VmPowerState.Running).Select(v => v.ForkedFrom is null
                 ? v.Definition.Hardware with { DiskGib = 0 }
                 : new Resources(v.Definition.Hardware.CpuCores, v.PrivateMemoryMib, 0));
             var shared = parents.Where(p => p.PowerState != VmPowerState.Running).Select(p => new Resources(0, p.Definition.Hardware.MemoryMib, 0));
-            return Resources.Sum(running.Concat(shared)) with { DiskGib = Disks.AllocatedGib };
+            return Resources.Sum(running.Concat(shared)) with { DiskGib = Disks.AllocatedGib + Vms.Sum(v => v.Checkpoints.Values.Sum()) };
         }
     }
 
     public bool HasChildren(string vmId) => Vms.Any(v => v.ForkedFrom == vmId);
+
+    /// <summary>A host that crashed: it answers nothing until it is back.</summary>
+    public bool Down { get; init; }
 
     public Resources Free => Inventory.Capacity - InUse;
 
@@ -58,7 +80,9 @@ public sealed record SimulatedHostState(HostInventory Inventory, DiskLayerStore 
     public string Fingerprint(bool includeBaseLayers)
     {
         var vms = Vms.Select(v => $"vm {v.VmId} {v.PowerState} {v.Definition.DiskLayerId} {v.Definition.Hardware} apps=[{string.Join(",", v.InstalledApps.Keys)}]" +
-                                  (v.ForkedFrom is null ? "" : $" forked-from={v.ForkedFrom}"));
+                                  (v.ForkedFrom is null ? "" : $" forked-from={v.ForkedFrom}") +
+                                  (v.IncomingMigration is null ? "" : $" incoming={v.IncomingMigration}") +
+                                  (v.MigratedTo is null ? "" : $" migrated-to={v.MigratedTo}"));
         var layers = Disks.Layers.Values
             .Where(l => includeBaseLayers || !l.IsBase)
             .OrderBy(l => l.LayerId, StringComparer.Ordinal)
