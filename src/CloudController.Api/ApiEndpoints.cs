@@ -29,6 +29,7 @@ public static class ApiEndpoints
         endpoints.MapGrpcService<ProvisioningService>();
         endpoints.MapGrpcService<VmsService>();
         endpoints.MapGrpcService<AdvisorService>();
+        endpoints.MapGrpcService<PoolsService>();
         endpoints.MapGrpcReflectionService();
         return endpoints;
     }

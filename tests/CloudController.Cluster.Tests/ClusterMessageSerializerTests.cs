@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Serialization;
 using CloudController.Cluster.Hosts;
+using CloudController.Cluster.Pools;
 using CloudController.Cluster.Provisioning;
 using CloudController.Cluster.Serialization;
 using CloudController.Domain;
@@ -9,6 +10,8 @@ using CloudController.Domain.AppLibrary;
 using CloudController.Domain.Catalog;
 using CloudController.Domain.Disks;
 using CloudController.Domain.Fleet;
+using CloudController.Domain.InstantClone;
+using CloudController.Domain.Pools;
 using CloudController.Domain.Placement;
 using CloudController.Domain.Provisioning;
 using CloudController.Domain.Vms;
@@ -51,7 +54,26 @@ public class ClusterMessageSerializerTests(ITestOutputHelper output) : EntityTes
             .Apply(new ReservationCommitted("task-1", "vm-1")),
         new ProvisioningTaskProtocol.TaskReport(ProvisioningTask.Create(new TaskCreated("task-2", TaskKind.InstantDeploy, Vm, "ubuntu-24.04", 10, At))),
         new HostProtocol.Reserve("h1", "task-1", new Resources(2, 4096, 40), At, "db", true),
+        new CapacityAllocated("web", ["web-1", "web-2"], new Resources(1, 64, 1)),
+        new AllocationsReleased(["web-1"]),
+        Template,
+        ReplicaMap.Empty.Apply(Template).Apply(new ReplicaCreating("h1", "replica-web-tpl-h1")).Apply(new ReplicaReady("h1")),
+        new ReplicaRemoved("h1", "failed"),
+        Pool,
+        new ChildrenPlanned([Child]),
+        new ChildrenFailed(["web-1"], "fork refused"),
+        ChildPool.Empty.Apply(Pool).Apply(new ChildrenPlanned([Child])).Apply(new ChildrenReady(["web-1"])),
+        new ChildPoolProtocol.PoolStatus(Pool.Definition, 1, 0, 0, 0, 0, null, null, false, [Child]),
     ];
+
+    private static readonly TemplateDefined Template = new(new ForkTemplate("web-tpl", "ubuntu", "img", 10, new Resources(2, 4096, 40), 64,
+        [new ParentCustomization("add-data-disk", 2, "/data 20 GiB")]));
+
+    private static readonly PoolCreated Pool = new(new PoolDefinition("web", "web-tpl", ["h1"], "web-{n}", "10.0.0.0/24", "corp", 3,
+        SurplusOrder.Oldest, Persistent: true, PowerOnAhead: false));
+
+    private static readonly PoolChild Child = new("web-1", 1, "web-1", "02:00:00:00:00:01", "10.0.0.1", Guid.Parse("5f0c1b2e-1111-5222-8333-444455556666"),
+        "h1", ChildState.Forking, At);
 
     [Theory]
     [MemberData(nameof(Persisted))]

@@ -41,6 +41,8 @@ public sealed class RunningNode : IAsyncDisposable
 
     public Vms.VmsClient Vms { get; private set; } = null!;
 
+    public Pools.PoolsClient Pools { get; private set; } = null!;
+
     /// <summary>Starts a node; <paramref name="settings"/> are --set overrides such as "cloudcontroller.driver.simulated.hosts=4".</summary>
     public static async Task<RunningNode> StartAsync(ITestOutputHelper output, params string[] settings)
     {
@@ -129,6 +131,7 @@ public sealed class RunningNode : IAsyncDisposable
         Hosts = new Hosts.HostsClient(_channel);
         Provisioning = new Provisioning.ProvisioningClient(_channel);
         Vms = new Vms.VmsClient(_channel);
+        Pools = new Pools.PoolsClient(_channel);
     }
 
     private async Task StopNodeAsync()

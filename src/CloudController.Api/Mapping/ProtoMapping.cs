@@ -152,4 +152,60 @@ public static class ProtoMapping
             o.HasCpuCores ? o.CpuCores : null,
             o.HasMemoryMib ? o.MemoryMib : null,
             o.HasDiskGib ? o.DiskGib : null);
+
+    public static V1.Template ToProto(this Domain.InstantClone.ReplicaMap map)
+    {
+        var t = map.Template!;
+        var proto = new V1.Template
+        {
+            Name = t.Name,
+            Model = t.Model,
+            DiskImage = t.DiskImage,
+            Hardware = t.Hardware.ToProto(),
+            ChildPrivateMemoryMib = t.ChildPrivateMemoryMib,
+        };
+        proto.Customizations.AddRange(t.Customizations.Select(c => new V1.ParentCustomization { Name = c.Name, Reboots = c.Reboots, Detail = c.Detail }));
+        proto.Replicas.AddRange(map.Replicas.Values.Select(r => new V1.Replica { HostId = r.HostId, VmId = r.VmId, State = r.State.ToString() }));
+        return proto;
+    }
+
+    public static V1.Pool ToProto(this Cluster.Pools.ChildPoolProtocol.PoolStatus s)
+    {
+        var d = s.Definition;
+        var proto = new V1.Pool
+        {
+            Name = d.Name,
+            Template = d.Template,
+            NamePattern = d.NamePattern,
+            IpRange = d.IpRange,
+            Domain = d.Domain,
+            Desired = d.Desired,
+            SurplusOrder = d.SurplusOrder.ToString().ToLowerInvariant(),
+            Persistent = d.Persistent,
+            PoweredOff = !d.PowerOnAhead,
+            Ready = s.Ready,
+            Pending = s.Forking,
+            Lost = s.Lost,
+            Removing = s.Removing,
+            FailedTotal = s.FailedTotal,
+            LastFailure = s.LastFailure ?? "",
+            Shortfall = s.Shortfall ?? "",
+            Deleting = s.Deleting,
+        };
+        proto.TargetHosts.AddRange(d.TargetHosts);
+        if (s.Children is { } children)
+        {
+            proto.Children.AddRange(children.Select(c => new V1.PoolChild
+            {
+                Id = c.ChildId,
+                Number = c.Number,
+                Identity = new V1.Identity { Hostname = c.Name, MachineId = c.MachineId.ToString(), Macs = { c.Mac } },
+                Ip = c.Ip,
+                HostId = c.HostId,
+                State = c.State.ToString(),
+                CreatedAt = Timestamp.FromDateTimeOffset(c.CreatedAt),
+            }));
+        }
+        return proto;
+    }
 }

@@ -19,6 +19,9 @@ public sealed class ControllerActors(
     IRequiredActor<ControllerRegions.InstantImageDirectory> instantImageDirectory,
     IRequiredActor<ControllerRegions.SoftwareEntries> softwareEntries,
     IRequiredActor<ControllerRegions.SoftwareCatalogDirectory> softwareCatalog,
+    IRequiredActor<ControllerRegions.ReplicaMaps> replicaMaps,
+    IRequiredActor<ControllerRegions.Pools> pools,
+    IRequiredActor<ControllerRegions.PoolDirectory> poolDirectory,
     ActorSystem system,
     ControllerSettings settings)
 {
@@ -41,6 +44,12 @@ public sealed class ControllerActors(
     public IActorRef InstantImageDirectory => instantImageDirectory.ActorRef;
 
     public IActorRef SoftwareEntries => softwareEntries.ActorRef;
+
+    public IActorRef ReplicaMaps => replicaMaps.ActorRef;
+
+    public IActorRef Pools => pools.ActorRef;
+
+    public IActorRef PoolDirectory => poolDirectory.ActorRef;
 
     /// <summary>The software catalog as this node's read model has it: configured defaults plus operators' changes.</summary>
     public async Task<SoftwareCatalog> SoftwareCatalogAsync(CancellationToken ct) =>

@@ -6,6 +6,8 @@ using Akka.Hosting;
 using CloudController.Cluster.Catalog;
 using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosts;
+using CloudController.Cluster.InstantClone;
+using CloudController.Cluster.Pools;
 using CloudController.Cluster.Provisioning;
 using CloudController.Cluster.ReadModels;
 using CloudController.Cluster.Vms;
@@ -80,8 +82,30 @@ public static class AkkaControllerExtensions
                 },
                 new EntityMessageExtractor<ProvisioningTaskProtocol.ITaskCommand>(settings.ShardCount),
                 remembered)
+            .WithShardRegion<ControllerRegions.ReplicaMaps>(
+                "replica-map",
+                (_, registry) =>
+                {
+                    var builder = new ReplicaBuilder(driver, registry.Get<ControllerRegions.Hosts>(), settings);
+                    return template => ReplicaMapActor.Props(template, builder, settings);
+                },
+                new EntityMessageExtractor<ReplicaMapProtocol.IReplicaMapCommand>(settings.ShardCount),
+                remembered)
+            .WithShardRegion<ControllerRegions.Pools>(
+                "pool",
+                (_, registry) =>
+                {
+                    var lifecycle = new ChildLifecycle(
+                        driver, registry.Get<ControllerRegions.Hosts>(), registry.Get<ControllerRegions.ReplicaMaps>(), settings);
+                    return pool => ChildPoolActor.Props(
+                        pool, lifecycle, registry.Get<ControllerRegions.FleetView>(), registry.Get<ControllerRegions.ReplicaMaps>(), settings);
+                },
+                new EntityMessageExtractor<ChildPoolProtocol.IChildPoolCommand>(settings.ShardCount),
+                remembered)
             .WithActors((system, registry) =>
             {
+                registry.Register<ControllerRegions.PoolDirectory>(
+                    system.ActorOf(ProjectionActor<PoolDirectory>.Props(new PoolDirectory()), "pool-directory"));
                 registry.Register<ControllerRegions.VmDirectory>(
                     system.ActorOf(ProjectionActor<VmDirectory>.Props(new VmDirectory()), "vm-directory"));
                 registry.Register<ControllerRegions.ModelDirectory>(

@@ -24,4 +24,10 @@ public static class ControllerRegions
     public sealed class SoftwareEntries;
 
     public sealed class SoftwareCatalogDirectory;
+
+    public sealed class ReplicaMaps;
+
+    public sealed class Pools;
+
+    public sealed class PoolDirectory;
 }

@@ -16,7 +16,12 @@ public sealed record ControllerSettings(
     TimeSpan AskTimeout,
     int SnapshotEvery,
     string WorkDirectory,
-    DiskLayout DiskLayout)
+    DiskLayout DiskLayout,
+    int PoolBatchSize,
+    int ForkConcurrency,
+    TimeSpan PoolReconcileInterval,
+    int PoolSnapshotEvery,
+    long ChildDiskGib)
 {
     public static ControllerSettings FromConfig(Config config)
     {
@@ -43,7 +48,18 @@ public sealed record ControllerSettings(
                 "per-host-cache" => DiskLayout.PerHostCache,
                 var other => throw new ConfigurationException(
                     $"cloudcontroller.provisioning.disk-layout = '{other}'; use shared-inner-layers, full-copy or per-host-cache."),
-            });
+            },
+            PoolBatchSize: Positive(c, "pools.batch-size", 500),
+            ForkConcurrency: Positive(c, "pools.fork-concurrency", 64),
+            PoolReconcileInterval: c.GetTimeSpan("pools.reconcile-interval", TimeSpan.FromSeconds(1)),
+            PoolSnapshotEvery: Positive(c, "pools.snapshot-every", 8),
+            ChildDiskGib: Positive(c, "pools.child-disk-gib", 1));
+    }
+
+    private static int Positive(Config c, string key, int fallback)
+    {
+        var value = c.GetInt(key, fallback);
+        return value > 0 ? value : throw new ConfigurationException($"cloudcontroller.{key} = {value}; it must be at least 1.");
     }
 
     /// <summary>Exponential backoff for the n-th retry (n starting at 1), capped.</summary>

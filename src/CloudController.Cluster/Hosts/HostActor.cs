@@ -60,6 +60,8 @@ public sealed class HostActor : ReceivePersistentActor, IWithTimers
         Command<ReleaseReservation>(r => Decide(_ledger.Release(r.TaskId, r.Reason)));
         Command<CommitReservation>(c => Decide(_ledger.Commit(c.TaskId, c.VmId)));
         Command<ReleaseAllocation>(r => Decide(_ledger.ReleaseAllocation(r.VmId)));
+        Command<AllocateMany>(a => Decide(_ledger.AllocateMany(a.Group, a.VmIds, a.Each)));
+        Command<ReleaseMany>(r => Decide(_ledger.ReleaseMany(r.VmIds)));
         Command<GetHost>(_ => Sender.Tell(_ledger.IsRegistered ? Status() : new HostNotFound(_hostId)));
         Command<MonitorTick>(_ =>
         {

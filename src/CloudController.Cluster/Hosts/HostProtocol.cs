@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using CloudController.Domain;
 using CloudController.Domain.Fleet;
 
@@ -27,6 +28,11 @@ public static class HostProtocol
     public sealed record CommitReservation(string HostId, string TaskId, string VmId) : IHostCommand;
 
     public sealed record ReleaseAllocation(string HostId, string VmId) : IHostCommand;
+
+    /// <summary>Allocates <paramref name="Each"/> to every VM of the batch, all or none; repeated, a no-op.</summary>
+    public sealed record AllocateMany(string HostId, string Group, ImmutableArray<string> VmIds, Resources Each) : IHostCommand;
+
+    public sealed record ReleaseMany(string HostId, ImmutableArray<string> VmIds) : IHostCommand;
 
     public sealed record GetHost(string HostId) : IHostCommand;
 

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace CloudController.Domain.Fleet;
 
 public sealed record HostRegistered(HostInventory Inventory) : IDomainEvent;
@@ -15,3 +17,8 @@ public sealed record ReservationReleased(string TaskId, string Reason) : IDomain
 public sealed record ReservationCommitted(string TaskId, string VmId) : IDomainEvent;
 
 public sealed record AllocationReleased(string VmId) : IDomainEvent;
+
+/// <summary>Capacity given straight to VMs of a group, in one batch (children of a pool, a replica).</summary>
+public sealed record CapacityAllocated(string Group, ImmutableArray<string> VmIds, Resources Each) : IDomainEvent;
+
+public sealed record AllocationsReleased(ImmutableArray<string> VmIds) : IDomainEvent;

@@ -60,6 +60,16 @@ public sealed record HostLedger(
                 ? (AllocationGroups ?? ImmutableDictionary<string, string>.Empty).SetItem(c.VmId, group)
                 : AllocationGroups,
         },
+        CapacityAllocated a => this with
+        {
+            Allocations = Allocations.SetItems(a.VmIds.Select(id => KeyValuePair.Create(id, a.Each))),
+            AllocationGroups = (AllocationGroups ?? ImmutableDictionary<string, string>.Empty).SetItems(a.VmIds.Select(id => KeyValuePair.Create(id, a.Group))),
+        },
+        AllocationsReleased r => this with
+        {
+            Allocations = Allocations.RemoveRange(r.VmIds),
+            AllocationGroups = AllocationGroups?.RemoveRange(r.VmIds),
+        },
         AllocationReleased a => this with
         {
             Allocations = Allocations.Remove(a.VmId),
@@ -103,6 +113,28 @@ public sealed record HostLedger(
         Allocations.ContainsKey(vmId)
             ? Decision.Persist(new AllocationReleased(vmId))
             : Decision.AlreadyDone;
+
+    /// <summary>
+    /// Allocates capacity straight to VMs, all or none, for an owner that journals its intent first and so finishes
+    /// or undoes it itself after a crash (a pool forking children, a replica map making a replica): no lease needed.
+    /// VMs that already hold their allocation are skipped, so a repeated batch is a no-op.
+    /// </summary>
+    public Decision AllocateMany(string group, IReadOnlyCollection<string> vmIds, Resources each)
+    {
+        if (Inventory is null) return Decision.Refuse("the host is not registered");
+        var fresh = vmIds.Where(id => !Allocations.ContainsKey(id)).ToImmutableArray();
+        if (fresh.IsEmpty) return Decision.AlreadyDone;
+        if (State != HostState.Active) return Decision.Refuse($"the host is {State.ToString().ToLowerInvariant()}");
+        var total = new Resources(each.CpuCores * fresh.Length, each.MemoryMib * fresh.Length, each.DiskGib * fresh.Length);
+        if (!total.FitsWithin(Free)) return Decision.Refuse($"{fresh.Length} x {each} does not fit: only {Free} free");
+        return Decision.Persist(new CapacityAllocated(group, fresh, each));
+    }
+
+    public Decision ReleaseMany(IReadOnlyCollection<string> vmIds)
+    {
+        var held = vmIds.Where(Allocations.ContainsKey).ToImmutableArray();
+        return held.IsEmpty ? Decision.AlreadyDone : Decision.Persist(new AllocationsReleased(held));
+    }
 
     public Decision RenewLease(string taskId, DateTimeOffset leaseExpiresAt) =>
         Reservations.ContainsKey(taskId)

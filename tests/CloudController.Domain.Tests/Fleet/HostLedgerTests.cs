@@ -93,4 +93,21 @@ public class HostLedgerTests
             }
         });
     }
+
+    [Fact]
+    public void A_batch_allocation_is_all_or_none_skips_what_is_held_and_releases_in_one_event()
+    {
+        var each = new Resources(1, 1024, 10);
+        var ledger = Do(Registered, Registered.AllocateMany("web", ["c1", "c2", "c3"], each));
+        Assert.Equal(new Resources(3, 3072, 30), ledger.Allocated);
+        Assert.Same(Decision.AlreadyDone, ledger.AllocateMany("web", ["c1", "c3"], each));
+        Assert.Equal(new CapacityAllocated("web", ["c4"], each).VmIds.ToArray(),
+            ((CapacityAllocated)ledger.AllocateMany("web", ["c3", "c4"], each).Event!).VmIds.ToArray());
+        Assert.Contains("6 x 1 vCPU, 1024 MiB, 10 GiB does not fit", ledger.AllocateMany("web", ["a", "b", "c", "d", "e", "f"], each).Refusal);
+        Assert.Contains("web", ledger.Groups);
+
+        ledger = Do(ledger, ledger.ReleaseMany(["c1", "c2", "gone"]));
+        Assert.Equal(each, ledger.Allocated);
+        Assert.Same(Decision.AlreadyDone, ledger.ReleaseMany(["c1"]));
+    }
 }

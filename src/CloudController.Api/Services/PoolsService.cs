@@ -1,0 +1,153 @@
+using System.Collections.Immutable;
+using CloudController.Api.Errors;
+using CloudController.Api.Mapping;
+using CloudController.Api.V1;
+using CloudController.Cluster.ReadModels;
+using CloudController.Domain.InstantClone;
+using CloudController.Domain.Pools;
+using Grpc.Core;
+using static CloudController.Cluster.Catalog.ModelVmProtocol;
+using static CloudController.Cluster.InstantClone.ReplicaMapProtocol;
+using static CloudController.Cluster.Pools.ChildPoolProtocol;
+
+namespace CloudController.Api.Services;
+
+public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
+{
+    private const string FindPools = "list the pools with `ccm pool list`";
+    private const string FindTemplates = "define one with `ccm template define`";
+    private static readonly TimeSpan WatchPollInterval = TimeSpan.FromMilliseconds(100);
+
+    public override async Task<Template> DefineTemplate(DefineTemplateRequest request, ServerCallContext context)
+    {
+        var name = RequestGuard.Id(request.Name, "name", "name the template, e.g. web-tpl");
+        var modelName = RequestGuard.Id(request.Model, "model", "name a catalog model from `ccm models list`");
+        var model = await actors.Ask(actors.Models, new GetModel(modelName), context.CancellationToken) switch
+        {
+            ModelStatus s => s.Model,
+            ModelNotFound => throw RpcErrors.InvalidArgument("model", $"there is no model '{modelName}'", "name a catalog model from `ccm models list`"),
+            var other => throw RpcErrors.Unexpected(other),
+        };
+        var template = new ForkTemplate(
+            name, model.Name, model.DiskImage, model.Minimum.DiskGib,
+            request.Hardware is null ? model.Hardware : request.Hardware.ToDomain(),
+            request.ChildPrivateMemoryMib == 0 ? 64 : request.ChildPrivateMemoryMib,
+            request.Customizations.Select(c => new Domain.InstantClone.ParentCustomization(c.Name ?? "", c.Reboots, c.Detail ?? "")).ToImmutableArray());
+        RequestGuard.ThrowIfAny(ForkTemplateValidator.Validate(template, model.Minimum));
+        return await actors.Ask(actors.ReplicaMaps, new DefineTemplate(template), context.CancellationToken) switch
+        {
+            ReplicaMapStatus s => s.Map.ToProto(),
+            ReplicaMapRefused r => throw RpcErrors.FailedPrecondition(r.Reason),
+            var other => throw RpcErrors.Unexpected(other),
+        };
+    }
+
+    public override async Task<Template> GetTemplate(GetTemplateRequest request, ServerCallContext context)
+    {
+        var name = RequestGuard.Id(request.Name, "name", FindTemplates);
+        return await actors.Ask(actors.ReplicaMaps, new GetReplicaMap(name), context.CancellationToken) switch
+        {
+            ReplicaMapStatus s => s.Map.ToProto(),
+            TemplateNotFound => throw RpcErrors.NotFound($"no template '{name}'; {FindTemplates}"),
+            var other => throw RpcErrors.Unexpected(other),
+        };
+    }
+
+    public override async Task<Template> RemoveReplica(RemoveReplicaRequest request, ServerCallContext context)
+    {
+        var name = RequestGuard.Id(request.Template, "template", FindTemplates);
+        var hostId = RequestGuard.Id(request.HostId, "hostId", "see the template's replicas with `ccm template show`");
+        switch (await actors.Ask(actors.ReplicaMaps, new RemoveReplica(name, hostId), context.CancellationToken))
+        {
+            case Cluster.InstantClone.ReplicaMapProtocol.ReplicaRemoved:
+                return await GetTemplate(new GetTemplateRequest { Name = name }, context);
+            case ReplicaMapRefused r:
+                throw RpcErrors.FailedPrecondition(r.Reason);
+            case var other:
+                throw RpcErrors.Unexpected(other);
+        }
+    }
+
+    public override async Task<Pool> CreatePool(CreatePoolRequest request, ServerCallContext context)
+    {
+        var definition = new PoolDefinition(
+            request.Name?.Trim() ?? "", request.Template?.Trim() ?? "", request.TargetHosts.Select(h => h.Trim()).ToImmutableArray(),
+            request.NamePattern ?? "", request.IpRange ?? "", request.Domain?.Trim() ?? "", request.Desired,
+            ParseSurplusOrder(request.SurplusOrder), request.Persistent, !request.PoweredOff);
+        RequestGuard.ThrowIfAny(PoolDefinitionValidator.Validate(definition));
+        if (await actors.Ask(actors.ReplicaMaps, new GetReplicaMap(definition.Template), context.CancellationToken) is TemplateNotFound)
+            throw RpcErrors.InvalidArgument("template", $"there is no template '{definition.Template}'", FindTemplates);
+        return await actors.Ask(actors.Pools, new CreatePool(definition), context.CancellationToken) switch
+        {
+            PoolStatus s => s.ToProto(),
+            PoolRefused r => throw RpcErrors.AlreadyExists(r.Reason),
+            var other => throw RpcErrors.Unexpected(other),
+        };
+    }
+
+    public override async Task<Pool> ScalePool(ScalePoolRequest request, ServerCallContext context)
+    {
+        var name = RequestGuard.Id(request.Name, "name", FindPools);
+        if (request.Desired is < 0 or > ChildPool.MaxDesired)
+            throw RpcErrors.InvalidArgument("desired", $"is {request.Desired}", $"use 0 to {ChildPool.MaxDesired}");
+        return Answer(name, await actors.Ask(actors.Pools, new ScalePool(name, request.Desired), context.CancellationToken));
+    }
+
+    public override async Task<Pool> GetPool(GetPoolRequest request, ServerCallContext context)
+    {
+        var name = RequestGuard.Id(request.Name, "name", FindPools);
+        return Answer(name, await actors.Ask(actors.Pools, new GetPool(name, request.WithChildren), context.CancellationToken));
+    }
+
+    public override async Task<ListPoolsResponse> ListPools(ListPoolsRequest request, ServerCallContext context)
+    {
+        var names = (IReadOnlyList<string>)await actors.Ask(
+            actors.PoolDirectory, new ProjectionQuery<PoolDirectory>(d => d.Names()), context.CancellationToken);
+        var response = new ListPoolsResponse();
+        foreach (var name in names)
+        {
+            // The directory lags the pools a little: one deleted since is simply left out.
+            if (await actors.Ask(actors.Pools, new GetPool(name), context.CancellationToken) is PoolStatus s) response.Pools.Add(s.ToProto());
+        }
+        return response;
+    }
+
+    public override async Task WatchPool(WatchPoolRequest request, IServerStreamWriter<Pool> responseStream, ServerCallContext context)
+    {
+        var name = RequestGuard.Id(request.Name, "name", FindPools);
+        Pool? last = null;
+        while (!context.CancellationToken.IsCancellationRequested)
+        {
+            var reply = await actors.Ask(actors.Pools, new GetPool(name), context.CancellationToken);
+            if (reply is PoolNotFound && last is not null) return; // deleted while watched: the stream ends
+            var pool = Answer(name, reply);
+            if (!pool.Equals(last))
+            {
+                await responseStream.WriteAsync(pool, context.CancellationToken);
+                last = pool;
+            }
+            await Task.Delay(WatchPollInterval, context.CancellationToken).ContinueWith(_ => { });
+        }
+    }
+
+    public override async Task<Pool> DeletePool(DeletePoolRequest request, ServerCallContext context)
+    {
+        var name = RequestGuard.Id(request.Name, "name", FindPools);
+        return Answer(name, await actors.Ask(actors.Pools, new DeletePool(name), context.CancellationToken));
+    }
+
+    private static Pool Answer(string name, object reply) => reply switch
+    {
+        PoolStatus s => s.ToProto(),
+        PoolNotFound => throw RpcErrors.NotFound($"no pool '{name}'; {FindPools}"),
+        PoolRefused r => throw RpcErrors.FailedPrecondition(r.Reason),
+        _ => throw RpcErrors.Unexpected(reply),
+    };
+
+    private static SurplusOrder ParseSurplusOrder(string? value) => (value ?? "").Trim().ToLowerInvariant() switch
+    {
+        "" or "newest" => SurplusOrder.Newest,
+        "oldest" => SurplusOrder.Oldest,
+        var other => throw RpcErrors.InvalidArgument("surplusOrder", $"'{other}' is not an order", "use newest or oldest"),
+    };
+}

@@ -1,0 +1,47 @@
+using CloudController.Domain.Pools;
+
+namespace CloudController.Cluster.Pools;
+
+/// <summary>The messages of the <see cref="ChildPoolActor"/> entity, keyed by pool name.</summary>
+public static class ChildPoolProtocol
+{
+    public interface IChildPoolCommand : IEntityCommand
+    {
+        string Pool { get; }
+
+        string IEntityCommand.EntityId => Pool;
+    }
+
+    /// <summary>Creates the pool (validated by the caller). Repeating it with the same definition is a no-op.</summary>
+    public sealed record CreatePool(PoolDefinition Definition) : IChildPoolCommand
+    {
+        public string Pool => Definition.Name;
+    }
+
+    public sealed record ScalePool(string Pool, int Desired) : IChildPoolCommand;
+
+    /// <param name="WithChildren">List every child too; counts alone are what a watcher polls for.</param>
+    public sealed record GetPool(string Pool, bool WithChildren = false) : IChildPoolCommand;
+
+    /// <summary>Removes every child, then the pool.</summary>
+    public sealed record DeletePool(string Pool) : IChildPoolCommand;
+
+    /// <summary>The pool now, with its counts by state and why it falls short of its count, if it does.</summary>
+    public sealed record PoolStatus(
+        PoolDefinition Definition,
+        int Ready,
+        int Forking,
+        int Lost,
+        int Removing,
+        int FailedTotal,
+        string? LastFailure,
+        string? Shortfall,
+        bool Deleting,
+        IReadOnlyList<PoolChild>? Children) : IClusterMessage;
+
+    public sealed record PoolNotFound(string Pool) : IClusterMessage;
+
+    public sealed record PoolRefused(string Pool, string Reason) : IClusterMessage;
+
+    public sealed record PoolDeletedReply(string Pool) : IClusterMessage;
+}
