@@ -191,6 +191,24 @@ public class PoolEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Evacuating_a_host_replaces_its_children_elsewhere_before_they_go()
+    {
+        await using var node = await StartAsync(output, hosts: 3);
+        await node.Pools.CreatePoolAsync(Web(9));
+        await ReadyAsync(node, "web", 9);
+        var drained = node.Fleet.HostIds[0];
+        Assert.Contains(Children(node), c => c.Host == drained);
+
+        await node.Hosts.EvacuateHostAsync(new EvacuateHostRequest { Id = drained });
+        await Eventually.True(async () => !Children(node).Any(c => c.Host == drained) &&
+                                          (await node.Pools.GetPoolAsync(new GetPoolRequest { Name = "web" })).Ready == 9,
+            "the drained host's children replaced");
+        Assert.Equal(9, Children(node).Count());
+        var pool = await node.Pools.GetPoolAsync(new GetPoolRequest { Name = "web" });
+        Assert.Equal(0, pool.FailedTotal);
+    }
+
+    [Fact]
     public async Task A_node_restart_mid_scale_finishes_every_child_exactly_once()
     {
         var node = await StartAsync(output, 3, "cloudcontroller.driver.simulated.cpu-cores=256", "cloudcontroller.driver.simulated.latency.fork=40ms", "cloudcontroller.pools.fork-concurrency=4",

@@ -22,6 +22,7 @@ public sealed class ControllerActors(
     IRequiredActor<ControllerRegions.ReplicaMaps> replicaMaps,
     IRequiredActor<ControllerRegions.Pools> pools,
     IRequiredActor<ControllerRegions.PoolDirectory> poolDirectory,
+    IRequiredActor<ControllerRegions.FleetBalancer> fleetBalancer,
     ActorSystem system,
     ControllerSettings settings)
 {
@@ -51,6 +52,8 @@ public sealed class ControllerActors(
 
     public IActorRef PoolDirectory => poolDirectory.ActorRef;
 
+    public IActorRef FleetBalancer => fleetBalancer.ActorRef;
+
     /// <summary>The software catalog as this node's read model has it: configured defaults plus operators' changes.</summary>
     public async Task<SoftwareCatalog> SoftwareCatalogAsync(CancellationToken ct) =>
         (SoftwareCatalog)await Ask(softwareCatalog.ActorRef, new ProjectionQuery<SoftwareCatalogDirectory>(d => d.Catalog), ct);
@@ -58,6 +61,8 @@ public sealed class ControllerActors(
     public ActorSystem System => system;
 
     public TimeSpan AskTimeout => settings.AskTimeout;
+
+    public ControllerSettings Settings => settings;
 
     public Task<object> Ask(IActorRef actor, object message, CancellationToken ct) =>
         actor.Ask<object>(message, AskTimeout, ct);

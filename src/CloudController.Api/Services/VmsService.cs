@@ -51,6 +51,24 @@ public sealed class VmsService(ControllerActors actors) : V1.Vms.VmsBase
         };
     }
 
+    public override async Task<MigrateVmResponse> MigrateVm(MigrateVmRequest request, ServerCallContext context)
+    {
+        var vm = await GetRecordAsync(request.Id, context);
+        var target = string.IsNullOrWhiteSpace(request.TargetHostId) ? null : RequestGuard.Id(request.TargetHostId, "targetHostId", "list the hosts with `ccm hosts list`");
+        if (target is not null && target == vm.HostId)
+            throw RpcErrors.InvalidArgument("targetHostId", $"VM {vm.VmId} already runs on {target}", "name another host, or leave it empty to let placement choose");
+        if (vm.State != VmState.Running)
+            throw RpcErrors.FailedPrecondition(vm.State == VmState.InstantImage
+                ? $"VM {vm.VmId} is the source of instant image {vm.InstantImageName} and stays where it is"
+                : $"VM {vm.VmId} is {vm.State.ToString().ToLowerInvariant()} by task {vm.TaskId}; wait for `ccm task show {vm.TaskId}` to end");
+        var taskId = ResourceIds.NewTaskId();
+        return await actors.Ask(actors.Tasks, StartTask.Migration(taskId, vm, target), context.CancellationToken) switch
+        {
+            TaskReport => new MigrateVmResponse { TaskId = taskId },
+            var other => throw RpcErrors.Unexpected(other),
+        };
+    }
+
     private async Task<VmRecord> GetRecordAsync(string? rawId, ServerCallContext context)
     {
         var id = RequestGuard.Id(rawId, "id", FindVms);

@@ -117,7 +117,13 @@ public static class AkkaControllerExtensions
                 system.ActorOf(
                     FleetRegistration.Props(driver, registry.Get<ControllerRegions.Hosts>(), settings.DiscoveryInterval),
                     "fleet-registration");
-            });
+            })
+            .WithSingleton<ControllerRegions.FleetBalancer>(
+                "fleet-balancer",
+                (_, registry, _) => FleetBalancer.Props(
+                    registry.Get<ControllerRegions.FleetView>(), registry.Get<ControllerRegions.VmDirectory>(),
+                    registry.Get<ControllerRegions.Tasks>(), settings),
+                new ClusterSingletonOptions());
 
         return builder;
     }

@@ -30,4 +30,6 @@ public static class ControllerRegions
     public sealed class Pools;
 
     public sealed class PoolDirectory;
+
+    public sealed class FleetBalancer;
 }

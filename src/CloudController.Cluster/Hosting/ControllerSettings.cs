@@ -21,7 +21,11 @@ public sealed record ControllerSettings(
     int ForkConcurrency,
     TimeSpan PoolReconcileInterval,
     int PoolSnapshotEvery,
-    long ChildDiskGib)
+    long ChildDiskGib,
+    double RebalanceMemoryThreshold,
+    double RebalanceCpuThreshold,
+    TimeSpan RebalanceInterval,
+    int RebalanceMaxMoves)
 {
     public static ControllerSettings FromConfig(Config config)
     {
@@ -53,7 +57,17 @@ public sealed record ControllerSettings(
             ForkConcurrency: Positive(c, "pools.fork-concurrency", 64),
             PoolReconcileInterval: c.GetTimeSpan("pools.reconcile-interval", TimeSpan.FromSeconds(1)),
             PoolSnapshotEvery: Positive(c, "pools.snapshot-every", 8),
-            ChildDiskGib: Positive(c, "pools.child-disk-gib", 1));
+            ChildDiskGib: Positive(c, "pools.child-disk-gib", 1),
+            RebalanceMemoryThreshold: Fraction(c, "rebalancing.memory-threshold", 0.85),
+            RebalanceCpuThreshold: Fraction(c, "rebalancing.cpu-threshold", 0.9),
+            RebalanceInterval: c.GetTimeSpan("rebalancing.interval", TimeSpan.Zero),
+            RebalanceMaxMoves: Positive(c, "rebalancing.max-moves", 10));
+    }
+
+    private static double Fraction(Config c, string key, double fallback)
+    {
+        var value = c.GetDouble(key, fallback);
+        return value is > 0 and <= 1 ? value : throw new ConfigurationException($"cloudcontroller.{key} = {value}; use a fraction in (0, 1].");
     }
 
     private static int Positive(Config c, string key, int fallback)

@@ -62,6 +62,7 @@ public sealed class HostActor : ReceivePersistentActor, IWithTimers
         Command<ReleaseAllocation>(r => Decide(_ledger.ReleaseAllocation(r.VmId)));
         Command<AllocateMany>(a => Decide(_ledger.AllocateMany(a.Group, a.VmIds, a.Each)));
         Command<ReleaseMany>(r => Decide(_ledger.ReleaseMany(r.VmIds)));
+        Command<SetHostState>(s => Decide(_ledger.SetState(s.State, s.Reason)));
         Command<GetHost>(_ => Sender.Tell(_ledger.IsRegistered ? Status() : new HostNotFound(_hostId)));
         Command<MonitorTick>(_ =>
         {

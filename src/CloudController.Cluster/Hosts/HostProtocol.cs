@@ -34,6 +34,8 @@ public static class HostProtocol
 
     public sealed record ReleaseMany(string HostId, ImmutableArray<string> VmIds) : IHostCommand;
 
+    public sealed record SetHostState(string HostId, HostState State, string Reason) : IHostCommand;
+
     public sealed record GetHost(string HostId) : IHostCommand;
 
     /// <summary>The command took effect now or had already.</summary>

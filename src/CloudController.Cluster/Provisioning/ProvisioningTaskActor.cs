@@ -98,7 +98,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new TaskReport(_task));
             return;
         }
-        var created = new TaskCreated(_taskId, start.Kind, start.Vm, start.BaseImage, start.BaseImageGib, DateTimeOffset.UtcNow, start.Apps, start.Instant);
+        var created = new TaskCreated(_taskId, start.Kind, start.Vm, start.BaseImage, start.BaseImageGib, DateTimeOffset.UtcNow, start.Apps, start.Instant, start.TargetHostId);
         Persist(created, e =>
         {
             _task = ProvisioningTask.Create(e);
@@ -150,6 +150,13 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         {
             case SagaAction.ChooseHost choose:
                 var request = PlacementRequest.For(task.Vm, task.BaseImage, task.Instant) with { ExcludedHosts = choose.ExcludedHosts };
+                if (task.SourceHostId is { } source)
+                {
+                    // A migrating VM keeps its memory and leaves its host: the source is no candidate.
+                    request = request with { ExcludedHosts = request.ExcludedHosts.Add(source) };
+                    Run(next, async _ => await _runner.ChooseHostAsync(request, null, task.TargetHostId));
+                    break;
+                }
                 Run(next, async _ => await _runner.ChooseHostAsync(request, task.Vm.MinimumMemoryMib));
                 break;
             case SagaAction.Execute execute:
@@ -249,8 +256,8 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
             case SagaAction.Execute execute when error is not null:
                 PersistAndApply(new StepFailed(execute.Step, error, now), () =>
                 {
-                    // A delete retries the step after a backoff; a provision has started its rollback.
-                    if (_task!.Kind == TaskKind.Delete && !_task.IsEnded)
+                    // Past its point of no return a task retries the step after a backoff; before it, it has started its rollback.
+                    if (_task!.State == TaskState.Running)
                         Timers.StartSingleTimer(RunNext.Instance, RunNext.Instance, _settings.Backoff(_task.FailedAttempts));
                     else
                         Advance();

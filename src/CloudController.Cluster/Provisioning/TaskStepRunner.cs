@@ -38,11 +38,14 @@ public sealed class TaskStepRunner(
     public TaskWorkArea WorkArea { get; } = new(settings.WorkDirectory);
 
     /// <summary>Runs placement; a VM with a memory minimum may be granted less than it asked, never below the minimum.</summary>
-    public async Task<FleetViewProtocol.FlexiblePlacement> ChooseHostAsync(PlacementRequest request, long? minimumMemoryMib) =>
-        minimumMemoryMib is { } minimum
-            ? await fleetView.Ask<FleetViewProtocol.FlexiblePlacement>(new FleetViewProtocol.PlaceFlexibly(request, minimum), settings.AskTimeout)
-            : new FleetViewProtocol.FlexiblePlacement(
-                await fleetView.Ask<PlacementDecision>(new FleetViewProtocol.Place(request), settings.AskTimeout), request.Amount.MemoryMib);
+    /// <param name="onlyHost">The one host the operator named (a migration's target), if any.</param>
+    public async Task<FleetViewProtocol.FlexiblePlacement> ChooseHostAsync(PlacementRequest request, long? minimumMemoryMib, string? onlyHost = null)
+    {
+        if (minimumMemoryMib is { } minimum)
+            return await fleetView.Ask<FleetViewProtocol.FlexiblePlacement>(new FleetViewProtocol.PlaceFlexibly(request, minimum), settings.AskTimeout);
+        var decision = await fleetView.Ask<PlacementDecision>(new FleetViewProtocol.Place(request), settings.AskTimeout);
+        return new FleetViewProtocol.FlexiblePlacement(onlyHost is null ? decision : decision.RestrictTo(onlyHost), request.Amount.MemoryMib);
+    }
 
     public async Task<StepOutcome> ExecuteAsync(ProvisioningTask task, TaskStep step, CancellationToken ct)
     {
@@ -98,9 +101,26 @@ public sealed class TaskStepRunner(
                     await driver.InstallAppAsync(HostOf(task), vm.VmId, AnswerFileFor(task.TaskId, app), ct);
                 }
                 return StepOutcome.Done;
+            case TaskStep.Finalizing when task.Kind == TaskKind.Migrate:
+                await AskHost(new HostProtocol.CommitReservation(HostOf(task), task.TaskId, vm.VmId), ct);
+                await AskVm(new VmProtocol.CompleteMigration(vm.VmId, task.TaskId, HostOf(task)), ct);
+                return StepOutcome.Done;
             case TaskStep.Finalizing:
                 await AskHost(new HostProtocol.CommitReservation(HostOf(task), task.TaskId, vm.VmId), ct);
                 await AskVm(new VmProtocol.PlaceVm(vm.VmId, HostOf(task), vm.Hardware), ct);
+                return StepOutcome.Done;
+            case TaskStep.MarkingMigration:
+                await AskVm(new VmProtocol.StartMigration(vm.VmId, task.TaskId), ct);
+                return StepOutcome.Done;
+            case TaskStep.PreparingTarget:
+                await driver.PrepareMigrationAsync(MigrationOf(task), ct);
+                return StepOutcome.Done;
+            case TaskStep.SwitchingOver:
+                await driver.SwitchOverAsync(MigrationOf(task), ct);
+                return StepOutcome.Done;
+            case TaskStep.CompletingMigration:
+                await driver.CompleteMigrationAsync(MigrationOf(task), ct);
+                await AskHost(new HostProtocol.ReleaseAllocation(task.SourceHostId!, vm.VmId), ct);
                 return StepOutcome.Done;
             case TaskStep.MarkingForDeletion:
                 await AskVm(new VmProtocol.StartDeletion(vm.VmId, task.TaskId), ct);
@@ -140,6 +160,12 @@ public sealed class TaskStepRunner(
             case TaskStep.Placing when host is not null:
                 await AskHost(new HostProtocol.ReleaseReservation(host, task.TaskId, "rolled back"), ct);
                 break;
+            case TaskStep.MarkingMigration:
+                await AskVm(new VmProtocol.CancelMigration(vm.VmId, task.TaskId), ct);
+                break;
+            case TaskStep.PreparingTarget when host is not null:
+                await driver.CancelMigrationAsync(MigrationOf(task), ct);
+                break;
             case TaskStep.CloningDisk when host is not null:
                 await DeletePrivateLayersAsync(host, vm, ct);
                 break;
@@ -157,7 +183,8 @@ public sealed class TaskStepRunner(
                 await driver.UnregisterVmAsync(host, vm.VmId, ct);
                 await driver.DeleteDiskLayerAsync(host, vm.DiskLayerId, ct);
                 break;
-            case TaskStep.Placing or TaskStep.CloningDisk or TaskStep.Registering or TaskStep.PoweringOn or TaskStep.Resuming or TaskStep.CopyingImage:
+            case TaskStep.Placing or TaskStep.CloningDisk or TaskStep.Registering or TaskStep.PoweringOn or TaskStep.Resuming or TaskStep.CopyingImage
+                or TaskStep.PreparingTarget:
                 // No host was chosen, so nothing was done on one.
                 break;
             default:
@@ -214,6 +241,10 @@ public sealed class TaskStepRunner(
     {
         foreach (var layer in DiskPlan.PrivateLayerIds(vm.DiskLayout, vm.DiskLayerId)) await driver.DeleteDiskLayerAsync(host, layer, ct);
     }
+
+    /// <summary>Live when the driver can; otherwise the driver suspends, copies and resumes.</summary>
+    private MigrationPlan MigrationOf(ProvisioningTask task) =>
+        new(task.TaskId, task.Vm.VmId, task.SourceHostId!, HostOf(task), driver.Capabilities.HasFlag(DriverCapabilities.LiveMigration));
 
     private static string HostOf(ProvisioningTask task) =>
         task.HostId ?? throw new StepFailedException("no host has been chosen for this task");

@@ -30,6 +30,9 @@ public sealed class VmActor : ReceivePersistentActor
         Command<CreateVm>(Create);
         Command<PlaceVm>(p => Decide(r => r.Place(p.HostId, p.Hardware)));
         Command<StartDeletion>(d => Decide(r => r.StartDeletion(d.TaskId)));
+        Command<StartMigration>(m => Decide(r => r.StartMigration(m.TaskId)));
+        Command<CompleteMigration>(m => Decide(r => r.CompleteMigration(m.TaskId, m.HostId)));
+        Command<CancelMigration>(m => Decide(r => r.CancelMigration(m.TaskId)));
         Command<CaptureAsImage>(c => Decide(r => r.CaptureAsImage(c.ImageName)));
         Command<ReleaseFromLibrary>(c => Decide(r => r.ReleaseFromLibrary(c.ImageName)));
         Command<RemoveVm>(r =>

@@ -23,6 +23,13 @@ public static class VmProtocol
 
     public sealed record StartDeletion(string VmId, string TaskId) : IVmCommand;
 
+    public sealed record StartMigration(string VmId, string TaskId) : IVmCommand;
+
+    /// <summary>The VM switched over: it runs on <paramref name="HostId"/> now.</summary>
+    public sealed record CompleteMigration(string VmId, string TaskId, string HostId) : IVmCommand;
+
+    public sealed record CancelMigration(string VmId, string TaskId) : IVmCommand;
+
     public sealed record RemoveVm(string VmId, string Reason) : IVmCommand;
 
     public sealed record CaptureAsImage(string VmId, string ImageName) : IVmCommand;

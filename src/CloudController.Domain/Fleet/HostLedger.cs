@@ -136,6 +136,14 @@ public sealed record HostLedger(
         return held.IsEmpty ? Decision.AlreadyDone : Decision.Persist(new AllocationsReleased(held));
     }
 
+    /// <summary>Takes a host out of placement (draining, maintenance) or back in; its VMs and reservations stay.</summary>
+    public Decision SetState(HostState state, string reason)
+    {
+        if (Inventory is null) return Decision.Refuse("the host is not registered");
+        if (state == HostState.Offline) return Decision.Refuse("offline is what monitoring sees, not a state to set");
+        return state == State ? Decision.AlreadyDone : Decision.Persist(new HostStateChanged(state, reason));
+    }
+
     public Decision RenewLease(string taskId, DateTimeOffset leaseExpiresAt) =>
         Reservations.ContainsKey(taskId)
             ? Decision.Persist(new ReservationLeaseRenewed(taskId, leaseExpiresAt))

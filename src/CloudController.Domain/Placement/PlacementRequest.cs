@@ -63,4 +63,11 @@ public sealed record PlacementDecision(
     int HostsConsidered)
 {
     public bool Found => Candidates.Length > 0;
+
+    /// <summary>The decision for one named host: it alone if it is a candidate, else why it is not.</summary>
+    public PlacementDecision RestrictTo(string hostId) => Candidates.Contains(hostId)
+        ? this with { Candidates = [hostId] }
+        : new PlacementDecision([],
+            Rejections.Where(r => r.HostId == hostId).DefaultIfEmpty(new HostRejection(hostId, "target", "is not a host of the fleet")).ToImmutableArray(),
+            1);
 }

@@ -40,13 +40,23 @@ public static class PoolReconciler
         var back = pool.InState(ChildState.Lost).Where(c => Answers(c.HostId)).Select(c => c.ChildId).ToImmutableArray();
         if (!back.IsEmpty) events.Add(new ChildrenRemoving(back, "replaced while its host did not answer"));
 
+        bool InService(string hostId) => byId.TryGetValue(hostId, out var h) && h.State == HostState.Active;
         var live = pool.InState(ChildState.Ready).Where(c => Answers(c.HostId)).ToList();
-        var surplus = live.Count - pool.Desired;
+        // Children on a draining host are replaced first and leave once their replacements run: make before break.
+        var serving = live.Where(c => InService(c.HostId)).ToList();
+        var leaving = live.Where(c => !InService(c.HostId)).ToList();
+        if (leaving.Count > 0 && serving.Count >= pool.Desired)
+        {
+            var drained = leaving.Take(batchSize).Select(c => c.ChildId).ToImmutableArray();
+            events.Add(new ChildrenRemoving(drained, "its host is being drained"));
+            return new ReconcileStep(events.ToImmutable(), null);
+        }
+        var surplus = serving.Count - pool.Desired;
         if (surplus > 0)
         {
             var order = definition.SurplusOrder == SurplusOrder.Newest
-                ? live.OrderByDescending(c => c.Number)
-                : live.OrderBy(c => c.Number);
+                ? serving.OrderByDescending(c => c.Number)
+                : serving.OrderBy(c => c.Number);
             var removing = order.Take(Math.Min(surplus, batchSize)).Select(c => c.ChildId).ToImmutableArray();
             events.Add(new ChildrenRemoving(removing, pool.Deleting ? "the pool is being deleted" : $"scaled down to {pool.Desired}"));
             return new ReconcileStep(events.ToImmutable(), null);

@@ -31,25 +31,28 @@ public sealed record ProvisioningTask(
     ImmutableList<TaskHistoryEntry> History,
     ImmutableList<AppInstall> Apps,
     Catalog.InstantImage? Instant,
-    long DesiredMemoryMib)
+    long DesiredMemoryMib,
+    string? TargetHostId = null)
 {
     /// <summary>How many hosts may refuse a reservation before the task gives up: the fleet view is that stale.</summary>
     public const int MaxHostRefusals = 5;
 
     public static ProvisioningTask Create(TaskCreated e) => new(
         e.TaskId, e.Kind, e.Vm, e.BaseImage, e.BaseImageGib, TaskState.Running,
-        e.Vm.HostId, ImmutableHashSet<string>.Empty, 0, 0, ImmutableHashSet<TaskStep>.Empty,
+        e.Kind == TaskKind.Migrate ? null : e.Vm.HostId, ImmutableHashSet<string>.Empty, 0, 0, ImmutableHashSet<TaskStep>.Empty,
         null, null, 0, e.At, e.At,
         [new TaskHistoryEntry(e.At, "Accepted", e.Kind switch
         {
             TaskKind.Provision => $"provision {e.Vm.Hostname} from model {e.Vm.Model} with {e.Vm.Hardware}" +
                                   (e.Apps is { Count: > 0 } apps ? $", installing {string.Join(", ", apps.Select(a => a.App))}" : ""),
             TaskKind.InstantDeploy => $"deploy {e.Vm.Hostname} from instant image {e.Instant?.Name}",
+            TaskKind.Migrate => $"migrate {e.Vm.Hostname} ({e.Vm.VmId}) away from {e.Vm.HostId}" + (e.TargetHostId is { } t ? $" to {t}" : ""),
             _ => $"delete {e.Vm.Hostname} ({e.Vm.VmId})",
         })],
         e.Apps ?? [],
         e.Instant,
-        e.Vm.Hardware.MemoryMib);
+        e.Vm.Hardware.MemoryMib,
+        e.TargetHostId);
 
     public ImmutableArray<TaskStep> Steps => TaskPlan.StepsOf(Kind);
 
@@ -86,11 +89,11 @@ public sealed record ProvisioningTask(
                 Vm = Vm with { Hardware = Vm.Hardware with { MemoryMib = DesiredMemoryMib } },
             },
             StepCompleted => this with { Completed = Completed + 1, FailedAttempts = 0 },
-            StepFailed f when Kind == TaskKind.Delete => this with
+            StepFailed f when IsPastPointOfNoReturn => this with
             {
                 FailedAttempts = FailedAttempts + 1,
                 Error = f.Error,
-                State = FailedAttempts + 1 >= TaskPlan.MaxDeleteAttempts ? TaskState.Failed : State,
+                State = Kind == TaskKind.Delete && FailedAttempts + 1 >= TaskPlan.MaxDeleteAttempts ? TaskState.Failed : State,
             },
             StepFailed f => StartRollback(f.Error, null),
             AbortRequested a => StartRollback($"aborted: {a.Reason}", a.Reason),
@@ -144,12 +147,25 @@ public sealed record ProvisioningTask(
         };
     }
 
+    /// <summary>
+    /// Past the point of no return a failed step is retried, never rolled back. A migration's switch-over itself
+    /// still rolls back when it fails (the driver leaves the source running); the steps after it only move forward,
+    /// and retry until they succeed, since the VM already runs on the target.
+    /// </summary>
+    private bool IsPastPointOfNoReturn => TaskPlan.PointOfNoReturn(Kind) is { } point &&
+                                          (Kind == TaskKind.Delete ? Completed >= Steps.IndexOf(point) : Completed > Steps.IndexOf(point));
+
+    /// <summary>The host the VM leaves, for a migration.</summary>
+    public string? SourceHostId => Kind == TaskKind.Migrate ? Vm.HostId : null;
+
     /// <summary>Why an abort cannot be taken now, or null when it can.</summary>
     public string? AbortRefusal() => State switch
     {
         TaskState.RollingBack => "the task is already rolling back",
         _ when IsEnded => $"the task already ended {State}",
         _ when Kind == TaskKind.Delete => "a deletion cannot be aborted; it only moves forward",
+        _ when Kind == TaskKind.Migrate && Completed >= Steps.IndexOf(TaskStep.SwitchingOver) =>
+            "the VM is switching over to its new host and the migration can no longer be aborted; migrate it back instead",
         _ when CurrentStep == TaskStep.Finalizing =>
             "the task is finalizing and can no longer be aborted; delete the VM instead",
         _ => null,

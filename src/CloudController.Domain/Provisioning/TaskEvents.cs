@@ -19,7 +19,8 @@ public sealed record TaskCreated(
     long BaseImageGib,
     DateTimeOffset At,
     ImmutableList<AppInstall>? Apps = null,
-    Catalog.InstantImage? Instant = null) : IDomainEvent;
+    Catalog.InstantImage? Instant = null,
+    string? TargetHostId = null) : IDomainEvent;
 
 /// <summary>
 /// Placement chose a host; persisted before the host is asked, so a rollback knows where to release. A VM whose

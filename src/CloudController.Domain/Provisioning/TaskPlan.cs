@@ -8,6 +8,8 @@ public enum TaskKind
     Delete,
     /// <summary>A VM made from a suspended instant image: copied to a host and resumed, not booted.</summary>
     InstantDeploy,
+    /// <summary>A running VM moved to another host, live where the driver can.</summary>
+    Migrate,
 }
 
 public enum TaskState
@@ -34,6 +36,12 @@ public enum TaskStep
     // Instant deploy, between RecordingVm/Placing and Finalizing.
     CopyingImage,
     Resuming,
+
+    // Migrate: MarkingMigration, Placing (on the target), PreparingTarget, SwitchingOver, Finalizing, CompletingMigration.
+    MarkingMigration,
+    PreparingTarget,
+    SwitchingOver,
+    CompletingMigration,
 
     // Delete, in order.
     MarkingForDeletion,
@@ -67,11 +75,31 @@ public static class TaskPlan
         TaskStep.RecordingVm, TaskStep.Placing, TaskStep.CopyingImage, TaskStep.Resuming, TaskStep.Finalizing,
     ];
 
+    public static readonly ImmutableArray<TaskStep> Migrate =
+    [
+        TaskStep.MarkingMigration, TaskStep.Placing, TaskStep.PreparingTarget, TaskStep.SwitchingOver,
+        TaskStep.Finalizing, TaskStep.CompletingMigration,
+    ];
+
     public static ImmutableArray<TaskStep> StepsOf(TaskKind kind) => kind switch
     {
         TaskKind.Provision => Provision,
         TaskKind.InstantDeploy => InstantDeploy,
+        TaskKind.Migrate => Migrate,
         _ => Delete,
+    };
+
+    /// <summary>
+    /// The step from which a task can only move forward, retrying instead of rolling back: for a migration the
+    /// switch-over (before it the source runs untouched; after it the VM runs on the target), for a delete its start.
+    /// Null when the task always rolls back on failure (a provision's Finalizing is refused abort and never fails
+    /// for want of resources).
+    /// </summary>
+    public static TaskStep? PointOfNoReturn(TaskKind kind) => kind switch
+    {
+        TaskKind.Migrate => TaskStep.SwitchingOver,
+        TaskKind.Delete => TaskStep.MarkingForDeletion,
+        _ => null,
     };
 
     /// <summary>
@@ -80,5 +108,6 @@ public static class TaskPlan
     /// discards the VM they were installed in.
     /// </summary>
     public static bool IsUndoable(TaskStep step) =>
-        (Provision.Contains(step) || InstantDeploy.Contains(step)) && step is not (TaskStep.Finalizing or TaskStep.InstallingApps);
+        (Provision.Contains(step) || InstantDeploy.Contains(step) || step is TaskStep.MarkingMigration or TaskStep.PreparingTarget) &&
+        step is not (TaskStep.Finalizing or TaskStep.InstallingApps);
 }

@@ -9,6 +9,8 @@ public enum VmState
     Deleting,
     /// <summary>Kept suspended as the source of an instant-deploy image; protected until the image is removed.</summary>
     InstantImage,
+    /// <summary>A task is moving it to another host; it keeps running on its host until the switch-over.</summary>
+    Migrating,
 }
 
 /// <summary>
@@ -38,6 +40,9 @@ public sealed record VmRecord(
         VmDeletionStarted d => this with { State = VmState.Deleting, TaskId = d.TaskId },
         VmCapturedAsImage c => this with { State = VmState.InstantImage, InstantImageName = c.ImageName },
         VmReleasedFromLibrary => this with { State = VmState.Running, InstantImageName = null },
+        VmMigrationStarted m => this with { State = VmState.Migrating, TaskId = m.TaskId },
+        VmMigrated m => this with { State = VmState.Running, HostId = m.HostId },
+        VmMigrationCancelled => this with { State = VmState.Running },
         _ => this,
     };
 
@@ -63,11 +68,36 @@ public sealed record VmRecord(
         _ => Decision.Refuse($"the VM is {State}, not the source of instant image {imageName}"),
     };
 
+    public Decision StartMigration(string taskId) => State switch
+    {
+        VmState.Migrating when TaskId == taskId => Decision.AlreadyDone,
+        VmState.Running => Decision.Persist(new VmMigrationStarted(taskId)),
+        VmState.Migrating => Decision.Refuse($"the VM is already being migrated by task {TaskId}"),
+        VmState.InstantImage => Decision.Refuse($"the VM is the source of instant image {InstantImageName} and stays where it is"),
+        _ => Decision.Refuse($"the VM is {State}; only a running VM can be migrated"),
+    };
+
+    /// <summary>The switch-over happened: the VM runs on <paramref name="hostId"/> now. Repeating it is a no-op.</summary>
+    public Decision CompleteMigration(string taskId, string hostId) => State switch
+    {
+        VmState.Running when HostId == hostId => Decision.AlreadyDone,
+        VmState.Migrating when TaskId == taskId => Decision.Persist(new VmMigrated(hostId)),
+        _ => Decision.Refuse($"the VM is {State}, not being migrated by task {taskId}"),
+    };
+
+    /// <summary>The migration rolled back: the VM runs where it did. Repeating it is a no-op.</summary>
+    public Decision CancelMigration(string taskId) => State switch
+    {
+        VmState.Migrating when TaskId == taskId => Decision.Persist(new VmMigrationCancelled(taskId)),
+        _ => Decision.AlreadyDone,
+    };
+
     public Decision StartDeletion(string taskId) => State switch
     {
         VmState.Deleting when TaskId == taskId => Decision.AlreadyDone,
         VmState.Running => Decision.Persist(new VmDeletionStarted(taskId)),
         VmState.Provisioning => Decision.Refuse($"the VM is being provisioned by task {TaskId}; abort that task instead"),
+        VmState.Migrating => Decision.Refuse($"the VM is being migrated by task {TaskId}; wait for it or abort it"),
         VmState.InstantImage => Decision.Refuse(
             $"the VM is the source of instant image {InstantImageName}; remove the image first with `ccm instant remove {InstantImageName}`"),
         _ => Decision.Refuse($"the VM is already being deleted by task {TaskId}"),
@@ -88,3 +118,10 @@ public sealed record VmCapturedAsImage(string ImageName) : IDomainEvent;
 
 /// <summary>The VM's image was removed from the library; the VM is back in service.</summary>
 public sealed record VmReleasedFromLibrary(string ImageName) : IDomainEvent;
+
+public sealed record VmMigrationStarted(string TaskId) : IDomainEvent;
+
+/// <summary>The VM switched over to another host and runs there.</summary>
+public sealed record VmMigrated(string HostId) : IDomainEvent;
+
+public sealed record VmMigrationCancelled(string TaskId) : IDomainEvent;
