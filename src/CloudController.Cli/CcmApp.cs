@@ -90,6 +90,8 @@ public sealed class CcmApp
             CatalogCommands.Build(this),
             InstantCommands.Build(this),
             PlacementCommands.Build(this),
+            TemplateCommands.Build(this),
+            PoolCommands.Build(this),
         };
         foreach (var palette in palettes) root.Subcommands.Add(palette.Command);
 

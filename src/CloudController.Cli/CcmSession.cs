@@ -29,6 +29,7 @@ public sealed class CcmSession : IDisposable
         Provisioning = new Provisioning.ProvisioningClient(invoker);
         Vms = new Vms.VmsClient(invoker);
         Advisor = new Advisor.AdvisorClient(invoker);
+        Pools = new Pools.PoolsClient(invoker);
     }
 
     public Uri Endpoint { get; }
@@ -48,6 +49,8 @@ public sealed class CcmSession : IDisposable
     public Vms.VmsClient Vms { get; }
 
     public Advisor.AdvisorClient Advisor { get; }
+
+    public Pools.PoolsClient Pools { get; }
 
     public bool Interactive => Format == OutputFormat.Table && Console.Profile.Capabilities.Interactive;
 

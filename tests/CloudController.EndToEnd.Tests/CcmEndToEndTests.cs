@@ -57,6 +57,46 @@ public class CcmEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_operator_defines_a_template_scales_a_pool_migrates_a_VM_and_rebalances()
+    {
+        await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2");
+        await node.AddUbuntuModelAsync();
+        await node.WaitForHostsAsync(2);
+
+        var defined = await Ccm(node, "template", "define", "web-tpl", "--model", "ubuntu", "--customize", "add-data-disk:2", "--customize", "nope");
+        Assert.Equal(2, defined.Exit);
+        Assert.Contains("--customize takes name:reboots", defined.Err);
+        defined = await Ccm(node, "template", "define", "web-tpl", "--model", "ubuntu", "--customize", "add-data-disk:2");
+        Assert.Equal(0, defined.Exit);
+        Assert.Contains("add-data-disk (2 reboots)", defined.Out);
+
+        var created = await Ccm(node, "pool", "create", "web", "--template", "web-tpl", "--names", "web-{n:00}", "--ip-range", "10.0.0.0/24", "--count", "6");
+        Assert.Equal(0, created.Exit);
+        Assert.Contains("web 6/6 ready", created.Out); // not a terminal: progress as lines
+        Assert.Contains("Pool web: 6 of 6 ready", created.Out);
+
+        var scaled = await Ccm(node, "pool", "scale", "web", "2");
+        Assert.Equal(0, scaled.Exit);
+        Assert.Contains("Pool web: 2 of 2 ready", scaled.Out);
+        var shown = await Ccm(node, "pool", "show", "web", "--children");
+        Assert.Contains("web-01", shown.Out);
+        Assert.Contains("10.0.0.2", shown.Out);
+        Assert.DoesNotContain("web-03", shown.Out);
+
+        var vm = await node.Provisioning.ProvisionAsync(new Api.V1.ProvisionRequest { Model = "ubuntu", Hostname = "db" });
+        Assert.Equal(Api.V1.TaskState.Succeeded, (await node.WatchToEndAsync(vm.TaskId))[^1].State);
+        var before = (await node.Vms.GetVmAsync(new Api.V1.GetVmRequest { Id = vm.VmId })).HostId;
+        var migrated = await Ccm(node, "vm", "migrate", vm.VmId, "--wait");
+        Assert.Equal(0, migrated.Exit);
+        Assert.Contains("is running on host", migrated.Out);
+        Assert.NotEqual(before, (await node.Vms.GetVmAsync(new Api.V1.GetVmRequest { Id = vm.VmId })).HostId);
+
+        var plan = await Ccm(node, "hosts", "rebalance", "--dry-run", "--memory-threshold", "2");
+        Assert.Equal(2, plan.Exit); // bad input, as the server says: a usage error
+        Assert.Contains("memoryThreshold", plan.Err);
+    }
+
+    [Fact]
     public async Task Abort_and_watch_report_the_rollback_through_exit_codes()
     {
         await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2");

@@ -24,6 +24,37 @@ public static class HostsCommands
         });
         show.Arguments.Add(id);
 
-        return app.NewPalette("hosts", "The hypervisor hosts of the fleet").Add(list).Add(show);
+        var state = new Argument<string>("state") { Description = "active, draining or maintenance" };
+        var reason = new Option<string?>("--reason") { Description = "Why, for the host's history", HelpName = "text" };
+        var setState = app.Remote("state", "Take a host out of placement (draining, maintenance) or put it back (active)", async (parse, session, ct) =>
+        {
+            var request = new SetHostStateRequest { Id = parse.GetValue(id), State = parse.GetValue(state), Reason = parse.GetValue(reason) ?? "" };
+            Output.Write(session, await session.Hosts.SetHostStateAsync(request, cancellationToken: ct), Tables.Host);
+            return ExitCode.Success;
+        });
+        setState.Arguments.Add(id);
+        setState.Arguments.Add(state);
+        setState.Options.Add(reason);
+
+        var evacuate = app.Remote("evacuate", "Drain a host and migrate every VM on it elsewhere (pools replace their children)", async (parse, session, ct) =>
+        {
+            var response = await session.Hosts.EvacuateHostAsync(new EvacuateHostRequest { Id = parse.GetValue(id) }, cancellationToken: ct);
+            Output.Write(session, response, Tables.Evacuation);
+            return ExitCode.Success;
+        });
+        evacuate.Arguments.Add(id);
+
+        var memory = new Option<double?>("--memory-threshold") { Description = "Memory use (0..1) above which a host sheds VMs", HelpName = "fraction" };
+        var cpu = new Option<double?>("--cpu-threshold") { Description = "CPU load (0..1) above which a host sheds VMs", HelpName = "fraction" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show the migrations without starting them" };
+        var rebalance = app.Remote("rebalance", "Migrate VMs off hosts over their load thresholds", async (parse, session, ct) =>
+        {
+            var request = new RebalanceRequest { MemoryThreshold = parse.GetValue(memory) ?? 0, CpuThreshold = parse.GetValue(cpu) ?? 0, DryRun = parse.GetValue(dryRun) };
+            Output.Write(session, await session.Hosts.RebalanceAsync(request, cancellationToken: ct), Tables.Migrations);
+            return ExitCode.Success;
+        });
+        foreach (var option in new Option[] { memory, cpu, dryRun }) rebalance.Options.Add(option);
+
+        return app.NewPalette("hosts", "The hypervisor hosts of the fleet").Add(list).Add(show).Add(setState).Add(evacuate).Add(rebalance);
     }
 }

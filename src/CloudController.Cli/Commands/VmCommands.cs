@@ -97,6 +97,20 @@ public static class VmCommands
         delete.Arguments.Add(deleteId);
         delete.Options.Add(deleteWait);
 
-        return app.NewPalette("vm", "Virtual machines: provision, list, inspect, delete").Add(provision).Add(list).Add(show).Add(delete);
+        var migrateId = new Argument<string>("vm-id") { Description = "The VM to move" };
+        var to = new Option<string?>("--to") { Description = "The host to move it to (default: placement chooses)", HelpName = "host-id" };
+        var migrateWait = new Option<bool>("--wait") { Description = "Follow the task until it ends; the exit code says how" };
+        var migrate = app.Remote("migrate", "Move a running VM to another host, live where the driver can; abort the task to roll back", async (parse, session, ct) =>
+        {
+            var started = await session.Vms.MigrateVmAsync(new MigrateVmRequest { Id = parse.GetValue(migrateId), TargetHostId = parse.GetValue(to) ?? "" }, cancellationToken: ct);
+            if (parse.GetValue(migrateWait)) return await TaskProgress.WatchAsync(session, started.TaskId, ct);
+            Output.WriteLine(session, started, s => $"Task {s.TaskId} is migrating the VM. Follow it with `ccm task watch {s.TaskId}`.");
+            return ExitCode.Success;
+        });
+        migrate.Arguments.Add(migrateId);
+        migrate.Options.Add(to);
+        migrate.Options.Add(migrateWait);
+
+        return app.NewPalette("vm", "Virtual machines: provision, list, inspect, migrate, delete").Add(provision).Add(list).Add(show).Add(migrate).Add(delete);
     }
 }

@@ -203,6 +203,69 @@ public static class Tables
         _ => "Unknown",
     };
 
+    public static Table Template(Template t)
+    {
+        var table = Properties();
+        table.AddRow(Text("name"), Text(t.Name));
+        table.AddRow(Text("model"), Text($"{t.Model} ({t.DiskImage})"));
+        table.AddRow(Text("hardware"), Text(Format(t.Hardware)));
+        table.AddRow(Text("per child"), Text($"{t.ChildPrivateMemoryMib} MiB of its own"));
+        table.AddRow(Text("customizations"), Text(t.Customizations.Count == 0 ? "-" :
+            string.Join(", ", t.Customizations.Select(c => $"{c.Name} ({c.Reboots} reboot{(c.Reboots == 1 ? "" : "s")})"))));
+        table.AddRow(Text("replicas"), Text(t.Replicas.Count == 0 ? "-" : string.Join(", ", t.Replicas.Select(r => $"{r.HostId} ({r.State})"))));
+        return table;
+    }
+
+    public static Table Pools(IEnumerable<Pool> pools)
+    {
+        var table = New("POOL", "TEMPLATE", "READY/DESIRED", "PENDING", "LOST", "REMOVING", "FAILED", "NOTE");
+        foreach (var p in pools)
+        {
+            table.AddRow(Text(p.Name), Text(p.Template), Text($"{p.Ready}/{p.Desired}"), Text(p.Pending.ToString()), Text(p.Lost.ToString()),
+                Text(p.Removing.ToString()), Text(p.FailedTotal.ToString()), Text(Dash(p.Deleting ? "deleting" : p.Shortfall)));
+        }
+        return table;
+    }
+
+    public static IRenderable Pool(Pool p)
+    {
+        var table = Properties();
+        table.AddRow(Text("name"), Text(p.Name));
+        table.AddRow(Text("template"), Text(p.Template));
+        table.AddRow(Text("hosts"), Text(p.TargetHosts.Count == 0 ? "any active host" : string.Join(", ", p.TargetHosts)));
+        table.AddRow(Text("names"), Text(p.NamePattern));
+        table.AddRow(Text("addresses"), Text(p.IpRange));
+        table.AddRow(Text("domain"), Text(Dash(p.Domain)));
+        table.AddRow(Text("children"), Text($"{p.Ready} ready of {p.Desired} desired, {p.Pending} pending, {p.Lost} lost, {p.Removing} removing"));
+        table.AddRow(Text("shrinks"), Text($"{p.SurplusOrder} first"));
+        table.AddRow(Text("kind"), Text($"{(p.Persistent ? "persistent" : "non-persistent")}, {(p.PoweredOff ? "forked powered off" : "running from the start")}"));
+        table.AddRow(Text("failed"), Text(p.FailedTotal == 0 ? "0" : $"{p.FailedTotal} (last: {p.LastFailure})"));
+        if (p.Shortfall.Length > 0) table.AddRow(Text("short"), Text(p.Shortfall));
+        if (p.Children.Count == 0) return table;
+        var children = New("CHILD", "HOSTNAME", "IP", "MAC", "MACHINE ID", "HOST", "STATE");
+        foreach (var c in p.Children.OrderBy(c => c.Number))
+        {
+            children.AddRow(Text(c.Id), Text(c.Identity.Hostname), Text(c.Ip), Text(string.Join(",", c.Identity.Macs)),
+                Text(c.Identity.MachineId), Text(c.HostId), State(c.State));
+        }
+        return new Rows(table, children);
+    }
+
+    public static Table Migrations(RebalanceResponse r)
+    {
+        var table = New("VM", "FROM", "TO", "TASK", "WHY");
+        foreach (var m in r.Migrations) table.AddRow(Text(m.VmId), Text(m.FromHostId), Text(m.ToHostId), Text(Dash(m.TaskId)), Text(m.Reason));
+        return table;
+    }
+
+    public static Table Evacuation(EvacuateHostResponse r)
+    {
+        var table = New("VM", "TASK / WHY IT STAYS");
+        foreach (var m in r.Migrations) table.AddRow(Text(m.VmId), Text(m.TaskId));
+        foreach (var (vm, why) in r.Skipped) table.AddRow(Text(vm), Text($"stays: {why}"));
+        return table;
+    }
+
     public static string Format(Resources? r) => r is null ? "-" : $"{r.CpuCores} vCPU, {r.MemoryMib} MiB, {r.DiskGib} GiB";
 
     private static Table New(params string[] columns)
@@ -220,9 +283,9 @@ public static class Tables
 
     private static IRenderable State(string state) => new Text(state, new Style(state switch
     {
-        "Active" or "Running" or "Succeeded" => Color.Green,
-        "Failed" or "Offline" => Color.Red,
-        "Aborted" or "RollingBack" or "Draining" or "Maintenance" or "Deleting" or "Provisioning" => Color.Yellow,
+        "Active" or "Running" or "Succeeded" or "Ready" => Color.Green,
+        "Failed" or "Offline" or "Lost" => Color.Red,
+        "Aborted" or "RollingBack" or "Draining" or "Maintenance" or "Deleting" or "Provisioning" or "Migrating" or "Forking" or "Removing" => Color.Yellow,
         _ => Color.Default,
     }));
 
