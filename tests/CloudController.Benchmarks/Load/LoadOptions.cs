@@ -1,0 +1,44 @@
+namespace CloudController.Benchmarks.Load;
+
+/// <summary>
+/// What a load run does: the scenario, how much, and against what: a node it starts itself (embedded SQLite profile,
+/// simulated fleet) unless an endpoint is given.
+/// </summary>
+public sealed record LoadOptions(string Scenario, int Count, int Concurrency, int Hosts, string? Endpoint, string ResultFile)
+{
+    public const string Usage = """
+        Usage: load <pool|provision> [--count N] [--concurrency N] [--hosts N] [--endpoint URL] [--out FILE]
+          pool       scale a pool of forked children from 0 to N (default 2000) and time them to ready
+          provision  provision N single VMs (default 200), --concurrency at a time (default 16), each to its end
+          --hosts    simulated hosts of the node the tool starts (default 100); ignored with --endpoint
+          --endpoint drive a running node or cluster instead of starting one
+          --out      where the JSON result goes (default load-<scenario>.json)
+        """;
+
+    public static LoadOptions Parse(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0 || args[0] is not ("pool" or "provision")) throw new ArgumentException(Usage);
+        var scenario = args[0];
+        int count = scenario == "pool" ? 2000 : 200, concurrency = 16, hosts = 100;
+        string? endpoint = null;
+        var output = $"load-{scenario}.json";
+        for (var i = 1; i < args.Count; i++)
+        {
+            var value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.\n{Usage}");
+            switch (args[i])
+            {
+                case "--count": count = Positive(args[i], value); break;
+                case "--concurrency": concurrency = Positive(args[i], value); break;
+                case "--hosts": hosts = Positive(args[i], value); break;
+                case "--endpoint": endpoint = value; break;
+                case "--out": output = value; break;
+                default: throw new ArgumentException($"unknown option {args[i]}.\n{Usage}");
+            }
+            i++;
+        }
+        return new LoadOptions(scenario, count, concurrency, hosts, endpoint, output);
+    }
+
+    private static int Positive(string option, string value) =>
+        int.TryParse(value, out var n) && n > 0 ? n : throw new ArgumentException($"{option} takes a positive number, not '{value}'.");
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CloudController.Api.V1;
+using CloudController.Node;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+
+namespace CloudController.Benchmarks.Load;
+
+/// <summary>
+/// Drives a node through its gRPC API the way its users do and measures what they would see: throughput, latency
+/// percentiles and errors. Every stage runs through the persisted pipeline; nothing is short-circuited.
+/// </summary>
+public static class LoadTool
+{
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        LoadOptions options;
+        try
+        {
+            options = LoadOptions.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+
+        var dataDir = Path.Combine(Path.GetTempPath(), $"cc-load-{Guid.NewGuid():N}");
+        await using var node = options.Endpoint is null ? await StartNodeAsync(options, dataDir) : null;
+        var endpoint = options.Endpoint ?? node!.Endpoint.ToString();
+        using var channel = GrpcChannel.ForAddress(endpoint);
+        try
+        {
+            var result = options.Scenario == "pool"
+                ? await PoolAsync(channel, options, endpoint)
+                : await ProvisionAsync(channel, options, endpoint);
+            Console.WriteLine(result);
+            await File.WriteAllTextAsync(options.ResultFile, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+            Console.WriteLine($"Result written to {options.ResultFile}");
+            return result.Errors == 0 ? 0 : 1;
+        }
+        finally
+        {
+            if (node is not null) TryDelete(dataDir);
+        }
+    }
+
+    private static async Task<ControllerNode> StartNodeAsync(LoadOptions options, string dataDir)
+    {
+        var settings = new[]
+        {
+            $"cloudcontroller.driver.simulated.hosts={options.Hosts}",
+            // Enough cores that the fleet's memory, not its vCPUs, bounds a pool of forked children.
+            "cloudcontroller.driver.simulated.cpu-cores=256",
+        };
+        var node = await ControllerNode.StartAsync(new NodeOptions("embedded", dataDir, "http://127.0.0.1:0", settings), null,
+            logging => logging.SetMinimumLevel(LogLevel.Warning));
+        Console.WriteLine($"Started an embedded node with {options.Hosts} simulated hosts at {node.Endpoint}");
+        var hosts = new Hosts.HostsClient(GrpcChannel.ForAddress(node.Endpoint));
+        while ((await hosts.ListHostsAsync(new ListHostsRequest())).Hosts.Count < options.Hosts) await Task.Delay(100);
+        return node;
+    }
+
+    /// <summary>
+    /// Scales a pool from 0 to N and follows it on the watch stream. A child's latency is the time from the scale
+    /// request until the ready count reached it: the wait an autoscaler sees for its k-th child.
+    /// </summary>
+    private static async Task<LoadResult> PoolAsync(GrpcChannel channel, LoadOptions options, string target)
+    {
+        var catalog = new Catalog.CatalogClient(channel);
+        var pools = new Pools.PoolsClient(channel);
+        var suffix = DateTime.UtcNow.ToString("HHmmss");
+        var model = $"load-model-{suffix}";
+        await catalog.AddModelAsync(new AddModelRequest
+        {
+            Name = model, Os = "ubuntu-24.04", DiskImage = "ubuntu-24.04-server",
+            Hardware = new Resources { CpuCores = 1, MemoryMib = 2048, DiskGib = 20 },
+            Minimum = new Resources { CpuCores = 1, MemoryMib = 1024, DiskGib = 10 },
+        });
+        await pools.DefineTemplateAsync(new DefineTemplateRequest
+        {
+            Name = $"load-tpl-{suffix}", Model = model,
+            Customizations = { new ParentCustomization { Name = "add-data-disk", Reboots = 1 } },
+        });
+        var pool = $"load-{suffix}";
+        await pools.CreatePoolAsync(new CreatePoolRequest
+        {
+            Name = pool, Template = $"load-tpl-{suffix}", NamePattern = $"load-{suffix}-{{n}}", IpRange = "10.64.0.0/12", Desired = 0,
+        });
+
+        var latencies = new List<double>(options.Count);
+        using var watch = pools.WatchPool(new WatchPoolRequest { Name = pool });
+        var clock = Stopwatch.StartNew();
+        await pools.ScalePoolAsync(new ScalePoolRequest { Name = pool, Desired = options.Count });
+        Pool? last = null;
+        await foreach (var status in watch.ResponseStream.ReadAllAsync())
+        {
+            last = status;
+            while (latencies.Count < Math.Min(status.Ready, options.Count)) latencies.Add(clock.Elapsed.TotalMilliseconds);
+            if (status.Ready >= options.Count && status.Pending == 0) break;
+        }
+        clock.Stop();
+        return LoadResult.From("pool 0->" + options.Count, latencies, last?.FailedTotal ?? 0, clock.Elapsed, target);
+    }
+
+    /// <summary>Provisions N VMs, a fixed number at a time; a VM's latency runs from its request to its task's end.</summary>
+    private static async Task<LoadResult> ProvisionAsync(GrpcChannel channel, LoadOptions options, string target)
+    {
+        var catalog = new Catalog.CatalogClient(channel);
+        var provisioning = new Provisioning.ProvisioningClient(channel);
+        var suffix = DateTime.UtcNow.ToString("HHmmss");
+        var model = $"load-model-{suffix}";
+        await catalog.AddModelAsync(new AddModelRequest
+        {
+            Name = model, Os = "ubuntu-24.04", DiskImage = "ubuntu-24.04-server",
+            Hardware = new Resources { CpuCores = 1, MemoryMib = 1024, DiskGib = 20 },
+            Minimum = new Resources { CpuCores = 1, MemoryMib = 1024, DiskGib = 10 },
+        });
+        var latencies = new List<double>(options.Count);
+        var errors = 0;
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForAsync(0, options.Count, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency }, async (i, ct) =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var task = await provisioning.ProvisionAsync(new ProvisionRequest { Model = model, Hostname = $"load-{suffix}-{i}" }, cancellationToken: ct);
+                using var call = provisioning.WatchTask(new WatchTaskRequest { TaskId = task.TaskId }, cancellationToken: ct);
+                Api.V1.TaskStatus? end = null;
+                await foreach (var status in call.ResponseStream.ReadAllAsync(ct)) end = status;
+                if (end?.State != TaskState.Succeeded) throw new InvalidOperationException(end?.Error ?? "no status");
+                lock (latencies) latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+            catch (Exception e) when (e is RpcException or InvalidOperationException)
+            {
+                Interlocked.Increment(ref errors);
+            }
+        });
+        clock.Stop();
+        return LoadResult.From($"provision x{options.Count} ({options.Concurrency} at a time)", latencies, errors, clock.Elapsed, target);
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // The journal may be held a moment longer; it is a temp directory.
+        }
+    }
+}
