@@ -63,7 +63,8 @@ public class ClusterMessageSerializerTests(ITestOutputHelper output) : EntityTes
         new ChildrenPlanned([Child]),
         new ChildrenFailed(["web-1"], "fork refused"),
         ChildPool.Empty.Apply(Pool).Apply(new ChildrenPlanned([Child])).Apply(new ChildrenReady(["web-1"])),
-        new ChildPoolProtocol.PoolStatus(Pool.Definition, 1, 0, 0, 0, 0, null, null, false, [Child]),
+        new ChildPoolProtocol.PoolStatus(Pool.Definition, 1, 1, 0, 0, 0, 0, null, null, false, [Child]),
+        new ChildrenStarted(["web-1"]),
     ];
 
     private static readonly TemplateDefined Template = new(new ForkTemplate("web-tpl", "ubuntu", "img", 10, new Resources(2, 4096, 40), 64,

@@ -96,6 +96,28 @@ public class PoolEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Children_forked_powered_off_start_on_demand_without_booting()
+    {
+        await using var node = await StartAsync(output, hosts: 2);
+        var request = Web(6);
+        request.PoweredOff = true;
+        await node.Pools.CreatePoolAsync(request);
+        var pool = await ReadyAsync(node, "web", 6);
+        Assert.Equal(0, pool.Running);
+        Assert.All(Children(node), c => Assert.Equal(VmPowerState.PoweredOff, c.Vm.PowerState));
+        // Powered-off children hold no memory of their own: the hosts hold each replica's, once.
+        Assert.Equal(2 * 4096, node.Fleet.HostIds.Sum(h => node.Fleet.Inspect(h).InUse.MemoryMib));
+
+        pool = await node.Pools.StartChildrenAsync(new StartChildrenRequest { Name = "web", Count = 4 });
+        Assert.Equal(4, pool.Running);
+        var running = Children(node).Where(c => c.Vm.PowerState == VmPowerState.Running).ToList();
+        Assert.Equal(4, running.Count);
+        Assert.All(running, c => Assert.Equal(0, c.Vm.Boots));
+        var shown = await node.Pools.GetPoolAsync(new GetPoolRequest { Name = "web", WithChildren = true });
+        Assert.Equal([1L, 2, 3, 4], shown.Children.Where(c => c.Running).Select(c => c.Number).Order());
+    }
+
+    [Fact]
     public async Task A_pool_shrinks_newest_first_and_a_deleted_pool_leaves_only_replicas_that_can_then_go()
     {
         await using var node = await StartAsync(output, hosts: 2);

@@ -184,6 +184,7 @@ public static class ProtoMapping
             Persistent = d.Persistent,
             PoweredOff = !d.PowerOnAhead,
             Ready = s.Ready,
+            Running = s.Running,
             Pending = s.Forking,
             Lost = s.Lost,
             Removing = s.Removing,
@@ -204,6 +205,7 @@ public static class ProtoMapping
                 HostId = c.HostId,
                 State = c.State.ToString(),
                 CreatedAt = Timestamp.FromDateTimeOffset(c.CreatedAt),
+                Running = c.Running,
             }));
         }
         return proto;

@@ -130,6 +130,14 @@ public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
         }
     }
 
+    public override async Task<Pool> StartChildren(StartChildrenRequest request, ServerCallContext context)
+    {
+        var name = RequestGuard.Id(request.Name, "name", FindPools);
+        if (request.Count is < 1 or > ChildPool.MaxDesired)
+            throw RpcErrors.InvalidArgument("count", $"is {request.Count}", $"start 1 to {ChildPool.MaxDesired} children");
+        return Answer(name, await actors.Ask(actors.Pools, new StartChildren(name, request.Count), context.CancellationToken));
+    }
+
     public override async Task<Pool> DeletePool(DeletePoolRequest request, ServerCallContext context)
     {
         var name = RequestGuard.Id(request.Name, "name", FindPools);

@@ -69,6 +69,16 @@ public static class PoolCommands
             await PoolProgress.WatchAsync(session, parse.GetValue(name)!, ct));
         watch.Arguments.Add(name);
 
+        var startCount = new Argument<int>("count") { Description = "How many to start" };
+        var start = app.Remote("start", "Start children a pool forked powered off (no boot: from the forked state)", async (parse, session, ct) =>
+        {
+            var pool = await session.Pools.StartChildrenAsync(new StartChildrenRequest { Name = parse.GetValue(name), Count = parse.GetValue(startCount) }, cancellationToken: ct);
+            Output.WriteLine(session, pool, p => $"Pool {p.Name}: {p.Running} of {p.Ready} ready children running.");
+            return ExitCode.Success;
+        });
+        start.Arguments.Add(name);
+        start.Arguments.Add(startCount);
+
         var delete = app.Remote("delete", "Remove every child of a pool, then the pool", async (parse, session, ct) =>
         {
             var pool = await session.Pools.DeletePoolAsync(new DeletePoolRequest { Name = parse.GetValue(name) }, cancellationToken: ct);
@@ -78,6 +88,6 @@ public static class PoolCommands
         delete.Arguments.Add(name);
 
         return app.NewPalette("pool", "Pools of forked children that keep a count, for autoscalers")
-            .Add(create).Add(scale).Add(show).Add(list).Add(watch).Add(delete);
+            .Add(create).Add(scale).Add(show).Add(list).Add(watch).Add(start).Add(delete);
     }
 }

@@ -236,7 +236,7 @@ public static class Tables
         table.AddRow(Text("names"), Text(p.NamePattern));
         table.AddRow(Text("addresses"), Text(p.IpRange));
         table.AddRow(Text("domain"), Text(Dash(p.Domain)));
-        table.AddRow(Text("children"), Text($"{p.Ready} ready of {p.Desired} desired, {p.Pending} pending, {p.Lost} lost, {p.Removing} removing"));
+        table.AddRow(Text("children"), Text($"{p.Ready} ready ({p.Running} running) of {p.Desired} desired, {p.Pending} pending, {p.Lost} lost, {p.Removing} removing"));
         table.AddRow(Text("shrinks"), Text($"{p.SurplusOrder} first"));
         table.AddRow(Text("kind"), Text($"{(p.Persistent ? "persistent" : "non-persistent")}, {(p.PoweredOff ? "forked powered off" : "running from the start")}"));
         table.AddRow(Text("failed"), Text(p.FailedTotal == 0 ? "0" : $"{p.FailedTotal} (last: {p.LastFailure})"));

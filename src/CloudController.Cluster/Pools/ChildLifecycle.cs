@@ -68,6 +68,26 @@ public sealed class ChildLifecycle(IHypervisorDriver driver, IActorRef hosts, IA
             []);
     }
 
+    /// <summary>Powers on children forked powered off: they start from the forked state, without booting.</summary>
+    public async Task<ImmutableArray<string>> StartAsync(IReadOnlyList<PoolChild> children, CancellationToken ct)
+    {
+        var started = new ConcurrentBag<string>();
+        await Parallel.ForEachAsync(children, new ParallelOptions { MaxDegreeOfParallelism = settings.ForkConcurrency, CancellationToken = ct },
+            async (child, token) =>
+            {
+                try
+                {
+                    await driver.PowerOnAsync(child.HostId, child.ChildId, token);
+                    started.Add(child.ChildId);
+                }
+                catch (HypervisorException)
+                {
+                    // Stays powered off; asking again starts it, or another one.
+                }
+            });
+        return [.. started];
+    }
+
     /// <summary>
     /// Removes children from their hosts and frees their capacity. A child whose host does not answer stays to be
     /// removed later: it is neither removed nor failed in the outcome.

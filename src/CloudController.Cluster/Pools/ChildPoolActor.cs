@@ -33,6 +33,8 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
 
     private sealed record BatchInterrupted(string Reason);
 
+    private sealed record Started(ImmutableArray<string> ChildIds, IActorRef ReplyTo);
+
     private readonly string _name;
     private readonly ChildLifecycle _lifecycle;
     private readonly IActorRef _fleetView;
@@ -83,6 +85,26 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
         });
         Command<ScalePool>(scale => Decide(_pool.Scale(scale.Desired)));
         Command<DeletePool>(_ => Decide(_pool.Delete()));
+        Command<StartChildren>(start =>
+        {
+            if (!_pool.Exists)
+            {
+                Sender.Tell(new PoolNotFound(_name));
+                return;
+            }
+            var replyTo = Sender;
+            _lifecycle.StartAsync(_pool.Startable(start.Count).ToList(), CancellationToken.None)
+                .PipeTo(Self, success: ids => new Started(ids, replyTo));
+        });
+        Command<Started>(started =>
+        {
+            if (started.ChildIds.IsEmpty)
+            {
+                started.ReplyTo.Tell(Status());
+                return;
+            }
+            Record(new ChildrenStarted(started.ChildIds), tagged: false, () => started.ReplyTo.Tell(Status()));
+        });
         Command<GetPool>(get =>
         {
             Sender.Tell(_pool.Exists ? Status(get.WithChildren) : new PoolNotFound(_name));
@@ -233,7 +255,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
     }
 
     private PoolStatus Status(bool withChildren = false) => new(
-        _pool.Definition!, _pool.Count(ChildState.Ready), _pool.Count(ChildState.Forking), _pool.Count(ChildState.Lost),
+        _pool.Definition!, _pool.Count(ChildState.Ready), _pool.RunningCount, _pool.Count(ChildState.Forking), _pool.Count(ChildState.Lost),
         _pool.Count(ChildState.Removing), _pool.FailedTotal, _pool.LastFailure, _shortfall, _pool.Deleting,
         withChildren ? _pool.Children.Values.ToList() : null);
 }

@@ -23,6 +23,9 @@ public static class ChildPoolProtocol
     /// <param name="WithChildren">List every child too; counts alone are what a watcher polls for.</param>
     public sealed record GetPool(string Pool, bool WithChildren = false) : IChildPoolCommand;
 
+    /// <summary>Starts up to <paramref name="Count"/> children that wait powered off; answered with the pool.</summary>
+    public sealed record StartChildren(string Pool, int Count) : IChildPoolCommand;
+
     /// <summary>Removes every child, then the pool.</summary>
     public sealed record DeletePool(string Pool) : IChildPoolCommand;
 
@@ -30,6 +33,7 @@ public static class ChildPoolProtocol
     public sealed record PoolStatus(
         PoolDefinition Definition,
         int Ready,
+        int Running,
         int Forking,
         int Lost,
         int Removing,

@@ -39,6 +39,10 @@ public sealed record ChildPool(
             NextNumber = Math.Max(NextNumber, p.Children.Max(c => c.Number) + 1),
         },
         ChildrenReady r => Move(r.ChildIds, ChildState.Ready),
+        ChildrenStarted s => this with
+        {
+            Children = Children.SetItems(s.ChildIds.Where(Children.ContainsKey).Select(id => KeyValuePair.Create(id, Children[id] with { Running = true }))),
+        },
         ChildrenFailed f => Move(f.ChildIds, ChildState.Removing) with { FailedTotal = FailedTotal + f.ChildIds.Length, LastFailure = f.Reason },
         ChildrenLost l => Move(l.ChildIds, ChildState.Lost),
         ChildrenRemoving r => Move(r.ChildIds, ChildState.Removing),
@@ -62,6 +66,12 @@ public sealed record ChildPool(
         if (desired is < 0 or > MaxDesired) return Decision.Refuse($"desired must be 0-{MaxDesired}, not {desired}");
         return desired == Definition!.Desired ? Decision.AlreadyDone : Decision.Persist(new PoolScaled(desired));
     }
+
+    /// <summary>Ready children that wait powered off, lowest numbers first: the next ones to start on demand.</summary>
+    public IEnumerable<PoolChild> Startable(int count) =>
+        InState(ChildState.Ready).Where(c => !c.Running).OrderBy(c => c.Number).Take(count);
+
+    public int RunningCount => Children.Values.Count(c => c.State == ChildState.Ready && c.Running);
 
     public Decision Delete()
     {

@@ -15,7 +15,10 @@ public enum ChildState
     Removing,
 }
 
-/// <summary>One child of a pool: its identity (unique in the pool and its address range), its host and its state.</summary>
+/// <summary>
+/// One child of a pool: its identity (unique in the pool and its address range), its host and its state, and whether
+/// it runs (a pool may fork children powered off, to start on demand).
+/// </summary>
 public sealed record PoolChild(
     string ChildId,
     long Number,
@@ -25,7 +28,8 @@ public sealed record PoolChild(
     Guid MachineId,
     string HostId,
     ChildState State,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    bool Running = true)
 {
     /// <summary>Its own disk layer, copy-on-write over the replica's.</summary>
     public string DiskLayerId => $"{ChildId}-disk";

@@ -13,6 +13,9 @@ public sealed record ChildrenPlanned(ImmutableArray<PoolChild> Children) : IDoma
 
 public sealed record ChildrenReady(ImmutableArray<string> ChildIds) : IDomainEvent;
 
+/// <summary>Children forked powered off were started on demand (from the forked state: no boot).</summary>
+public sealed record ChildrenStarted(ImmutableArray<string> ChildIds) : IDomainEvent;
+
 /// <summary>Children whose fork failed: they are being cleaned up and will be replaced.</summary>
 public sealed record ChildrenFailed(ImmutableArray<string> ChildIds, string Reason) : IDomainEvent;
 

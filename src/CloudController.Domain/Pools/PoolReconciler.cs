@@ -78,7 +78,7 @@ public static class PoolReconciler
             var name = pattern.NameFor(number);
             var childId = $"{definition.Name}-{number}";
             planned.Add(new PoolChild(childId, number, name, MacAddress.For(definition.Name, number), Ipv4Range.Format(addresses[i]),
-                MachineId(definition.Name, number), placed[i], ChildState.Forking, now));
+                MachineId(definition.Name, number), placed[i], ChildState.Forking, now, definition.PowerOnAhead));
         }
         if (planned.Count > 0) events.Add(new ChildrenPlanned(planned.MoveToImmutable()));
 
