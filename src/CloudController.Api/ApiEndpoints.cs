@@ -30,6 +30,8 @@ public static class ApiEndpoints
         endpoints.MapGrpcService<VmsService>();
         endpoints.MapGrpcService<AdvisorService>();
         endpoints.MapGrpcService<PoolsService>();
+        endpoints.MapGrpcService<ActivationService>();
+        endpoints.MapGrpcService<KeyPoolService>();
         endpoints.MapGrpcReflectionService();
         return endpoints;
     }

@@ -92,6 +92,7 @@ public sealed class CcmApp
             PlacementCommands.Build(this),
             TemplateCommands.Build(this),
             PoolCommands.Build(this),
+            KeyPoolCommands.Build(this),
         };
         foreach (var palette in palettes) root.Subcommands.Add(palette.Command);
 

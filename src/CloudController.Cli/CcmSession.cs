@@ -30,6 +30,7 @@ public sealed class CcmSession : IDisposable
         Vms = new Vms.VmsClient(invoker);
         Advisor = new Advisor.AdvisorClient(invoker);
         Pools = new Pools.PoolsClient(invoker);
+        KeyPool = new KeyPool.KeyPoolClient(invoker);
     }
 
     public Uri Endpoint { get; }
@@ -51,6 +52,8 @@ public sealed class CcmSession : IDisposable
     public Advisor.AdvisorClient Advisor { get; }
 
     public Pools.PoolsClient Pools { get; }
+
+    public KeyPool.KeyPoolClient KeyPool { get; }
 
     public bool Interactive => Format == OutputFormat.Table && Console.Profile.Capabilities.Interactive;
 

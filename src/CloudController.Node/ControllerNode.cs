@@ -3,6 +3,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using CloudController.Api;
 using CloudController.Cluster.Hosting;
+using CloudController.Cluster.KeyPool;
 using CloudController.Hypervisor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -70,12 +71,14 @@ public sealed class ControllerNode : IAsyncDisposable
         builder.Services.AddSingleton(settings);
         var software = SoftwareCatalogSettings.FromConfig(withDefaults);
         builder.Services.AddSingleton(software);
+        var secrets = KeyPoolSecrets.LoadOrCreate(settings.KeyPool.SecretsDirectory);
+        builder.Services.AddSingleton(secrets);
         builder.Services.AddControllerApi();
         builder.Services.AddAkka(config.GetString("cloudcontroller.cluster.system-name", "cloudcontroller"), (akka, _) =>
         {
             akka.AddHocon(config, HoconAddMode.Prepend)
                 .ConfigureLoggers(loggers => loggers.AddLoggerFactory())
-                .WithCloudController(driver, settings, software)
+                .WithCloudController(driver, settings, software, secrets)
                 .AddStartup((system, _) =>
                 {
                     // Without seed nodes the node is a cluster of one: it joins itself.

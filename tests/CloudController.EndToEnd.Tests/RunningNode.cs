@@ -43,6 +43,10 @@ public sealed class RunningNode : IAsyncDisposable
 
     public Pools.PoolsClient Pools { get; private set; } = null!;
 
+    public KeyPool.KeyPoolClient KeyPool { get; private set; } = null!;
+
+    public Activation.ActivationClient Activation { get; private set; } = null!;
+
     /// <summary>Starts a node; <paramref name="settings"/> are --set overrides such as "cloudcontroller.driver.simulated.hosts=4".</summary>
     public static async Task<RunningNode> StartAsync(ITestOutputHelper output, params string[] settings)
     {
@@ -119,7 +123,10 @@ public sealed class RunningNode : IAsyncDisposable
     private async Task StartNodeAsync(IHypervisorDriver? driver)
     {
         var options = new NodeOptions("embedded", DataDir, "http://127.0.0.1:0",
-            ["cloudcontroller.fleet.monitor-interval=200ms", .. _settings]);
+            ["cloudcontroller.fleet.monitor-interval=200ms",
+             // A small key pool that fills on use: RSA keys cost a fraction of a second of a core each.
+             "cloudcontroller.key-pool.fill-on-start=off", "cloudcontroller.key-pool.low-water=2", "cloudcontroller.key-pool.high-water=4",
+             "cloudcontroller.key-pool.max-size=8", "cloudcontroller.key-pool.parallelism=1", .. _settings]);
         Node = await ControllerNode.StartAsync(options, driver, logging =>
         {
             logging.ClearProviders();
@@ -132,6 +139,8 @@ public sealed class RunningNode : IAsyncDisposable
         Provisioning = new Provisioning.ProvisioningClient(_channel);
         Vms = new Vms.VmsClient(_channel);
         Pools = new Pools.PoolsClient(_channel);
+        KeyPool = new KeyPool.KeyPoolClient(_channel);
+        Activation = new Activation.ActivationClient(_channel);
     }
 
     private async Task StopNodeAsync()

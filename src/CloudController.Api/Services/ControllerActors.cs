@@ -23,6 +23,7 @@ public sealed class ControllerActors(
     IRequiredActor<ControllerRegions.Pools> pools,
     IRequiredActor<ControllerRegions.PoolDirectory> poolDirectory,
     IRequiredActor<ControllerRegions.FleetBalancer> fleetBalancer,
+    IRequiredActor<ControllerRegions.KeyPools> keyPools,
     ActorSystem system,
     ControllerSettings settings)
 {
@@ -53,6 +54,8 @@ public sealed class ControllerActors(
     public IActorRef PoolDirectory => poolDirectory.ActorRef;
 
     public IActorRef FleetBalancer => fleetBalancer.ActorRef;
+
+    public IActorRef KeyPools => keyPools.ActorRef;
 
     /// <summary>The software catalog as this node's read model has it: configured defaults plus operators' changes.</summary>
     public async Task<SoftwareCatalog> SoftwareCatalogAsync(CancellationToken ct) =>

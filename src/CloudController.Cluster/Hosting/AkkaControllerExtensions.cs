@@ -7,6 +7,7 @@ using CloudController.Cluster.Catalog;
 using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosts;
 using CloudController.Cluster.InstantClone;
+using CloudController.Cluster.KeyPool;
 using CloudController.Cluster.Pools;
 using CloudController.Cluster.Provisioning;
 using CloudController.Cluster.ReadModels;
@@ -23,7 +24,8 @@ public static class AkkaControllerExtensions
     public static Config ReferenceConfig { get; } = LoadReferenceConfig();
 
     public static AkkaConfigurationBuilder WithCloudController(
-        this AkkaConfigurationBuilder builder, IHypervisorDriver driver, ControllerSettings settings, SoftwareCatalogSettings software)
+        this AkkaConfigurationBuilder builder, IHypervisorDriver driver, ControllerSettings settings, SoftwareCatalogSettings software,
+        KeyPoolSecrets secrets)
     {
         builder.AddHocon(ReferenceConfig, HoconAddMode.Append);
 
@@ -82,6 +84,11 @@ public static class AkkaControllerExtensions
                 },
                 new EntityMessageExtractor<ProvisioningTaskProtocol.ITaskCommand>(settings.ShardCount),
                 remembered)
+            .WithShardRegion<ControllerRegions.KeyPools>(
+                "key-pool",
+                (_, _) => name => KeyPoolActor.Props(name, secrets, settings.KeyPool),
+                new EntityMessageExtractor<KeyPoolProtocol.IKeyPoolCommand>(settings.ShardCount),
+                remembered)
             .WithShardRegion<ControllerRegions.ReplicaMaps>(
                 "replica-map",
                 (_, registry) =>
@@ -96,9 +103,11 @@ public static class AkkaControllerExtensions
                 (_, registry) =>
                 {
                     var lifecycle = new ChildLifecycle(
-                        driver, registry.Get<ControllerRegions.Hosts>(), registry.Get<ControllerRegions.ReplicaMaps>(), settings);
+                        driver, registry.Get<ControllerRegions.Hosts>(), registry.Get<ControllerRegions.ReplicaMaps>(),
+                        registry.Get<ControllerRegions.KeyPools>(), secrets.Authority.PublicKey, settings);
                     return pool => ChildPoolActor.Props(
-                        pool, lifecycle, registry.Get<ControllerRegions.FleetView>(), registry.Get<ControllerRegions.ReplicaMaps>(), settings);
+                        pool, lifecycle, registry.Get<ControllerRegions.FleetView>(), registry.Get<ControllerRegions.ReplicaMaps>(),
+                        registry.Get<ControllerRegions.KeyPools>(), settings);
                 },
                 new EntityMessageExtractor<ChildPoolProtocol.IChildPoolCommand>(settings.ShardCount),
                 remembered)
@@ -117,6 +126,9 @@ public static class AkkaControllerExtensions
                 system.ActorOf(
                     FleetRegistration.Props(driver, registry.Get<ControllerRegions.Hosts>(), settings.DiscoveryInterval),
                     "fleet-registration");
+                // Wakes the remembered key pool so that it fills before the first VM asks.
+                if (settings.KeyPool.FillOnStart)
+                    registry.Get<ControllerRegions.KeyPools>().Tell(new KeyPoolProtocol.GetStatus(KeyPoolProtocol.DefaultPool));
             })
             .WithSingleton<ControllerRegions.FleetBalancer>(
                 "fleet-balancer",

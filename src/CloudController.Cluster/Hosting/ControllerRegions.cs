@@ -32,4 +32,6 @@ public static class ControllerRegions
     public sealed class PoolDirectory;
 
     public sealed class FleetBalancer;
+
+    public sealed class KeyPools;
 }

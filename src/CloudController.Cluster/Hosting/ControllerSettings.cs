@@ -25,7 +25,8 @@ public sealed record ControllerSettings(
     double RebalanceMemoryThreshold,
     double RebalanceCpuThreshold,
     TimeSpan RebalanceInterval,
-    int RebalanceMaxMoves)
+    int RebalanceMaxMoves,
+    CloudController.Cluster.KeyPool.KeyPoolSettings KeyPool)
 {
     public static ControllerSettings FromConfig(Config config)
     {
@@ -61,7 +62,8 @@ public sealed record ControllerSettings(
             RebalanceMemoryThreshold: Fraction(c, "rebalancing.memory-threshold", 0.85),
             RebalanceCpuThreshold: Fraction(c, "rebalancing.cpu-threshold", 0.9),
             RebalanceInterval: c.GetTimeSpan("rebalancing.interval", TimeSpan.Zero),
-            RebalanceMaxMoves: Positive(c, "rebalancing.max-moves", 10));
+            RebalanceMaxMoves: Positive(c, "rebalancing.max-moves", 10),
+            KeyPool: CloudController.Cluster.KeyPool.KeyPoolSettings.FromConfig(c.GetConfig("key-pool") ?? ConfigurationFactory.Empty, c.GetString("data-dir", Path.GetTempPath())));
     }
 
     private static double Fraction(Config c, string key, double fallback)

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using CloudController.Cluster.Hosting;
 using CloudController.Cluster.InstantClone;
+using CloudController.Cluster.KeyPool;
 using CloudController.Domain;
 using CloudController.Domain.InstantClone;
 using CloudController.Domain.Pools;
@@ -22,7 +23,8 @@ public sealed record BatchOutcome(
 /// allocated per host in one ledger write, forks run side by side. Each child gets its identity as guest data at the
 /// fork, so it never reboots. Every step is idempotent: a batch interrupted by a crash is simply run again.
 /// </summary>
-public sealed class ChildLifecycle(IHypervisorDriver driver, IActorRef hosts, IActorRef replicaMaps, ControllerSettings settings)
+public sealed class ChildLifecycle(
+    IHypervisorDriver driver, IActorRef hosts, IActorRef replicaMaps, IActorRef keyPools, byte[] controllerKey, ControllerSettings settings)
 {
     public async Task<BatchOutcome> ForkAsync(PoolDefinition pool, IReadOnlyList<PoolChild> children, CancellationToken ct)
     {
@@ -36,6 +38,11 @@ public sealed class ChildLifecycle(IHypervisorDriver driver, IActorRef hosts, IA
             new ReplicaMapProtocol.EnsureReplicas(pool.Template, hostIds), settings.StepTimeout, ct);
         foreach (var child in children.Where(c => ensured.Failed.ContainsKey(c.HostId)))
             failed[child.ChildId] = $"no replica on {child.HostId}: {ensured.Failed[child.HostId]}";
+
+        // Each child gets a one-time token for its activation agent, and the key to verify what that hands it.
+        var granted = await keyPools.Ask<KeyPoolProtocol.TokensGranted>(new KeyPoolProtocol.IssueTokens(KeyPoolProtocol.DefaultPool,
+            children.Select(c => new KeyPoolProtocol.TokenRequest(c.ChildId, c.Name, c.Ip)).ToImmutableArray()), settings.AskTimeout, ct);
+        var controller = Convert.ToBase64String(controllerKey);
 
         var cost = template.ChildCost(settings.ChildDiskGib);
         await Task.WhenAll(children.Where(c => !failed.ContainsKey(c.ChildId)).GroupBy(c => c.HostId).Select(async onHost =>
@@ -53,7 +60,10 @@ public sealed class ChildLifecycle(IHypervisorDriver driver, IActorRef hosts, IA
                 try
                 {
                     var definition = new VmDefinition(child.ChildId, child.Name, template.Hardware, child.DiskLayerId, child.Mac);
-                    var options = new ForkOptions(pool.PowerOnAhead, pool.Persistent, GuestData.Of(1, Identity(pool, child)));
+                    var data = Identity(pool, child)
+                        .Append(KeyValuePair.Create("activation.token", granted.Tokens[child.ChildId]))
+                        .Append(KeyValuePair.Create("controller.key", controller));
+                    var options = new ForkOptions(pool.PowerOnAhead, pool.Persistent, GuestData.Of(1, data));
                     await driver.ForkAsync(child.HostId, ensured.Ready[child.HostId], definition, options, token);
                 }
                 catch (HypervisorException e)

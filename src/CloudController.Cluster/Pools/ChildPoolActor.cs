@@ -39,6 +39,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
     private readonly ChildLifecycle _lifecycle;
     private readonly IActorRef _fleetView;
     private readonly IActorRef _replicaMaps;
+    private readonly IActorRef _keyPools;
     private readonly ControllerSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ChildPool _pool = ChildPool.Empty;
@@ -46,9 +47,12 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
     private int _interruptions;
     private string? _shortfall;
     private long _snapshotAt;
+    private int _announcedDemand = -1;
 
-    public ChildPoolActor(string name, ChildLifecycle lifecycle, IActorRef fleetView, IActorRef replicaMaps, ControllerSettings settings)
+    public ChildPoolActor(
+        string name, ChildLifecycle lifecycle, IActorRef fleetView, IActorRef replicaMaps, IActorRef keyPools, ControllerSettings settings)
     {
+        _keyPools = keyPools;
         _name = name;
         _lifecycle = lifecycle;
         _fleetView = fleetView;
@@ -130,8 +134,9 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string name, ChildLifecycle lifecycle, IActorRef fleetView, IActorRef replicaMaps, ControllerSettings settings) =>
-        Akka.Actor.Props.Create(() => new ChildPoolActor(name, lifecycle, fleetView, replicaMaps, settings));
+    public static Props Props(
+        string name, ChildLifecycle lifecycle, IActorRef fleetView, IActorRef replicaMaps, IActorRef keyPools, ControllerSettings settings) =>
+        Akka.Actor.Props.Create(() => new ChildPoolActor(name, lifecycle, fleetView, replicaMaps, keyPools, settings));
 
     private void Decide(Decision decision)
     {
@@ -173,6 +178,13 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var withReplica = observed.Map.Replicas.Values.Where(r => r.State == ReplicaState.Ready).Select(r => r.HostId).ToHashSet(StringComparer.Ordinal);
+        // Children still to fork will each ask the key pool for a set: say so, so that it has them ready.
+        var missing = Math.Max(0, _pool.Desired - _pool.Count(ChildState.Ready));
+        if (missing != _announcedDemand)
+        {
+            _announcedDemand = missing;
+            _keyPools.Tell(new KeyPool.KeyPoolProtocol.ExpectDemand(KeyPool.KeyPoolProtocol.DefaultPool, $"pool:{_name}", missing));
+        }
         var step = PoolReconciler.Plan(_pool, template, observed.Hosts, withReplica, template.ChildCost(_settings.ChildDiskGib),
             _settings.PoolBatchSize, DateTimeOffset.UtcNow);
         _shortfall = step.Shortfall;

@@ -1,0 +1,31 @@
+using Akka.Configuration;
+
+namespace CloudController.Cluster.KeyPool;
+
+/// <summary>The key pool's marks and pace, from <c>cloudcontroller.key-pool</c>.</summary>
+/// <param name="FillOnStart">Fill at once; otherwise from the first token, hand-out or announced demand (tests and
+/// small installations that never activate a VM spend no CPU on keys).</param>
+/// <param name="TrimEvery">Hand-outs between journal trims: how long a spent set's sealed material stays stored.</param>
+public sealed record KeyPoolSettings(int LowWater, int HighWater, int MaxSize, int RsaBits, int Parallelism, bool FillOnStart, int TrimEvery, string SecretsDirectory)
+{
+    public static KeyPoolSettings FromConfig(Config c, string dataDir)
+    {
+        var settings = new KeyPoolSettings(
+            c.GetInt("low-water", 20),
+            c.GetInt("high-water", 100),
+            c.GetInt("max-size", 5000),
+            c.GetInt("rsa-bits", 2048),
+            // One core is left to serving: generation must not starve hand-outs and provisioning.
+            c.GetInt("parallelism", 0) is > 0 and var p ? p : Math.Max(1, Environment.ProcessorCount - 1),
+            c.GetBoolean("fill-on-start", true),
+            c.GetInt("trim-every", 25),
+            c.GetString("secrets-dir", "") is { Length: > 0 } dir ? dir : Path.Combine(dataDir, "secrets"));
+        if (settings.LowWater < 0 || settings.HighWater < settings.LowWater || settings.MaxSize < settings.HighWater)
+            throw new ConfigurationException(
+                $"cloudcontroller.key-pool: need 0 <= low-water ({settings.LowWater}) <= high-water ({settings.HighWater}) <= max-size ({settings.MaxSize}).");
+        if (settings.RsaBits is not (2048 or 3072))
+            throw new ConfigurationException($"cloudcontroller.key-pool.rsa-bits = {settings.RsaBits}; use 2048 or 3072.");
+        if (settings.TrimEvery < 1) throw new ConfigurationException($"cloudcontroller.key-pool.trim-every = {settings.TrimEvery}; it must be at least 1.");
+        return settings;
+    }
+}
