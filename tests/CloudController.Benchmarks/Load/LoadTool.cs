@@ -61,7 +61,6 @@ public static class LoadTool
             "cloudcontroller.key-pool.fill-on-start=off",
             $"cloudcontroller.key-pool.high-water={Math.Max(100, options.Scenario == "handout" ? options.Count + 10 : 0)}",
             $"cloudcontroller.key-pool.max-size={Math.Max(5000, options.Count + 10)}",
-            "cloudcontroller.key-pool.trim-every=100000",
         };
         var node = await ControllerNode.StartAsync(new NodeOptions("embedded", dataDir, "http://127.0.0.1:0", settings), null,
             logging => logging.SetMinimumLevel(LogLevel.Warning));
