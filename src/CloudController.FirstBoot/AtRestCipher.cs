@@ -3,30 +3,31 @@ using System.Security.Cryptography;
 namespace CloudController.FirstBoot;
 
 /// <summary>
-/// Seals a set's private material for storage under the node's 32-byte key: AES-256-GCM with the set id as associated
-/// data, so a sealed blob opens only as the set it was sealed for and any change to it is detected.
+/// Seals a set for storage under the node's 32-byte key: AES-256-GCM with the set id as associated data, so a sealed
+/// blob opens only as the set it was sealed for and any change to it is detected. Layout: nonce (12), tag (16),
+/// ciphertext. Thread-safe.
 /// </summary>
 public sealed class AtRestCipher
 {
+    public const int KeySize = 32;
     private const int NonceSize = 12;
     private const int TagSize = 16;
     private readonly byte[] _key;
 
     public AtRestCipher(byte[] key)
     {
-        if (key.Length != 32) throw new ArgumentException($"the key-pool storage key is {key.Length} bytes; it must be 32", nameof(key));
+        if (key.Length != KeySize) throw new ArgumentException($"the key-pool storage key is {key.Length} bytes; it must be {KeySize}", nameof(key));
         _key = key.ToArray();
     }
 
     public byte[] Seal(FirstBootSet set)
     {
-        var plain = FieldCodec.Join(set.SetId.ToByteArray(), set.MachineGuid.ToByteArray(), set.HostRsaPrivate, set.HostRsaPublic,
-            set.TlsPrivate, set.TlsPublic, set.LtpaKey, BitConverter.GetBytes(set.GeneratedAt.ToUnixTimeMilliseconds()));
+        var plain = set.ToBytes();
         var sealedBlob = new byte[NonceSize + TagSize + plain.Length];
         var nonce = sealedBlob.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(_key, TagSize);
-        aes.Encrypt(nonce, plain, sealedBlob.AsSpan(NonceSize + TagSize), sealedBlob.AsSpan(NonceSize, TagSize), set.SetId.ToByteArray());
+        using (var aes = new AesGcm(_key, TagSize))
+            aes.Encrypt(nonce, plain, sealedBlob.AsSpan(NonceSize + TagSize), sealedBlob.AsSpan(NonceSize, TagSize), set.SetId.ToByteArray());
         CryptographicOperations.ZeroMemory(plain);
         return sealedBlob;
     }
@@ -36,10 +37,22 @@ public sealed class AtRestCipher
     {
         if (sealedBlob.Length < NonceSize + TagSize) throw new CryptographicException("the sealed set is truncated");
         var plain = new byte[sealedBlob.Length - NonceSize - TagSize];
-        using var aes = new AesGcm(_key, TagSize);
-        aes.Decrypt(sealedBlob.AsSpan(0, NonceSize), sealedBlob.AsSpan(NonceSize + TagSize), sealedBlob.AsSpan(NonceSize, TagSize), plain, setId.ToByteArray());
-        var f = FieldCodec.Split(plain, 8);
-        return new FirstBootSet(new Guid(f[0]), new Guid(f[1]), f[2], f[3], f[4], f[5], f[6],
-            DateTimeOffset.FromUnixTimeMilliseconds(BitConverter.ToInt64(f[7])));
+        try
+        {
+            using (var aes = new AesGcm(_key, TagSize))
+                aes.Decrypt(sealedBlob.AsSpan(0, NonceSize), sealedBlob.AsSpan(NonceSize + TagSize), sealedBlob.AsSpan(NonceSize, TagSize), plain, setId.ToByteArray());
+            var set = FirstBootSet.FromBytes(plain);
+            // The associated data already binds the id; this catches a set sealed under the wrong id by a bug.
+            if (set.SetId != setId) throw new CryptographicException($"the blob holds set {set.SetId}, not {setId}");
+            return set;
+        }
+        catch (FormatException e)
+        {
+            throw new CryptographicException($"the sealed set {setId} opened but is malformed: {e.Message}", e);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+        }
     }
 }

@@ -37,7 +37,23 @@ internal static class FieldCodec
         return fields;
     }
 
-    public static byte[] Utf8(string value) => System.Text.Encoding.UTF8.GetBytes(value);
+    // Strict: a malformed sequence would decode to U+FFFD and read back as a different string than was written.
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static string Text(byte[] value) => System.Text.Encoding.UTF8.GetString(value);
+    public static byte[] Utf8(string value) => StrictUtf8.GetBytes(value);
+
+    public static string Text(byte[] value)
+    {
+        try
+        {
+            return StrictUtf8.GetString(value);
+        }
+        catch (ArgumentException)
+        {
+            throw new FormatException("a text field is not UTF-8");
+        }
+    }
+
+    public static Guid Guid(byte[] value) =>
+        value.Length == 16 ? new Guid(value) : throw new FormatException($"a GUID field is {value.Length} bytes, not 16");
 }

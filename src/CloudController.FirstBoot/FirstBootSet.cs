@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace CloudController.FirstBoot;
 
 /// <summary>
@@ -17,4 +19,20 @@ public sealed record FirstBootSet(
 {
     /// <summary>Never the private material: sets pass through logs and exceptions.</summary>
     public override string ToString() => $"first-boot set {SetId} (machine {MachineGuid}, generated {GeneratedAt:O})";
+
+    /// <summary>The canonical byte form that is sealed at rest (length-prefixed fields, fixed order).</summary>
+    internal byte[] ToBytes()
+    {
+        var generatedAt = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(generatedAt, GeneratedAt.ToUnixTimeMilliseconds());
+        return FieldCodec.Join(SetId.ToByteArray(), MachineGuid.ToByteArray(), HostRsaPrivate, HostRsaPublic, TlsPrivate, TlsPublic, LtpaKey, generatedAt);
+    }
+
+    internal static FirstBootSet FromBytes(byte[] bytes)
+    {
+        var f = FieldCodec.Split(bytes, 8);
+        if (f[7].Length != 8) throw new FormatException($"the generation time is {f[7].Length} bytes, not 8");
+        return new FirstBootSet(FieldCodec.Guid(f[0]), FieldCodec.Guid(f[1]), f[2], f[3], f[4], f[5], f[6],
+            DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(f[7])));
+    }
 }

@@ -8,10 +8,15 @@ using Org.BouncyCastle.X509;
 
 namespace CloudController.FirstBoot;
 
+/// <summary>How first-boot sets are generated.</summary>
+/// <param name="RsaKeyBits">The host RSA key size: 2048 or 3072.</param>
+public sealed record FirstBootSetOptions(int RsaKeyBits = 2048);
+
 /// <summary>
 /// Generates first-boot sets. The host key is RSA (2048 or 3072 bits), which costs 0.2-1 s of a core: that is why
-/// sets are made ahead of demand. The TLS key is EC P-256, which every TLS stack takes and which costs about a
-/// millisecond, so that completing a set at hand-out is only issuing its certificate. Thread-safe.
+/// sets are made ahead of demand. The TLS key is EC P-256 rather than Ed25519: every TLS stack and browser accepts a
+/// P-256 server key (Ed25519 server certificates are still refused by many clients), and it costs about a millisecond,
+/// so it is generated with the set and completing a set at hand-out is only issuing its certificate. Thread-safe.
 /// </summary>
 public sealed class FirstBootSetGenerator
 {
@@ -19,15 +24,23 @@ public sealed class FirstBootSetGenerator
 
     private readonly int _rsaBits;
 
-    public FirstBootSetGenerator(int rsaBits)
+    public FirstBootSetGenerator(FirstBootSetOptions options)
     {
-        if (!RsaSizes.Contains(rsaBits))
-            throw new ArgumentOutOfRangeException(nameof(rsaBits), rsaBits, $"rsa-bits is {rsaBits}; use 2048 or 3072");
-        _rsaBits = rsaBits;
+        if (!RsaSizes.Contains(options.RsaKeyBits))
+            throw new ArgumentOutOfRangeException(nameof(options), options.RsaKeyBits,
+                $"{nameof(FirstBootSetOptions.RsaKeyBits)} (key-pool rsa-bits) is {options.RsaKeyBits}; use 2048 or 3072");
+        _rsaBits = options.RsaKeyBits;
     }
+
+    public FirstBootSetGenerator(int rsaBits) : this(new FirstBootSetOptions(rsaBits))
+    {
+    }
+
+    public int RsaKeyBits => _rsaBits;
 
     public FirstBootSet Generate()
     {
+        // One SecureRandom per set: it is thread-safe, but generators on every core would contend on its lock.
         var random = new SecureRandom();
         var rsa = new RsaKeyPairGenerator();
         rsa.Init(new RsaKeyGenerationParameters(BigInteger.ValueOf(65537), random, _rsaBits, 100));
@@ -35,6 +48,7 @@ public sealed class FirstBootSetGenerator
         var ec = new ECKeyPairGenerator();
         ec.Init(new ECKeyGenerationParameters(SecObjectIdentifiers.SecP256r1, random));
         var tls = ec.GenerateKeyPair();
+        // LTPA keys are shared secrets: a random AES-256 key.
         var ltpa = new byte[32];
         random.NextBytes(ltpa);
         return new FirstBootSet(
@@ -44,6 +58,7 @@ public sealed class FirstBootSetGenerator
             PrivateKeyInfoFactory.CreatePrivateKeyInfo(tls.Private).GetEncoded(),
             SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(tls.Public).GetEncoded(),
             ltpa,
-            DateTimeOffset.UtcNow);
+            // Whole milliseconds: what the sealed form keeps, so a set reads back equal to what was generated.
+            DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
     }
 }
