@@ -19,6 +19,8 @@ public static class ApiEndpoints
         });
         services.AddGrpcReflection();
         services.AddSingleton<ControllerActors>();
+        services.AddSingleton(provider => new Cluster.Vms.GuestChannel(
+            provider.GetRequiredService<Hypervisor.IHypervisorDriver>(), provider.GetRequiredService<Cluster.Hosting.ControllerSecrets>()));
         return services;
     }
 
@@ -32,6 +34,7 @@ public static class ApiEndpoints
         endpoints.MapGrpcService<PoolsService>();
         endpoints.MapGrpcService<ActivationService>();
         endpoints.MapGrpcService<KeyPoolService>();
+        endpoints.MapGrpcService<GuestChannelService>();
         endpoints.MapGrpcReflectionService();
         return endpoints;
     }

@@ -3,7 +3,6 @@ using Akka.Configuration;
 using Akka.Hosting;
 using CloudController.Api;
 using CloudController.Cluster.Hosting;
-using CloudController.Cluster.KeyPool;
 using CloudController.Hypervisor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -71,7 +70,7 @@ public sealed class ControllerNode : IAsyncDisposable
         builder.Services.AddSingleton(settings);
         var software = SoftwareCatalogSettings.FromConfig(withDefaults);
         builder.Services.AddSingleton(software);
-        var secrets = KeyPoolSecrets.LoadOrCreate(settings.KeyPool.SecretsDirectory);
+        var secrets = ControllerSecrets.LoadOrCreate(settings.KeyPool.SecretsDirectory);
         builder.Services.AddSingleton(secrets);
         builder.Services.AddControllerApi();
         builder.Services.AddAkka(config.GetString("cloudcontroller.cluster.system-name", "cloudcontroller"), (akka, _) =>

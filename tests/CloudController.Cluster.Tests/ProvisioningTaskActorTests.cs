@@ -42,12 +42,13 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         var hostId = _fleet.HostIds[0];
         var fleetView = system.ActorOf(FleetView.Props(PlacementPolicy.Default));
         var host = system.ActorOf(HostActor.Props(hostId, driver, Settings));
-        var vm = system.ActorOf(VmActor.Props(VmId));
+        var channel = new GuestChannel(driver, TestSecrets.Instance);
+        var vm = system.ActorOf(VmActor.Props(VmId, channel));
         var inventory = driver.DiscoverHostsAsync(CancellationToken.None).Result.Single();
         host.Tell(new HostProtocol.RegisterHost(inventory), ActorRefs.NoSender);
         // Placement needs the host in the fleet view before the task asks.
         AwaitCondition(() => fleetView.Ask<FleetViewProtocol.Hosts>(new FleetViewProtocol.ListHosts()).Result.Snapshots.Count == 1);
-        var runner = new TaskStepRunner(driver, host, vm, fleetView, Settings);
+        var runner = new TaskStepRunner(driver, channel, host, vm, fleetView, Settings);
         return system.ActorOf(ProvisioningTaskActor.Props(TaskId, runner, Settings));
     }
 

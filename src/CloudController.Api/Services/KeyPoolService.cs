@@ -1,12 +1,13 @@
 using CloudController.Api.Errors;
 using CloudController.Api.V1;
+using CloudController.Cluster.Hosting;
 using CloudController.Cluster.KeyPool;
 using Grpc.Core;
 using static CloudController.Cluster.KeyPool.KeyPoolProtocol;
 
 namespace CloudController.Api.Services;
 
-public sealed class KeyPoolService(ControllerActors actors, KeyPoolSecrets secrets) : V1.KeyPool.KeyPoolBase
+public sealed class KeyPoolService(ControllerActors actors, ControllerSecrets secrets) : V1.KeyPool.KeyPoolBase
 {
     public override async Task<V1.KeyPoolStatus> GetKeyPoolStatus(GetKeyPoolStatusRequest request, ServerCallContext context) =>
         await actors.Ask(actors.KeyPools, new GetStatus(DefaultPool), context.CancellationToken) switch

@@ -41,7 +41,8 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
                 "use --model to clone, --os for a custom build, or --instant to resume an instant image");
 
         var (group, policy) = GroupOf(request);
-        if (instant.Length > 0) return await DeployInstantAsync(instant, hostname, group, policy, ct);
+        var data = DataOf(request);
+        if (instant.Length > 0) return await DeployInstantAsync(instant, hostname, group, policy, data, ct);
         var (template, hardware, apps) = os.Length > 0
             ? await PlanCustomBuildAsync(os, request, hostname, overrides, ct)
             : await PlanCloneAsync(new DomainProvisioning.ProvisionRequest(model, hostname, overrides), ct);
@@ -53,7 +54,7 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
         var minimumMemory = MinimumMemoryOf(request, hardware, template);
         var vm = new VmRecord(vmId, hostname, staged.Name, hardware, VmState.Provisioning,
             null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(hostname), group, policy,
-            MinimumMemoryMib: minimumMemory, DiskLayout: settings.DiskLayout);
+            MinimumMemoryMib: minimumMemory, DiskLayout: settings.DiskLayout, Data: data);
 
         // Fail fast when no host could ever take it (at its least memory); a host that fills up meanwhile is handled by the task.
         var placement = PlacementRequest.For(vm, staged.DiskImage);
@@ -69,8 +70,18 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
         };
     }
 
+    /// <summary>The request's provisioning data as the VM's first generation, checked like any change; null when none.</summary>
+    private static ProvisioningData? DataOf(ProvisionRequest request)
+    {
+        if (request.Data.Count == 0) return null;
+        var set = request.Data.ToDictionary(d => d.Key, d => d.Value);
+        RequestGuard.ThrowIfAny(ProvisioningDataValidator.Validate(ProvisioningData.Empty, set, []));
+        return ProvisioningData.Empty.With(set, []);
+    }
+
     /// <summary>Instant deploy: the library's suspended image copied to a host of its hardware class and resumed.</summary>
-    private async Task<ProvisionResponse> DeployInstantAsync(string name, string hostname, string? group, GroupPolicy policy, CancellationToken ct)
+    private async Task<ProvisionResponse> DeployInstantAsync(
+        string name, string hostname, string? group, GroupPolicy policy, ProvisioningData? data, CancellationToken ct)
     {
         if (HostnameRules.NameProblem(hostname) is { } problem)
             throw RpcErrors.InvalidArgument("hostname", $"'{HostnameRules.Printable(hostname)}' {problem}", "use letters, digits and '-', e.g. 'web-01'");
@@ -88,7 +99,7 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
         var taskId = ResourceIds.NewTaskId();
         var vmId = ResourceIds.NewVmId();
         var vm = new VmRecord(vmId, hostname, image.Model, image.Hardware, VmState.Provisioning,
-            null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(hostname), group, policy);
+            null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(hostname), group, policy, Data: data);
         var placement = PlacementRequest.For(vm, image.BaseImage, image);
         var decision = await actors.FleetView.Ask<PlacementDecision>(new FleetViewProtocol.Place(placement), actors.AskTimeout, ct);
         if (!decision.Found) throw RpcErrors.ResourceExhausted(PlacementExplanation.Explain(decision, placement));

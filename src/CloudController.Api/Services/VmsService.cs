@@ -69,6 +69,32 @@ public sealed class VmsService(ControllerActors actors) : V1.Vms.VmsBase
         };
     }
 
+    public override async Task<VmConfig> SetVmConfig(SetVmConfigRequest request, ServerCallContext context)
+    {
+        var vm = await GetRecordAsync(request.Id, context);
+        var set = request.Set.ToDictionary(s => s.Key, s => s.Value);
+        var removed = request.Remove.ToList();
+        RequestGuard.ThrowIfAny(ProvisioningDataValidator.Validate(vm.DataOrEmpty, set, removed));
+        return await actors.Ask(actors.Vms, new ChangeData(vm.VmId, set, removed), context.CancellationToken) switch
+        {
+            Applied => ConfigOf(await GetRecordAsync(vm.VmId, context), showSecrets: false),
+            Refused r => throw RpcErrors.FailedPrecondition(r.Reason),
+            var other => throw RpcErrors.Unexpected(other),
+        };
+    }
+
+    public override async Task<VmConfig> GetVmConfig(GetVmConfigRequest request, ServerCallContext context) =>
+        ConfigOf(await GetRecordAsync(request.Id, context), request.ShowSecrets);
+
+    private static VmConfig ConfigOf(VmRecord vm, bool showSecrets)
+    {
+        var data = vm.DataOrEmpty;
+        var config = new VmConfig { Id = vm.VmId, DesiredGeneration = data.Generation, AppliedGeneration = vm.AppliedGeneration };
+        config.Values.Add(showSecrets ? data.Values : data.Masked());
+        if (vm.FailedKeys is { } failed) config.FailedKeys.Add(failed);
+        return config;
+    }
+
     private async Task<VmRecord> GetRecordAsync(string? rawId, ServerCallContext context)
     {
         var id = RequestGuard.Id(rawId, "id", FindVms);

@@ -25,7 +25,7 @@ public static class AkkaControllerExtensions
 
     public static AkkaConfigurationBuilder WithCloudController(
         this AkkaConfigurationBuilder builder, IHypervisorDriver driver, ControllerSettings settings, SoftwareCatalogSettings software,
-        KeyPoolSecrets secrets)
+        ControllerSecrets secrets)
     {
         builder.AddHocon(ReferenceConfig, HoconAddMode.Append);
 
@@ -67,7 +67,11 @@ public static class AkkaControllerExtensions
                 passivating)
             .WithShardRegion<ControllerRegions.Vms>(
                 "vm",
-                (_, _) => VmActor.Props,
+                (_, _) =>
+                {
+                    var channel = new GuestChannel(driver, secrets);
+                    return vmId => VmActor.Props(vmId, channel);
+                },
                 new EntityMessageExtractor<VmProtocol.IVmCommand>(settings.ShardCount),
                 passivating)
             .WithShardRegion<ControllerRegions.Tasks>(
@@ -76,6 +80,7 @@ public static class AkkaControllerExtensions
                 {
                     var runner = new TaskStepRunner(
                         driver,
+                        new GuestChannel(driver, secrets),
                         registry.Get<ControllerRegions.Hosts>(),
                         registry.Get<ControllerRegions.Vms>(),
                         registry.Get<ControllerRegions.FleetView>(),

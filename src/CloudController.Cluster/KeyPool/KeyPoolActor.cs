@@ -24,7 +24,7 @@ public sealed class KeyPoolActor : ReceivePersistentActor
     private sealed record GenerationFailed(string Reason);
 
     private readonly string _name;
-    private readonly KeyPoolSecrets _secrets;
+    private readonly ControllerSecrets _secrets;
     private readonly KeyPoolSettings _settings;
     private readonly FirstBootSetGenerator _generator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -38,7 +38,7 @@ public sealed class KeyPoolActor : ReceivePersistentActor
     private int _failures;
     private string? _lastFailure;
 
-    public KeyPoolActor(string name, KeyPoolSecrets secrets, KeyPoolSettings settings)
+    public KeyPoolActor(string name, ControllerSecrets secrets, KeyPoolSettings settings)
     {
         _name = name;
         _secrets = secrets;
@@ -105,7 +105,7 @@ public sealed class KeyPoolActor : ReceivePersistentActor
 
     public override string PersistenceId => $"key-pool-{_name}";
 
-    public static Props Props(string name, KeyPoolSecrets secrets, KeyPoolSettings settings) =>
+    public static Props Props(string name, ControllerSecrets secrets, KeyPoolSettings settings) =>
         Akka.Actor.Props.Create(() => new KeyPoolActor(name, secrets, settings));
 
     private void Issue(IssueTokens issue)

@@ -9,6 +9,7 @@ using CloudController.Domain.Placement;
 using CloudController.Domain.Vms;
 using CloudController.Domain.Provisioning;
 using CloudController.Hypervisor;
+using CloudController.Cluster.Vms;
 using HostProtocol = CloudController.Cluster.Hosts.HostProtocol;
 using VmProtocol = CloudController.Cluster.Vms.VmProtocol;
 
@@ -30,6 +31,7 @@ public sealed class StepFailedException(string message) : Exception(message);
 /// </summary>
 public sealed class TaskStepRunner(
     IHypervisorDriver driver,
+    GuestChannel channel,
     IActorRef hosts,
     IActorRef vms,
     IActorRef fleetView,
@@ -83,6 +85,7 @@ public sealed class TaskStepRunner(
                 return StepOutcome.Done;
             case TaskStep.Registering:
                 await driver.RegisterVmAsync(HostOf(task), new VmDefinition(vm.VmId, vm.Hostname, vm.Hardware, vm.DiskLayerId), ct);
+                await DeliverDataAsync(task, ct);
                 return StepOutcome.Done;
             case TaskStep.PoweringOn:
                 await driver.PowerOnAsync(HostOf(task), vm.VmId, ct);
@@ -91,6 +94,7 @@ public sealed class TaskStepRunner(
                 var image = task.Instant ?? throw new StepFailedException("the task names no instant image");
                 await driver.CloneSuspendedAsync(image.SourceHostId, image.SourceVmId, HostOf(task),
                     new VmDefinition(vm.VmId, vm.Hostname, vm.Hardware, vm.DiskLayerId), ct);
+                await DeliverDataAsync(task, ct);
                 return StepOutcome.Done;
             case TaskStep.Resuming:
                 await driver.ResumeAsync(HostOf(task), vm.VmId, ct);
@@ -240,6 +244,17 @@ public sealed class TaskStepRunner(
     private async Task DeletePrivateLayersAsync(string host, VmRecord vm, CancellationToken ct)
     {
         foreach (var layer in DiskPlan.PrivateLayerIds(vm.DiskLayout, vm.DiskLayerId)) await driver.DeleteDiskLayerAsync(host, layer, ct);
+    }
+
+    /// <summary>
+    /// The VM's provisioning data as its record has it now (it may have been set since the task started, even before a
+    /// host was chosen), into the host's channel before the guest first runs.
+    /// </summary>
+    private async Task DeliverDataAsync(ProvisioningTask task, CancellationToken ct)
+    {
+        var reply = await vms.Ask<object>(new VmProtocol.GetVm(task.Vm.VmId), settings.AskTimeout, ct);
+        if (reply is not VmProtocol.VmStatus { Record: var record }) throw new StepFailedException($"the record of VM {task.Vm.VmId} is gone");
+        await channel.PushAsync(HostOf(task), record, ct);
     }
 
     /// <summary>Live when the driver can; otherwise the driver suspends, copies and resumes.</summary>

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using Akka.Event;
 using Akka.Persistence;
 using Akka.Persistence.Journal;
 using CloudController.Domain;
@@ -9,19 +10,25 @@ using static CloudController.Cluster.Vms.VmProtocol;
 namespace CloudController.Cluster.Vms;
 
 /// <summary>
-/// The record of one VM. Only provisioning tasks change it; its events are tagged so that every node's VM directory
-/// (the read model behind listing) sees them.
+/// The record of one VM. Provisioning tasks change its life cycle; operators change its provisioning data, which it
+/// pushes into the guest's channel while the VM runs. Its events are tagged so that every node's VM directory (the
+/// read model behind listing) sees them.
 /// </summary>
 public sealed class VmActor : ReceivePersistentActor
 {
     public const string Tag = "vm";
 
+    private sealed record Pushed(long Generation, string? Failure);
+
     private readonly string _vmId;
+    private readonly GuestChannel _channel;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private VmRecord? _record;
 
-    public VmActor(string vmId)
+    public VmActor(string vmId, GuestChannel channel)
     {
         _vmId = vmId;
+        _channel = channel;
 
         Recover<VmRecordCreated>(e => _record = e.Record);
         Recover<VmRecordRemoved>(_ => _record = null);
@@ -35,6 +42,13 @@ public sealed class VmActor : ReceivePersistentActor
         Command<CancelMigration>(m => Decide(r => r.CancelMigration(m.TaskId)));
         Command<CaptureAsImage>(c => Decide(r => r.CaptureAsImage(c.ImageName)));
         Command<ReleaseFromLibrary>(c => Decide(r => r.ReleaseFromLibrary(c.ImageName)));
+        Command<ChangeData>(c => Decide(r => r.ChangeData(c.Set, c.Removed), Push));
+        Command<AcknowledgeData>(a => Decide(r => r.AcknowledgeData(a.Generation, a.Failed)));
+        Command<Pushed>(p =>
+        {
+            // The guest agent also watches the controller, so a missed push delays nothing; it is only logged.
+            if (p.Failure is not null) _log.Warning("VM {0}: pushing generation {1} to its host failed: {2}", _vmId, p.Generation, p.Failure);
+        });
         Command<RemoveVm>(r =>
         {
             if (_record is null)
@@ -59,7 +73,17 @@ public sealed class VmActor : ReceivePersistentActor
 
     public override string PersistenceId => $"vm-{_vmId}";
 
-    public static Props Props(string vmId) => Akka.Actor.Props.Create(() => new VmActor(vmId));
+    public static Props Props(string vmId, GuestChannel channel) => Akka.Actor.Props.Create(() => new VmActor(vmId, channel));
+
+    /// <summary>A running VM gets its new data through its host's channel at once.</summary>
+    private void Push(VmRecord vm)
+    {
+        if (vm is not { HostId: { } host, State: VmState.Running or VmState.Migrating }) return;
+        var generation = vm.DataOrEmpty.Generation;
+        _channel.PushAsync(host, vm, CancellationToken.None).PipeTo(Self,
+            success: () => new Pushed(generation, null),
+            failure: ex => new Pushed(generation, ex.Message));
+    }
 
     private void Create(CreateVm create)
     {
@@ -77,7 +101,7 @@ public sealed class VmActor : ReceivePersistentActor
         });
     }
 
-    private void Decide(Func<VmRecord, Decision> decide)
+    private void Decide(Func<VmRecord, Decision> decide, Action<VmRecord>? then = null)
     {
         if (_record is null)
         {
@@ -99,6 +123,7 @@ public sealed class VmActor : ReceivePersistentActor
         {
             _record = _record.Apply(e);
             Sender.Tell(new Applied(_vmId));
+            then?.Invoke(_record);
         });
     }
 

@@ -38,6 +38,15 @@ public static class VmProtocol
 
     public sealed record GetVm(string VmId) : IVmCommand;
 
+    /// <summary>Sets and removes provisioning-data keys (validated by the caller) as one new generation.</summary>
+    public sealed record ChangeData(string VmId, IReadOnlyDictionary<string, string> Set, IReadOnlyList<string> Removed) : IVmCommand
+    {
+        public override string ToString() => $"change data of {VmId}: set {string.Join(", ", Set.Keys)}; remove {string.Join(", ", Removed)}";
+    }
+
+    /// <summary>The guest applied a generation of its data; the keys it could not apply, with why.</summary>
+    public sealed record AcknowledgeData(string VmId, long Generation, IReadOnlyDictionary<string, string> Failed) : IVmCommand;
+
     public sealed record Applied(string VmId) : IClusterMessage;
 
     public sealed record Refused(string VmId, string Reason) : IClusterMessage;

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace CloudController.Domain.Vms;
 
 public enum VmState
@@ -32,8 +34,14 @@ public sealed record VmRecord(
     Placement.GroupPolicy GroupPolicy = Placement.GroupPolicy.None,
     string? InstantImageName = null,
     long? MinimumMemoryMib = null,
-    Disks.DiskLayout DiskLayout = Disks.DiskLayout.PerHostCache)
+    Disks.DiskLayout DiskLayout = Disks.DiskLayout.PerHostCache,
+    ProvisioningData? Data = null,
+    long AppliedGeneration = 0,
+    ImmutableSortedDictionary<string, string>? FailedKeys = null)
 {
+    /// <summary>Its provisioning data, the empty set at generation 0 when none was ever given.</summary>
+    public ProvisioningData DataOrEmpty => Data ?? ProvisioningData.Empty;
+
     public VmRecord Apply(IDomainEvent e) => e switch
     {
         VmPlaced p => this with { HostId = p.HostId, State = VmState.Running, Hardware = p.Hardware ?? Hardware },
@@ -43,6 +51,8 @@ public sealed record VmRecord(
         VmMigrationStarted m => this with { State = VmState.Migrating, TaskId = m.TaskId },
         VmMigrated m => this with { State = VmState.Running, HostId = m.HostId },
         VmMigrationCancelled => this with { State = VmState.Running },
+        VmDataChanged d => this with { Data = new ProvisioningData(d.Generation, DataOrEmpty.Values.SetItems(d.Set).RemoveRange(d.Removed)) },
+        VmDataApplied a => this with { AppliedGeneration = a.Generation, FailedKeys = a.Failed },
         _ => this,
     };
 
@@ -67,6 +77,27 @@ public sealed record VmRecord(
         VmState.Running => Decision.AlreadyDone,
         _ => Decision.Refuse($"the VM is {State}, not the source of instant image {imageName}"),
     };
+
+    /// <summary>A new generation of provisioning data; allowed from the moment the record exists, before any host.</summary>
+    public Decision ChangeData(IReadOnlyDictionary<string, string> set, IReadOnlyCollection<string> removed)
+    {
+        if (State == VmState.Deleting) return Decision.Refuse($"the VM is being deleted by task {TaskId}");
+        var current = DataOrEmpty;
+        var effective = set.Where(s => !current.Values.TryGetValue(s.Key, out var v) || v != s.Value).ToDictionary();
+        var gone = removed.Where(current.Values.ContainsKey).ToArray();
+        if (effective.Count == 0 && gone.Length == 0) return Decision.AlreadyDone;
+        return Decision.Persist(new VmDataChanged(current.Generation + 1,
+            effective.ToImmutableSortedDictionary(StringComparer.Ordinal), [.. gone]));
+    }
+
+    /// <summary>The guest says it applied a generation: recorded if it is newer than the last it reported.</summary>
+    public Decision AcknowledgeData(long generation, IReadOnlyDictionary<string, string> failed)
+    {
+        if (generation > DataOrEmpty.Generation) return Decision.Refuse($"generation {generation} was never sent; the latest is {DataOrEmpty.Generation}");
+        return generation <= AppliedGeneration
+            ? Decision.AlreadyDone
+            : Decision.Persist(new VmDataApplied(generation, failed.ToImmutableSortedDictionary(StringComparer.Ordinal)));
+    }
 
     public Decision StartMigration(string taskId) => State switch
     {
