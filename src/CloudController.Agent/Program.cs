@@ -33,7 +33,8 @@ catch (IOException e)
 }
 
 using var channel = GrpcChannel.ForAddress(endpoint);
-using var stop = new CancellationTokenSource();
+// Not disposed: the exit handler may run after Main returns, and the process ends right after anyway.
+var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;

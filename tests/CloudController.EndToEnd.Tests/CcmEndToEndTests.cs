@@ -91,6 +91,16 @@ public class CcmEndToEndTests(ITestOutputHelper output)
         Assert.Contains("is running on host", migrated.Out);
         Assert.NotEqual(before, (await node.Vms.GetVmAsync(new Api.V1.GetVmRequest { Id = vm.VmId })).HostId);
 
+        var configured = await Ccm(node, "vm", "config", "set", vm.VmId, "app.mode=blue", "secret.token=abc123");
+        Assert.Equal(0, configured.Exit);
+        Assert.Contains("generation 1 desired", configured.Out);
+        var shownConfig = await Ccm(node, "vm", "config", "get", vm.VmId);
+        Assert.Contains("blue", shownConfig.Out);
+        Assert.DoesNotContain("abc123", shownConfig.Out);
+        var badConfig = await Ccm(node, "vm", "config", "set", vm.VmId, "novalue");
+        Assert.Equal(2, badConfig.Exit);
+        Assert.Contains("set takes key=value", badConfig.Err);
+
         var plan = await Ccm(node, "hosts", "rebalance", "--dry-run", "--memory-threshold", "2");
         Assert.Equal(2, plan.Exit); // bad input, as the server says: a usage error
         Assert.Contains("memoryThreshold", plan.Err);

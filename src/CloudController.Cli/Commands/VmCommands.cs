@@ -20,6 +20,7 @@ public static class VmCommands
         var minMemory = new Option<long?>("--min-memory") { Description = "The least memory to accept when no host has the desired amount, MiB", HelpName = "mib" };
         var wait = new Option<bool>("--wait") { Description = "Follow the task until it ends; the exit code says how" };
         var group = new Option<string?>("--group") { Description = "A VM group, e.g. web-tier", HelpName = "group" };
+        var data = new Option<string[]>("--data") { Description = "Provisioning data for the guest, key=value; repeat (stored before the VM runs)", HelpName = "key=value" };
         var groupPolicy = new Option<string?>("--group-policy") { Description = "affinity (same hosts) or anti-affinity (never a host of the group)", HelpName = "policy" };
 
         var provision = app.Remote("provision", "Provision a VM: clone a model (--model), build to order (--os, --app), or resume an instant image (--instant)", async (parse, session, ct) =>
@@ -40,6 +41,11 @@ public static class VmCommands
             };
             request.Apps.AddRange(parse.GetValue(apps) ?? []);
             if (parse.GetValue(minMemory) is { } least) request.MinMemoryMib = least;
+            foreach (var pair in parse.GetValue(data) ?? [])
+            {
+                var at = pair.IndexOf('=');
+                request.Data[pair[..at]] = pair[(at + 1)..];
+            }
             foreach (var answer in parse.GetValue(answers) ?? [])
             {
                 var at = answer.IndexOf('=');
@@ -51,7 +57,12 @@ public static class VmCommands
                 s => $"Task {s.TaskId} is provisioning VM {s.VmId}. Follow it with `ccm task watch {s.TaskId}`.");
             return ExitCode.Success;
         });
-        foreach (var option in new Option[] { model, instant, os, apps, answers, hostname, cpu, memory, disk, minMemory, group, groupPolicy, wait }) provision.Options.Add(option);
+        foreach (var option in new Option[] { model, instant, os, apps, answers, data, hostname, cpu, memory, disk, minMemory, group, groupPolicy, wait }) provision.Options.Add(option);
+        data.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => t.Value.IndexOf('=') <= 0))
+                result.AddError($"--data takes key=value, got '{token.Value}'.");
+        });
         // Checked while parsing, so a wrong command line is a usage error before anything reaches the node.
         answers.Validators.Add(result =>
         {
@@ -111,6 +122,60 @@ public static class VmCommands
         migrate.Options.Add(to);
         migrate.Options.Add(migrateWait);
 
-        return app.NewPalette("vm", "Virtual machines: provision, list, inspect, migrate, delete").Add(provision).Add(list).Add(show).Add(migrate).Add(delete);
+        return app.NewPalette("vm", "Virtual machines: provision, list, inspect, migrate, delete, and their provisioning data")
+            .Add(provision).Add(list).Add(show).Add(migrate).Add(delete).Add(ConfigCommand(app));
+    }
+
+    /// <summary>`vm config set|get|status`: the VM's provisioning data, which reaches the guest while it runs.</summary>
+    private static Command ConfigCommand(CcmApp app)
+    {
+        var id = new Argument<string>("vm-id") { Description = "The VM" };
+        var pairs = new Argument<string[]>("key=value") { Description = "Keys to set", Arity = ArgumentArity.ZeroOrMore };
+        var remove = new Option<string[]>("--remove") { Description = "A key to remove; repeat", HelpName = "key" };
+        pairs.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => t.Value.IndexOf('=') <= 0))
+                result.AddError($"set takes key=value, got '{token.Value}'.");
+        });
+        var set = app.Remote("set", "Set (and --remove) provisioning-data keys as one new generation", async (parse, session, ct) =>
+        {
+            var request = new SetVmConfigRequest { Id = parse.GetValue(id) };
+            foreach (var pair in parse.GetValue(pairs) ?? [])
+            {
+                var at = pair.IndexOf('=');
+                request.Set[pair[..at]] = pair[(at + 1)..];
+            }
+            request.Remove.AddRange(parse.GetValue(remove) ?? []);
+            Output.Write(session, await session.Vms.SetVmConfigAsync(request, cancellationToken: ct), Tables.VmConfig);
+            return ExitCode.Success;
+        });
+        set.Arguments.Add(id);
+        set.Arguments.Add(pairs);
+        set.Options.Add(remove);
+
+        var showSecrets = new Option<bool>("--show-secrets") { Description = "Show secret values instead of ********" };
+        var get = app.Remote("get", "Show a VM's provisioning data (secrets masked)", async (parse, session, ct) =>
+        {
+            var config = await session.Vms.GetVmConfigAsync(new GetVmConfigRequest { Id = parse.GetValue(id), ShowSecrets = parse.GetValue(showSecrets) }, cancellationToken: ct);
+            Output.Write(session, config, Tables.VmConfig);
+            return ExitCode.Success;
+        });
+        get.Arguments.Add(id);
+        get.Options.Add(showSecrets);
+
+        var status = app.Remote("status", "Desired and applied generation, and the keys the guest could not apply", async (parse, session, ct) =>
+        {
+            var config = await session.Vms.GetVmConfigAsync(new GetVmConfigRequest { Id = parse.GetValue(id) }, cancellationToken: ct);
+            Output.WriteLine(session, config, c => $"VM {c.Id}: generation {c.DesiredGeneration} desired, {c.AppliedGeneration} applied" +
+                (c.FailedKeys.Count == 0 ? "" : "; failed: " + string.Join("; ", c.FailedKeys.Select(f => $"{f.Key}: {f.Value}"))));
+            return config.FailedKeys.Count == 0 ? ExitCode.Success : ExitCode.Refused;
+        });
+        status.Arguments.Add(id);
+
+        var config = new Command("config", "A VM's provisioning data: set, get, status");
+        config.Subcommands.Add(set);
+        config.Subcommands.Add(get);
+        config.Subcommands.Add(status);
+        return config;
     }
 }

@@ -251,6 +251,15 @@ public static class Tables
         return new Rows(table, children);
     }
 
+    public static Table VmConfig(VmConfig c)
+    {
+        var table = New("KEY", "VALUE");
+        foreach (var (key, value) in c.Values.OrderBy(v => v.Key, StringComparer.Ordinal)) table.AddRow(Text(key), Text(value));
+        table.Caption(new TableTitle($"generation {c.DesiredGeneration} desired, {c.AppliedGeneration} applied" +
+                                     (c.FailedKeys.Count == 0 ? "" : $", {c.FailedKeys.Count} failed in the guest")));
+        return table;
+    }
+
     public static Table KeyPool(KeyPoolStatus s)
     {
         var table = Properties();
