@@ -35,6 +35,7 @@ public static class ApiEndpoints
         endpoints.MapGrpcService<ActivationService>();
         endpoints.MapGrpcService<KeyPoolService>();
         endpoints.MapGrpcService<GuestChannelService>();
+        endpoints.MapGrpcService<StorageService>();
         endpoints.MapGrpcReflectionService();
         return endpoints;
     }

@@ -93,6 +93,7 @@ public sealed class CcmApp
             TemplateCommands.Build(this),
             PoolCommands.Build(this),
             KeyPoolCommands.Build(this),
+            StorageCommands.Build(this),
         };
         foreach (var palette in palettes) root.Subcommands.Add(palette.Command);
 

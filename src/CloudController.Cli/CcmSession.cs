@@ -31,6 +31,7 @@ public sealed class CcmSession : IDisposable
         Advisor = new Advisor.AdvisorClient(invoker);
         Pools = new Pools.PoolsClient(invoker);
         KeyPool = new KeyPool.KeyPoolClient(invoker);
+        Storage = new Storage.StorageClient(invoker);
     }
 
     public Uri Endpoint { get; }
@@ -54,6 +55,8 @@ public sealed class CcmSession : IDisposable
     public Pools.PoolsClient Pools { get; }
 
     public KeyPool.KeyPoolClient KeyPool { get; }
+
+    public Storage.StorageClient Storage { get; }
 
     public bool Interactive => Format == OutputFormat.Table && Console.Profile.Capabilities.Interactive;
 

@@ -200,7 +200,8 @@ public enum VmPowerState
     Suspended,
 }
 
-public sealed record VmStatusReport(string VmId, string HostId, VmPowerState PowerState, VmDefinition Definition);
+/// <param name="UsedDiskGib">What the VM's own disk layer holds now: its writes, for storage that follows use.</param>
+public sealed record VmStatusReport(string VmId, string HostId, VmPowerState PowerState, VmDefinition Definition, long UsedDiskGib = 0);
 
 /// <summary>A host's measured state: whether it answers, what is really free, how busy it is.</summary>
 public sealed record HostStatusReport(

@@ -15,7 +15,6 @@ using CloudController.Domain.Pools;
 using CloudController.Domain.Placement;
 using CloudController.Domain.Provisioning;
 using CloudController.Domain.Vms;
-using Xunit.Abstractions;
 
 namespace CloudController.Cluster.Tests;
 
@@ -23,8 +22,16 @@ namespace CloudController.Cluster.Tests;
 /// Every kind of persisted event and snapshot survives the serializer unchanged: a type that does not round-trip
 /// would make its entity unrecoverable.
 /// </summary>
-public class ClusterMessageSerializerTests(ITestOutputHelper output) : EntityTestKit(output)
+public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.SerializationSystem system) : IClassFixture<ClusterMessageSerializerTests.SerializationSystem>
 {
+    /// <summary>One actor system with the controller's serialization bindings, shared by every case: nothing here needs a cluster.</summary>
+    public sealed class SerializationSystem : IDisposable
+    {
+        public ActorSystem Sys { get; } = ActorSystem.Create("serialization", Hosting.AkkaControllerExtensions.ReferenceConfig);
+
+        public void Dispose() => Sys.Terminate().Wait(TimeSpan.FromSeconds(10));
+    }
+
     private static readonly DateTimeOffset At = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
 
     private static readonly VmRecord Vm = new("vm-1", "db-01", "ubuntu", new Resources(2, 4096, 40), VmState.Provisioning,
@@ -65,7 +72,25 @@ public class ClusterMessageSerializerTests(ITestOutputHelper output) : EntityTes
         ChildPool.Empty.Apply(Pool).Apply(new ChildrenPlanned([Child])).Apply(new ChildrenReady(["web-1"])),
         new ChildPoolProtocol.PoolStatus(Pool.Definition, 1, 1, 0, 0, 0, 0, null, null, false, [Child]),
         new ChildrenStarted(["web-1"]),
+        new VmDataChanged(2, ImmutableSortedDictionary<string, string>.Empty.Add("ip", "10.0.0.5"), ["app.old"]),
+        new VmDataApplied(2, ImmutableSortedDictionary<string, string>.Empty.Add("ssh.authorized-keys.bob", "no user bob")),
+        new VmRecordCreated(Vm with { Data = new ProvisioningData(1, ImmutableSortedDictionary<string, string>.Empty.Add("hostname", "db-01")), StoragePool = "apps", StorageRole = "db" }),
+        new Domain.KeyPool.SetsStored([new Domain.KeyPool.StoredSet(Guid.Parse("5f0c1b2e-1111-5222-8333-444455556666"), [1, 2, 3], At)]),
+        new Domain.KeyPool.TokensIssued([new Domain.KeyPool.TokenGrant("ABCD", "vm-1", "db-01", "10.0.0.5", At)]),
+        new Domain.KeyPool.SetHandedOut(new Domain.KeyPool.HandOut(Guid.Parse("5f0c1b2e-1111-5222-8333-444455556666"), "vm-1", "ABCD", At)),
+        Domain.KeyPool.KeyPoolState.Empty
+            .Apply(new Domain.KeyPool.SetsStored([new Domain.KeyPool.StoredSet(Guid.Parse("5f0c1b2e-1111-5222-8333-444455556666"), [1, 2, 3], At)]))
+            .Apply(new Domain.KeyPool.DemandExpected("pool:web", 20)),
+        new Domain.Storage.StoragePoolDefined(StoragePool),
+        Domain.Storage.AllocationTable.Empty.Apply(new Domain.Storage.StoragePoolDefined(StoragePool))
+            .Apply(new Domain.Storage.StorageAllocated(new Domain.Storage.Allocation("vm-1", "apps", "san-01", 100, new Domain.Storage.StorageMember("vm-1", 40, "db"), "img", 10, "h1"),
+                ImmutableDictionary<string, long>.Empty, At)),
+        new Domain.Storage.StorageRebalanced("san-01", [new Domain.Storage.StorageMember("vm-1", 50, Activity: 0.5)], ImmutableDictionary<string, long>.Empty.Add("vm-1", 120), At),
     ];
+
+    private static readonly Domain.Storage.StoragePool StoragePool = new("apps",
+        [new Domain.Storage.Datastore("san-01", Domain.Storage.DatastoreKind.Shared, Domain.Storage.StorageMedia.Ssd, 200)],
+        Domain.Storage.AllocationPolicy.Weighted, 1.5, 10, ImmutableDictionary<string, double>.Empty.Add("db", 3));
 
     private static readonly TemplateDefined Template = new(new ForkTemplate("web-tpl", "ubuntu", "img", 10, new Resources(2, 4096, 40), 64,
         [new ParentCustomization("add-data-disk", 2, "/data 20 GiB")]));
@@ -80,7 +105,7 @@ public class ClusterMessageSerializerTests(ITestOutputHelper output) : EntityTes
     [MemberData(nameof(Persisted))]
     public void Round_trips_unchanged(object original)
     {
-        var serializer = (ClusterMessageSerializer)Sys.Serialization.FindSerializerFor(original);
+        var serializer = (ClusterMessageSerializer)system.Sys.Serialization.FindSerializerFor(original);
         var bytes = serializer.ToBinary(original);
         var copy = serializer.FromBinary(bytes, serializer.Manifest(original));
 

@@ -48,7 +48,8 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         host.Tell(new HostProtocol.RegisterHost(inventory), ActorRefs.NoSender);
         // Placement needs the host in the fleet view before the task asks.
         AwaitCondition(() => fleetView.Ask<FleetViewProtocol.Hosts>(new FleetViewProtocol.ListHosts()).Result.Snapshots.Count == 1);
-        var runner = new TaskStepRunner(driver, channel, host, vm, fleetView, Settings);
+        // No VM here names a storage pool, so the storage table is never asked.
+        var runner = new TaskStepRunner(driver, channel, host, vm, fleetView, ActorRefs.Nobody, Settings);
         return system.ActorOf(ProvisioningTaskActor.Props(TaskId, runner, Settings));
     }
 

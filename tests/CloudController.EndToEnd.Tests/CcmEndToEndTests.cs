@@ -101,6 +101,18 @@ public class CcmEndToEndTests(ITestOutputHelper output)
         Assert.Equal(2, badConfig.Exit);
         Assert.Contains("set takes key=value", badConfig.Err);
 
+        var storage = await Ccm(node, "storage", "define", "apps", "--datastore", "san-01:200:ssd", "--policy", "weighted", "--role-weight", "db=3");
+        Assert.Equal(0, storage.Exit);
+        Assert.Contains("san-01 (200 GiB ssd, shared)", storage.Out);
+        var badStore = await Ccm(node, "storage", "define", "apps", "--datastore", "san-01");
+        Assert.Equal(2, badStore.Exit);
+        Assert.Contains("--datastore takes id:capacity-gib", badStore.Err);
+        var db = await Ccm(node, "vm", "provision", "--model", "ubuntu", "--hostname", "db-01", "--storage-pool", "apps", "--storage-role", "db", "--wait");
+        Assert.Equal(0, db.Exit);
+        var table = await Ccm(node, "storage", "allocations");
+        Assert.Contains("san-01", table.Out);
+        Assert.Contains("db", table.Out);
+
         var plan = await Ccm(node, "hosts", "rebalance", "--dry-run", "--memory-threshold", "2");
         Assert.Equal(2, plan.Exit); // bad input, as the server says: a usage error
         Assert.Contains("memoryThreshold", plan.Err);

@@ -47,6 +47,8 @@ public sealed class RunningNode : IAsyncDisposable
 
     public Activation.ActivationClient Activation { get; private set; } = null!;
 
+    public Storage.StorageClient Storage { get; private set; } = null!;
+
     /// <summary>Starts a node; <paramref name="settings"/> are --set overrides such as "cloudcontroller.driver.simulated.hosts=4".</summary>
     public static async Task<RunningNode> StartAsync(ITestOutputHelper output, params string[] settings)
     {
@@ -141,6 +143,7 @@ public sealed class RunningNode : IAsyncDisposable
         Pools = new Pools.PoolsClient(_channel);
         KeyPool = new KeyPool.KeyPoolClient(_channel);
         Activation = new Activation.ActivationClient(_channel);
+        Storage = new Storage.StorageClient(_channel);
     }
 
     private async Task StopNodeAsync()

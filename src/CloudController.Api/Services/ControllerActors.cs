@@ -24,6 +24,7 @@ public sealed class ControllerActors(
     IRequiredActor<ControllerRegions.PoolDirectory> poolDirectory,
     IRequiredActor<ControllerRegions.FleetBalancer> fleetBalancer,
     IRequiredActor<ControllerRegions.KeyPools> keyPools,
+    IRequiredActor<ControllerRegions.StorageAllocations> storage,
     ActorSystem system,
     ControllerSettings settings)
 {
@@ -56,6 +57,8 @@ public sealed class ControllerActors(
     public IActorRef FleetBalancer => fleetBalancer.ActorRef;
 
     public IActorRef KeyPools => keyPools.ActorRef;
+
+    public IActorRef Storage => storage.ActorRef;
 
     /// <summary>The software catalog as this node's read model has it: configured defaults plus operators' changes.</summary>
     public async Task<SoftwareCatalog> SoftwareCatalogAsync(CancellationToken ct) =>

@@ -54,7 +54,8 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
         var minimumMemory = MinimumMemoryOf(request, hardware, template);
         var vm = new VmRecord(vmId, hostname, staged.Name, hardware, VmState.Provisioning,
             null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(hostname), group, policy,
-            MinimumMemoryMib: minimumMemory, DiskLayout: settings.DiskLayout, Data: data);
+            MinimumMemoryMib: minimumMemory, DiskLayout: settings.DiskLayout, Data: data,
+            StoragePool: await StoragePoolOf(request, ct), StorageRole: string.IsNullOrWhiteSpace(request.StorageRole) ? null : request.StorageRole.Trim());
 
         // Fail fast when no host could ever take it (at its least memory); a host that fills up meanwhile is handled by the task.
         var placement = PlacementRequest.For(vm, staged.DiskImage);
@@ -68,6 +69,17 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
             TaskReport => new ProvisionResponse { TaskId = taskId, VmId = vmId },
             var other => throw RpcErrors.Unexpected(other),
         };
+    }
+
+    /// <summary>The storage pool the request names, checked to exist; null when it names none.</summary>
+    private async Task<string?> StoragePoolOf(ProvisionRequest request, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.StoragePool)) return null;
+        var pool = request.StoragePool.Trim();
+        var table = ((Cluster.Storage.StorageProtocol.TableStatus)await actors.Ask(actors.Storage, new Cluster.Storage.StorageProtocol.GetTable(), ct)).Table;
+        return table.Pools.ContainsKey(pool)
+            ? pool
+            : throw RpcErrors.InvalidArgument("storage_pool", $"there is no storage pool '{HostnameRules.Printable(pool)}'", "list them with `ccm storage pools`");
     }
 
     /// <summary>The request's provisioning data as the VM's first generation, checked like any change; null when none.</summary>

@@ -21,6 +21,8 @@ public static class VmCommands
         var wait = new Option<bool>("--wait") { Description = "Follow the task until it ends; the exit code says how" };
         var group = new Option<string?>("--group") { Description = "A VM group, e.g. web-tier", HelpName = "group" };
         var data = new Option<string[]>("--data") { Description = "Provisioning data for the guest, key=value; repeat (stored before the VM runs)", HelpName = "key=value" };
+        var storagePool = new Option<string?>("--storage-pool") { Description = "A storage pool the VM's disk draws on", HelpName = "pool" };
+        var storageRole = new Option<string?>("--storage-role") { Description = "Its role in a weighted storage pool", HelpName = "role" };
         var groupPolicy = new Option<string?>("--group-policy") { Description = "affinity (same hosts) or anti-affinity (never a host of the group)", HelpName = "policy" };
 
         var provision = app.Remote("provision", "Provision a VM: clone a model (--model), build to order (--os, --app), or resume an instant image (--instant)", async (parse, session, ct) =>
@@ -38,6 +40,8 @@ public static class VmCommands
                 Overrides = overrides,
                 Group = parse.GetValue(group) ?? "",
                 GroupPolicy = parse.GetValue(groupPolicy) ?? "",
+                StoragePool = parse.GetValue(storagePool) ?? "",
+                StorageRole = parse.GetValue(storageRole) ?? "",
             };
             request.Apps.AddRange(parse.GetValue(apps) ?? []);
             if (parse.GetValue(minMemory) is { } least) request.MinMemoryMib = least;
@@ -57,7 +61,7 @@ public static class VmCommands
                 s => $"Task {s.TaskId} is provisioning VM {s.VmId}. Follow it with `ccm task watch {s.TaskId}`.");
             return ExitCode.Success;
         });
-        foreach (var option in new Option[] { model, instant, os, apps, answers, data, hostname, cpu, memory, disk, minMemory, group, groupPolicy, wait }) provision.Options.Add(option);
+        foreach (var option in new Option[] { model, instant, os, apps, answers, data, storagePool, storageRole, hostname, cpu, memory, disk, minMemory, group, groupPolicy, wait }) provision.Options.Add(option);
         data.Validators.Add(result =>
         {
             foreach (var token in result.Tokens.Where(t => t.Value.IndexOf('=') <= 0))

@@ -10,6 +10,7 @@ using CloudController.Cluster.InstantClone;
 using CloudController.Cluster.KeyPool;
 using CloudController.Cluster.Pools;
 using CloudController.Cluster.Provisioning;
+using CloudController.Cluster.Storage;
 using CloudController.Cluster.ReadModels;
 using CloudController.Cluster.Vms;
 using CloudController.Domain.Placement;
@@ -74,6 +75,11 @@ public static class AkkaControllerExtensions
                 },
                 new EntityMessageExtractor<VmProtocol.IVmCommand>(settings.ShardCount),
                 passivating)
+            .WithShardRegion<ControllerRegions.StorageAllocations>(
+                "storage-allocations",
+                (_, _) => _ => StorageAllocationActor.Props(driver, settings),
+                new EntityMessageExtractor<StorageProtocol.IStorageCommand>(settings.ShardCount),
+                remembered)
             .WithShardRegion<ControllerRegions.Tasks>(
                 "task",
                 (_, registry) =>
@@ -84,6 +90,7 @@ public static class AkkaControllerExtensions
                         registry.Get<ControllerRegions.Hosts>(),
                         registry.Get<ControllerRegions.Vms>(),
                         registry.Get<ControllerRegions.FleetView>(),
+                        registry.Get<ControllerRegions.StorageAllocations>(),
                         settings);
                     return taskId => ProvisioningTaskActor.Props(taskId, runner, settings);
                 },

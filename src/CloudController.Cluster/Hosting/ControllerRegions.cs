@@ -34,4 +34,6 @@ public static class ControllerRegions
     public sealed class FleetBalancer;
 
     public sealed class KeyPools;
+
+    public sealed class StorageAllocations;
 }

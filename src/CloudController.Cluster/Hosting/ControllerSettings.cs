@@ -26,7 +26,8 @@ public sealed record ControllerSettings(
     double RebalanceCpuThreshold,
     TimeSpan RebalanceInterval,
     int RebalanceMaxMoves,
-    CloudController.Cluster.KeyPool.KeyPoolSettings KeyPool)
+    CloudController.Cluster.KeyPool.KeyPoolSettings KeyPool,
+    TimeSpan StorageRebalanceInterval)
 {
     public static ControllerSettings FromConfig(Config config)
     {
@@ -63,7 +64,8 @@ public sealed record ControllerSettings(
             RebalanceCpuThreshold: Fraction(c, "rebalancing.cpu-threshold", 0.9),
             RebalanceInterval: c.GetTimeSpan("rebalancing.interval", TimeSpan.Zero),
             RebalanceMaxMoves: Positive(c, "rebalancing.max-moves", 10),
-            KeyPool: CloudController.Cluster.KeyPool.KeyPoolSettings.FromConfig(c.GetConfig("key-pool") ?? ConfigurationFactory.Empty, c.GetString("data-dir", Path.GetTempPath())));
+            KeyPool: CloudController.Cluster.KeyPool.KeyPoolSettings.FromConfig(c.GetConfig("key-pool") ?? ConfigurationFactory.Empty, c.GetString("data-dir", Path.GetTempPath())),
+            StorageRebalanceInterval: c.GetTimeSpan("storage.rebalance-interval", TimeSpan.FromSeconds(30)));
     }
 
     private static double Fraction(Config c, string key, double fallback)

@@ -9,7 +9,9 @@ using CloudController.Domain.Placement;
 using CloudController.Domain.Vms;
 using CloudController.Domain.Provisioning;
 using CloudController.Hypervisor;
+using CloudController.Cluster.Storage;
 using CloudController.Cluster.Vms;
+using CloudController.Domain.Storage;
 using HostProtocol = CloudController.Cluster.Hosts.HostProtocol;
 using VmProtocol = CloudController.Cluster.Vms.VmProtocol;
 
@@ -35,6 +37,7 @@ public sealed class TaskStepRunner(
     IActorRef hosts,
     IActorRef vms,
     IActorRef fleetView,
+    IActorRef storage,
     ControllerSettings settings)
 {
     public TaskWorkArea WorkArea { get; } = new(settings.WorkDirectory);
@@ -64,12 +67,15 @@ public sealed class TaskStepRunner(
                 var reply = await hosts.Ask<object>(
                     new HostProtocol.Reserve(HostOf(task), task.TaskId, vm.Hardware, lease, vm.Group, vm.GroupPolicy == GroupPolicy.AntiAffinity),
                     settings.AskTimeout, ct);
-                return reply switch
-                {
-                    HostProtocol.Applied => StepOutcome.Done,
-                    HostProtocol.Refused r => new StepOutcome(r.Reason),
-                    _ => throw new StepFailedException($"unexpected reply from host {host}: {reply}"),
-                };
+                if (reply is HostProtocol.Refused r) return new StepOutcome(r.Reason);
+                if (reply is not HostProtocol.Applied) throw new StepFailedException($"unexpected reply from host {host}: {reply}");
+                if (vm.StoragePool is not { } pool) return StepOutcome.Done;
+                // Its storage is part of its place: a host whose datastores cannot give it its share is refused like a full one.
+                var member = new StorageMember(vm.VmId, vm.Hardware.DiskGib, vm.StorageRole);
+                var allocated = await storage.Ask<object>(new StorageProtocol.Allocate(pool, HostOf(task), member, task.BaseImage, task.BaseImageGib), settings.AskTimeout, ct);
+                if (allocated is StorageProtocol.StorageApplied) return StepOutcome.Done;
+                await AskHost(new HostProtocol.ReleaseReservation(HostOf(task), task.TaskId, "its storage did not fit"), ct);
+                return new StepOutcome(allocated is StorageProtocol.StorageRefused refused ? $"storage: {refused.Reason}" : $"storage: {allocated}");
             case TaskStep.CloningDisk:
                 foreach (var action in DiskPlanOf(task))
                 {
@@ -140,6 +146,7 @@ public sealed class TaskStepRunner(
                 return StepOutcome.Done;
             case TaskStep.ReleasingCapacity when host is not null:
                 await AskHost(new HostProtocol.ReleaseAllocation(host, vm.VmId), ct);
+                await ReleaseStorageAsync(vm, ct);
                 return StepOutcome.Done;
             case TaskStep.PoweringOff or TaskStep.Unregistering or TaskStep.DeletingDisk or TaskStep.ReleasingCapacity:
                 // The VM never reached a host: nothing there to remove.
@@ -163,6 +170,7 @@ public sealed class TaskStepRunner(
                 break;
             case TaskStep.Placing when host is not null:
                 await AskHost(new HostProtocol.ReleaseReservation(host, task.TaskId, "rolled back"), ct);
+                await ReleaseStorageAsync(vm, ct);
                 break;
             case TaskStep.MarkingMigration:
                 await AskVm(new VmProtocol.CancelMigration(vm.VmId, task.TaskId), ct);
@@ -244,6 +252,13 @@ public sealed class TaskStepRunner(
     private async Task DeletePrivateLayersAsync(string host, VmRecord vm, CancellationToken ct)
     {
         foreach (var layer in DiskPlan.PrivateLayerIds(vm.DiskLayout, vm.DiskLayerId)) await driver.DeleteDiskLayerAsync(host, layer, ct);
+    }
+
+    private async Task ReleaseStorageAsync(VmRecord vm, CancellationToken ct)
+    {
+        if (vm.StoragePool is null) return;
+        if (await storage.Ask<object>(new StorageProtocol.Release(vm.VmId), settings.AskTimeout, ct) is not StorageProtocol.StorageApplied)
+            throw new StepFailedException($"the storage of VM {vm.VmId} was not released");
     }
 
     /// <summary>

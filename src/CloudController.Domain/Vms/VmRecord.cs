@@ -37,7 +37,9 @@ public sealed record VmRecord(
     Disks.DiskLayout DiskLayout = Disks.DiskLayout.PerHostCache,
     ProvisioningData? Data = null,
     long AppliedGeneration = 0,
-    ImmutableSortedDictionary<string, string>? FailedKeys = null)
+    ImmutableSortedDictionary<string, string>? FailedKeys = null,
+    string? StoragePool = null,
+    string? StorageRole = null)
 {
     /// <summary>Its provisioning data, the empty set at generation 0 when none was ever given.</summary>
     public ProvisioningData DataOrEmpty => Data ?? ProvisioningData.Empty;

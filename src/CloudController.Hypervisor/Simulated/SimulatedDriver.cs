@@ -340,8 +340,10 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
     public async Task<VmStatusReport?> GetVmAsync(string hostId, string vmId, CancellationToken ct)
     {
         await Prelude(DriverOperation.GetVm, hostId, vmId, ct);
-        return Fleet.Inspect(hostId).VmsById.TryGetValue(vmId, out var vm)
-            ? new VmStatusReport(vmId, hostId, vm.PowerState, vm.Definition)
+        var state = Fleet.Inspect(hostId);
+        return state.VmsById.TryGetValue(vmId, out var vm)
+            ? new VmStatusReport(vmId, hostId, vm.PowerState, vm.Definition,
+                state.Disks.Layers.TryGetValue(vm.Definition.DiskLayerId, out var own) ? own.AllocatedGib : 0)
             : null;
     }
 

@@ -1,0 +1,144 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using CloudController.Cluster.Hosting;
+using CloudController.Domain;
+using CloudController.Domain.Storage;
+using CloudController.Hypervisor;
+using static CloudController.Cluster.Storage.StorageProtocol;
+
+namespace CloudController.Cluster.Storage;
+
+/// <summary>
+/// The allocation table of the cluster's storage pools: allocations made at placement, released when a VM ends, and,
+/// every interval, pools re-shared from what their VMs wrote since (the dynamic policy grows writers, shrinks idle
+/// ones, never below what they hold).
+/// </summary>
+public sealed class StorageAllocationActor : ReceivePersistentActor, IWithTimers
+{
+    private sealed record Tick
+    {
+        public static readonly Tick Instance = new();
+    }
+
+    private sealed record Measured(string PoolId, ImmutableDictionary<string, long> UsedGib, IActorRef? ReplyTo);
+
+    private readonly IHypervisorDriver _driver;
+    private readonly ControllerSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, long> _lastUsed = new(StringComparer.Ordinal);
+    private AllocationTable _table = AllocationTable.Empty;
+
+    public StorageAllocationActor(IHypervisorDriver driver, ControllerSettings settings)
+    {
+        _driver = driver;
+        _settings = settings;
+
+        Recover<SnapshotOffer>(offer => _table = (AllocationTable)offer.Snapshot);
+        Recover<IDomainEvent>(e => _table = _table.Apply(e));
+        Recover<RecoveryCompleted>(_ =>
+        {
+            if (_settings.StorageRebalanceInterval > TimeSpan.Zero)
+                Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, _settings.StorageRebalanceInterval);
+        });
+
+        Command<DefinePool>(d => Decide(_table.DefinePool(d.Pool), () => new StorageApplied(null)));
+        Command<Allocate>(a => Decide(
+            _table.Allocate(a.PoolId, a.HostId, a.Member, a.BaseImage, a.BaseImageGib, DateTimeOffset.UtcNow),
+            () => new StorageApplied(_table.Allocations[a.Member.VmId])));
+        Command<Release>(r => Decide(_table.Release(r.VmId, DateTimeOffset.UtcNow), () => new StorageApplied(null)));
+        Command<GetTable>(_ => Sender.Tell(new TableStatus(_table)));
+        Command<RebalancePool>(r => Measure(r.PoolId, Sender));
+        Command<Tick>(_ =>
+        {
+            foreach (var pool in _table.Pools.Values.Where(p => p.Policy == AllocationPolicy.Dynamic)) Measure(pool.Id, null);
+        });
+        Command<Measured>(Rebalance);
+        Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(_ => { });
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(_ => { });
+    }
+
+    public override string PersistenceId => "storage-allocations";
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IHypervisorDriver driver, ControllerSettings settings) =>
+        Akka.Actor.Props.Create(() => new StorageAllocationActor(driver, settings));
+
+    /// <summary>Asks each VM's host what its disk holds now, off the actor's thread.</summary>
+    private void Measure(string poolId, IActorRef? replyTo)
+    {
+        var allocations = _table.Allocations.Values.Where(a => a.PoolId == poolId && a.HostId.Length > 0).ToList();
+        var driver = _driver;
+        Task.WhenAll(allocations.Select(async a =>
+            {
+                try
+                {
+                    return (a.VmId, (await driver.GetVmAsync(a.HostId, a.VmId, CancellationToken.None))?.UsedDiskGib);
+                }
+                catch (HypervisorException)
+                {
+                    return (a.VmId, (long?)null); // a host that does not answer: its VMs keep their shares
+                }
+            }))
+            .PipeTo(Self, success: used => new Measured(poolId,
+                used.Where(u => u.Item2 is not null).ToImmutableDictionary(u => u.VmId, u => u.Item2!.Value), replyTo));
+    }
+
+    /// <summary>Activity is what a VM wrote since the last measurement, relative to the busiest VM on its datastore.</summary>
+    private void Rebalance(Measured measured)
+    {
+        var events = new List<IDomainEvent>();
+        var table = _table;
+        foreach (var datastore in table.Allocations.Values.Where(a => a.PoolId == measured.PoolId).GroupBy(a => a.DatastoreId))
+        {
+            var growth = datastore.ToDictionary(a => a.VmId, a =>
+                measured.UsedGib.TryGetValue(a.VmId, out var used) ? Math.Max(0, used - _lastUsed.GetValueOrDefault(a.VmId, used)) : 0);
+            var busiest = Math.Max(1, growth.Values.DefaultIfEmpty(0).Max());
+            var observed = datastore.Where(a => measured.UsedGib.ContainsKey(a.VmId))
+                .ToDictionary(a => a.VmId, a => (Math.Max(a.Member.UsedGib, measured.UsedGib[a.VmId]), (double)growth[a.VmId] / busiest));
+            var decision = table.Rebalance(datastore.Key, observed, DateTimeOffset.UtcNow);
+            if (decision.Refusal is { } reason) _log.Warning("Storage pool {0}: {1}", measured.PoolId, reason);
+            if (decision.Event is { } e)
+            {
+                events.Add(e);
+                table = table.Apply(e);
+            }
+        }
+        foreach (var (vm, used) in measured.UsedGib) _lastUsed[vm] = used;
+        if (events.Count == 0)
+        {
+            measured.ReplyTo?.Tell(new Rebalanced(0));
+            return;
+        }
+        PersistAll(events, e => _table = _table.Apply(e));
+        DeferAsync(events.Count, count =>
+        {
+            measured.ReplyTo?.Tell(new Rebalanced(count));
+            if (LastSequenceNr % _settings.SnapshotEvery < count) SaveSnapshot(_table);
+        });
+    }
+
+    private void Decide(Decision decision, Func<object> reply)
+    {
+        if (decision.Refusal is { } reason)
+        {
+            Sender.Tell(new StorageRefused(reason));
+            return;
+        }
+        if (decision.Event is not { } e)
+        {
+            Sender.Tell(reply());
+            return;
+        }
+        Persist(e, persisted =>
+        {
+            _table = _table.Apply(persisted);
+            Sender.Tell(reply());
+            if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(_table);
+        });
+    }
+}
