@@ -152,7 +152,8 @@ public enum DriverOperation
 /// <param name="Shared">The image is on shared storage and is linked, not copied, to the host.</param>
 public sealed record BaseLayerSpec(string LayerId, string Image, long SizeGib, bool Shared = false);
 
-public sealed record DiskLayerSpec(string LayerId, string ParentLayerId, long SizeGib);
+/// <param name="Datastore">Where to put the layer: the datastore of the VM's storage allocation; null for the host's default.</param>
+public sealed record DiskLayerSpec(string LayerId, string ParentLayerId, long SizeGib, string? Datastore = null);
 
 /// <summary>An app to install in a guest: its name, and the answer file (name and content) its installer reads.</summary>
 public sealed record GuestAppInstall(string App, string? AnswerFileName, string? AnswerFileText);

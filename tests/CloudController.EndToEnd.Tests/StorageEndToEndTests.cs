@@ -36,6 +36,9 @@ public class StorageEndToEndTests(ITestOutputHelper output)
         // The ubuntu image (10 GiB) is on the datastore once: 190 GiB are shared out.
         var a = await ProvisionAsync(node, "a");
         Assert.Equal(190, (await SharesAsync(node))[a]);
+        // Its disk went straight onto the datastore the pool allocated.
+        var vmA = await node.Vms.GetVmAsync(new GetVmRequest { Id = a });
+        Assert.Equal("san-01", node.Fleet.Inspect(vmA.HostId).Disks.Layers[$"{a}-disk"].Datastore);
         var b = await ProvisionAsync(node, "b");
         var c = await ProvisionAsync(node, "c");
         var shares = await SharesAsync(node);

@@ -77,6 +77,7 @@ public sealed class TaskStepRunner(
                 await AskHost(new HostProtocol.ReleaseReservation(HostOf(task), task.TaskId, "its storage did not fit"), ct);
                 return new StepOutcome(allocated is StorageProtocol.StorageRefused refused ? $"storage: {refused.Reason}" : $"storage: {allocated}");
             case TaskStep.CloningDisk:
+                var datastore = await DatastoreOfAsync(vm, ct);
                 foreach (var action in DiskPlanOf(task))
                 {
                     await (action switch
@@ -84,7 +85,7 @@ public sealed class TaskStepRunner(
                         DiskAction.Link link => driver.EnsureBaseLayerAsync(HostOf(task), new BaseLayerSpec(link.LayerId, task.BaseImage, task.BaseImageGib, Shared: true), ct),
                         DiskAction.CopyToHost copy => driver.EnsureBaseLayerAsync(HostOf(task), new BaseLayerSpec(copy.LocalLayerId, task.BaseImage, task.BaseImageGib), ct),
                         DiskAction.Flatten flat => driver.EnsureBaseLayerAsync(HostOf(task), new BaseLayerSpec(flat.LocalLayerId, task.BaseImage, task.BaseImageGib), ct),
-                        DiskAction.CreateTop top => driver.CreateDiskLayerAsync(HostOf(task), new DiskLayerSpec(top.LayerId, top.ParentLayerId, vm.Hardware.DiskGib), ct),
+                        DiskAction.CreateTop top => driver.CreateDiskLayerAsync(HostOf(task), new DiskLayerSpec(top.LayerId, top.ParentLayerId, vm.Hardware.DiskGib, datastore), ct),
                         _ => throw new StepFailedException($"no way to carry out {action}"),
                     });
                 }
@@ -252,6 +253,16 @@ public sealed class TaskStepRunner(
     private async Task DeletePrivateLayersAsync(string host, VmRecord vm, CancellationToken ct)
     {
         foreach (var layer in DiskPlan.PrivateLayerIds(vm.DiskLayout, vm.DiskLayerId)) await driver.DeleteDiskLayerAsync(host, layer, ct);
+    }
+
+    /// <summary>The datastore the VM's storage allocation put it on: its own disk layer goes straight there.</summary>
+    private async Task<string?> DatastoreOfAsync(VmRecord vm, CancellationToken ct)
+    {
+        if (vm.StoragePool is null) return null;
+        var table = await storage.Ask<StorageProtocol.TableStatus>(new StorageProtocol.GetTable(), settings.AskTimeout, ct);
+        return table.Table.Allocations.TryGetValue(vm.VmId, out var allocation)
+            ? allocation.DatastoreId
+            : throw new StepFailedException($"VM {vm.VmId} has no storage allocation in pool {vm.StoragePool}");
     }
 
     private async Task ReleaseStorageAsync(VmRecord vm, CancellationToken ct)

@@ -7,7 +7,8 @@ namespace CloudController.Domain.Disks;
 /// <param name="VirtualSizeGib">The size the guest sees.</param>
 /// <param name="AllocatedGib">What the layer takes on its datastore: a base its whole size, a fresh copy-on-write
 /// layer only its initial allocation (it grows as the guest writes, which the model does not follow).</param>
-public sealed record DiskLayer(string LayerId, string? ParentLayerId, string? Image, long VirtualSizeGib, long AllocatedGib)
+/// <param name="Datastore">The datastore the layer is on, when it was put on a named one (a storage pool's).</param>
+public sealed record DiskLayer(string LayerId, string? ParentLayerId, string? Image, long VirtualSizeGib, long AllocatedGib, string? Datastore = null)
 {
     public bool IsBase => ParentLayerId is null;
 }

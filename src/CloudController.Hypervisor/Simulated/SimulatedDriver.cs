@@ -38,8 +38,14 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
         ChangeDisks(DriverOperation.EnsureBaseLayer, hostId, null, ct, disks => disks.AddBase(spec.LayerId, spec.Image, spec.SizeGib, spec.Shared));
 
     public Task CreateDiskLayerAsync(string hostId, DiskLayerSpec spec, CancellationToken ct) =>
-        ChangeDisks(DriverOperation.CreateDiskLayer, hostId, null, ct,
-            disks => disks.AddCopyOnWrite(spec.LayerId, spec.ParentLayerId, spec.SizeGib, Fleet.Options.CopyOnWriteInitialGib));
+        ChangeDisks(DriverOperation.CreateDiskLayer, hostId, null, ct, disks =>
+        {
+            var added = disks.AddCopyOnWrite(spec.LayerId, spec.ParentLayerId, spec.SizeGib, Fleet.Options.CopyOnWriteInitialGib);
+            // The simulator has one store per host; it records which datastore the layer was put on.
+            return added.IsRefused || spec.Datastore is null
+                ? added
+                : DiskChange.To(added.Store with { Layers = added.Store.Layers.SetItem(spec.LayerId, added.Store.Layers[spec.LayerId] with { Datastore = spec.Datastore }) });
+        });
 
     public Task DeleteDiskLayerAsync(string hostId, string layerId, CancellationToken ct) =>
         ChangeDisks(DriverOperation.DeleteDiskLayer, hostId, null, ct, disks => disks.Delete(layerId));
