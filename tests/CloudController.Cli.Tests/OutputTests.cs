@@ -120,7 +120,7 @@ public class OutputTests
     {
         var run = await CcmRun.Against(_node, "--output", "json", "vm", "provision", "--model", "ubuntu", "--hostname", "web-02");
 
-        Assert.Equal("{ \"taskId\": \"task-1\", \"vmId\": \"vm-1\" }", run.Output.Trim());
+        Assert.Equal("{ \"taskId\": \"task-1\", \"vmId\": \"vm-1\", \"vms\": [ ] }", run.Output.Trim());
     }
 
     [Fact]

@@ -77,6 +77,6 @@ public class RenderingTests
     public void Json_output_is_the_message_in_proto_json_with_defaults()
     {
         var json = Output.ToJson(new ProvisionResponse { TaskId = "task-1", VmId = "vm-1" });
-        Assert.Equal("{ \"taskId\": \"task-1\", \"vmId\": \"vm-1\" }", json);
+        Assert.Equal("{ \"taskId\": \"task-1\", \"vmId\": \"vm-1\", \"vms\": [ ] }", json);
     }
 }

@@ -120,4 +120,29 @@ public class ProvisioningDataEndToEndTests(ITestOutputHelper output)
         });
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
     }
+
+    [Fact]
+    public async Task Bulk_provisioning_gives_each_VM_its_own_name_and_address_never_one_already_in_use()
+    {
+        await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=4");
+        await node.AddUbuntuModelAsync();
+        await node.WaitForHostsAsync(4);
+        var taken = await node.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "app-02", Data = { ["ip"] = "10.0.0.11" } });
+        Assert.Equal(TaskState.Succeeded, (await node.WatchToEndAsync(taken.TaskId))[^1].State);
+        await Eventually.True(async () => (await node.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Count == 1, "the first VM listed");
+
+        var bulk = await node.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "app-{n:00}", Count = 5, IpRange = "10.0.0.10-10.0.0.20" });
+        Assert.Equal(5, bulk.Vms.Count);
+        Assert.Equal(["app-01", "app-03", "app-04", "app-05", "app-06"], bulk.Vms.Select(v => v.Hostname));
+        Assert.Equal(["10.0.0.10", "10.0.0.12", "10.0.0.13", "10.0.0.14", "10.0.0.15"], bulk.Vms.Select(v => v.Ip));
+        foreach (var vm in bulk.Vms) Assert.Equal(TaskState.Succeeded, (await node.WatchToEndAsync(vm.TaskId))[^1].State);
+        var config = await node.Vms.GetVmConfigAsync(new GetVmConfigRequest { Id = bulk.Vms[1].VmId });
+        Assert.Equal(("app-03", "10.0.0.12"), (config.Values["hostname"], config.Values["ip"]));
+
+        await Eventually.True(async () => (await node.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Count == 6, "all six listed");
+        var tooMany = await Assert.ThrowsAsync<RpcException>(async () =>
+            await node.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "x", Count = 3, IpRange = "10.0.0.10-10.0.0.12" }));
+        Assert.Contains("ip_range", tooMany.Status.Detail);
+        Assert.Contains("has 0 addresses no live VM uses, 3 are needed", tooMany.Status.Detail);
+    }
 }

@@ -21,6 +21,8 @@ public static class VmCommands
         var wait = new Option<bool>("--wait") { Description = "Follow the task until it ends; the exit code says how" };
         var group = new Option<string?>("--group") { Description = "A VM group, e.g. web-tier", HelpName = "group" };
         var data = new Option<string[]>("--data") { Description = "Provisioning data for the guest, key=value; repeat (stored before the VM runs)", HelpName = "key=value" };
+        var count = new Option<int?>("--count") { Description = "Provision this many VMs (--hostname is then a pattern with {n})", HelpName = "n" };
+        var ipRange = new Option<string?>("--ip-range") { Description = "Addresses for the VMs, one each: 10.0.0.10-10.0.0.59", HelpName = "range" };
         var storagePool = new Option<string?>("--storage-pool") { Description = "A storage pool the VM's disk draws on", HelpName = "pool" };
         var storageRole = new Option<string?>("--storage-role") { Description = "Its role in a weighted storage pool", HelpName = "role" };
         var groupPolicy = new Option<string?>("--group-policy") { Description = "affinity (same hosts) or anti-affinity (never a host of the group)", HelpName = "policy" };
@@ -42,6 +44,8 @@ public static class VmCommands
                 GroupPolicy = parse.GetValue(groupPolicy) ?? "",
                 StoragePool = parse.GetValue(storagePool) ?? "",
                 StorageRole = parse.GetValue(storageRole) ?? "",
+                Count = parse.GetValue(count) ?? 0,
+                IpRange = parse.GetValue(ipRange) ?? "",
             };
             request.Apps.AddRange(parse.GetValue(apps) ?? []);
             if (parse.GetValue(minMemory) is { } least) request.MinMemoryMib = least;
@@ -56,12 +60,24 @@ public static class VmCommands
                 request.Answers[answer[..at]] = answer[(at + 1)..];
             }
             var started = await session.Provisioning.ProvisionAsync(request, cancellationToken: ct);
+            if (started.Vms.Count > 1)
+            {
+                Output.Write(session, started, Tables.Provisioned);
+                if (!parse.GetValue(wait)) return ExitCode.Success;
+                var worst = ExitCode.Success;
+                foreach (var vm in started.Vms)
+                {
+                    var ended = await TaskProgress.WatchAsync(session, vm.TaskId, ct);
+                    if (ended != ExitCode.Success) worst = ended;
+                }
+                return worst;
+            }
             if (parse.GetValue(wait)) return await TaskProgress.WatchAsync(session, started.TaskId, ct);
             Output.WriteLine(session, started,
                 s => $"Task {s.TaskId} is provisioning VM {s.VmId}. Follow it with `ccm task watch {s.TaskId}`.");
             return ExitCode.Success;
         });
-        foreach (var option in new Option[] { model, instant, os, apps, answers, data, storagePool, storageRole, hostname, cpu, memory, disk, minMemory, group, groupPolicy, wait }) provision.Options.Add(option);
+        foreach (var option in new Option[] { model, instant, os, apps, answers, data, storagePool, storageRole, count, ipRange, hostname, cpu, memory, disk, minMemory, group, groupPolicy, wait }) provision.Options.Add(option);
         data.Validators.Add(result =>
         {
             foreach (var token in result.Tokens.Where(t => t.Value.IndexOf('=') <= 0))

@@ -251,6 +251,13 @@ public static class Tables
         return new Rows(table, children);
     }
 
+    public static Table Provisioned(ProvisionResponse r)
+    {
+        var table = New("VM", "HOSTNAME", "IP", "TASK");
+        foreach (var vm in r.Vms) table.AddRow(Text(vm.VmId), Text(vm.Hostname), Text(Dash(vm.Ip)), Text(vm.TaskId));
+        return table;
+    }
+
     public static Table VmConfig(VmConfig c)
     {
         var table = New("KEY", "VALUE");
