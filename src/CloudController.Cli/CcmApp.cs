@@ -94,6 +94,7 @@ public sealed class CcmApp
             PoolCommands.Build(this),
             KeyPoolCommands.Build(this),
             StorageCommands.Build(this),
+            NetworkCommands.Build(this),
         };
         foreach (var palette in palettes) root.Subcommands.Add(palette.Command);
 

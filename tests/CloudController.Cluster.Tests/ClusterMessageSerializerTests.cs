@@ -82,6 +82,10 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
             .Apply(new Domain.KeyPool.SetsStored([new Domain.KeyPool.StoredSet(Guid.Parse("5f0c1b2e-1111-5222-8333-444455556666"), [1, 2, 3], At)]))
             .Apply(new Domain.KeyPool.DemandExpected("pool:web", 20)),
         new Domain.Storage.StoragePoolDefined(StoragePool),
+        new Domain.Networks.NetworkPlanned("shop", [new Domain.Networks.NetworkMemberRecord(
+            new Domain.Networks.PlannedMember("db", "ubuntu", "shop-db", "10.0.1.10", ImmutableSortedDictionary<string, string>.Empty.Add("ip", "10.0.1.10")),
+            Vm, "ubuntu-24.04", 10)]),
+        new Domain.Networks.NetworkRollingBack("member db failed"),
         Domain.Storage.AllocationTable.Empty.Apply(new Domain.Storage.StoragePoolDefined(StoragePool))
             .Apply(new Domain.Storage.StorageAllocated(new Domain.Storage.Allocation("vm-1", "apps", "san-01", 100, new Domain.Storage.StorageMember("vm-1", 40, "db"), "img", 10, "h1"),
                 ImmutableDictionary<string, long>.Empty, At)),

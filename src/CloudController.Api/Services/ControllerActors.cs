@@ -25,6 +25,7 @@ public sealed class ControllerActors(
     IRequiredActor<ControllerRegions.FleetBalancer> fleetBalancer,
     IRequiredActor<ControllerRegions.KeyPools> keyPools,
     IRequiredActor<ControllerRegions.StorageAllocations> storage,
+    IRequiredActor<ControllerRegions.Networks> networks,
     ActorSystem system,
     ControllerSettings settings)
 {
@@ -59,6 +60,8 @@ public sealed class ControllerActors(
     public IActorRef KeyPools => keyPools.ActorRef;
 
     public IActorRef Storage => storage.ActorRef;
+
+    public IActorRef Networks => networks.ActorRef;
 
     /// <summary>The software catalog as this node's read model has it: configured defaults plus operators' changes.</summary>
     public async Task<SoftwareCatalog> SoftwareCatalogAsync(CancellationToken ct) =>

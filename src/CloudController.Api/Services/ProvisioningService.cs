@@ -182,6 +182,68 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
         };
     }
 
+    public override async Task<Network> ProvisionNetwork(ProvisionNetworkRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var members = request.Members.Select(m => new Domain.Networks.NetworkMember(m.Role?.Trim() ?? "", m.Model?.Trim() ?? "",
+            string.IsNullOrWhiteSpace(m.Hostname) ? null : m.Hostname.Trim(), m.Data.ToImmutableSortedDictionary(StringComparer.Ordinal))).ToImmutableArray();
+        var live = (IReadOnlyList<VmRecord>)await actors.Ask(actors.VmDirectory, new ProjectionQuery<VmDirectory>(d => d.List(null)), ct);
+        var (planned, errors) = Domain.Networks.NetworkPlanner.Plan(
+            new Domain.Networks.NetworkRequest(request.Name?.Trim() ?? "", request.Domain?.Trim() ?? "", request.IpRange ?? "", members),
+            live.Select(v => v.DataOrEmpty.Values.GetValueOrDefault("ip")).OfType<string>().ToHashSet(StringComparer.Ordinal),
+            live.Select(v => v.Hostname).ToHashSet(StringComparer.OrdinalIgnoreCase));
+        RequestGuard.ThrowIfAny(errors);
+        if (await actors.Ask(actors.Networks, new Cluster.Networks.VmNetworkProtocol.GetNetwork(request.Name!.Trim()), ct) is Cluster.Networks.VmNetworkProtocol.NetworkStatus)
+            throw RpcErrors.AlreadyExists($"a network named '{request.Name.Trim()}' exists; choose another name");
+
+        var records = ImmutableArray.CreateBuilder<Domain.Networks.NetworkMemberRecord>();
+        for (var i = 0; i < planned.Length; i++)
+        {
+            var member = planned[i];
+            var dataErrors = ProvisioningDataValidator.Validate(ProvisioningData.Empty, member.Data, [])
+                .Select(e => e with { Field = $"members[{i}].{e.Field}" }).ToList();
+            RequestGuard.ThrowIfAny(dataErrors);
+            var (template, hardware, _) = await PlanCloneAsync(new DomainProvisioning.ProvisionRequest(member.Model, member.Hostname, Domain.Provisioning.HardwareOverrides.None), ct);
+            var staged = Staging.Stage(template).Model;
+            var vmId = ResourceIds.NewVmId();
+            var vm = new VmRecord(vmId, member.Hostname, staged.Name, hardware, VmState.Provisioning, null, $"{vmId}-disk", ResourceIds.NewTaskId(),
+                DateTimeOffset.UtcNow, VmIdentity.Assign(member.Hostname), DiskLayout: settings.DiskLayout, Data: ProvisioningData.Empty.With(member.Data, []));
+            records.Add(new Domain.Networks.NetworkMemberRecord(member, vm, staged.DiskImage, staged.Minimum.DiskGib));
+        }
+        return await actors.Ask(actors.Networks, new Cluster.Networks.VmNetworkProtocol.CreateNetwork(request.Name.Trim(), records.ToImmutable()), ct) switch
+        {
+            Cluster.Networks.VmNetworkProtocol.NetworkStatus s => ToProto(s),
+            var other => throw RpcErrors.Unexpected(other),
+        };
+    }
+
+    public override async Task<Network> GetNetwork(GetNetworkRequest request, ServerCallContext context)
+    {
+        var name = RequestGuard.Id(request.Name, "name", "name the network");
+        return await actors.Ask(actors.Networks, new Cluster.Networks.VmNetworkProtocol.GetNetwork(name), context.CancellationToken) switch
+        {
+            Cluster.Networks.VmNetworkProtocol.NetworkStatus s => ToProto(s),
+            Cluster.Networks.VmNetworkProtocol.NetworkNotFound => throw RpcErrors.NotFound($"no network '{name}'"),
+            var other => throw RpcErrors.Unexpected(other),
+        };
+    }
+
+    private static Network ToProto(Cluster.Networks.VmNetworkProtocol.NetworkStatus s)
+    {
+        var network = new Network { Name = s.Network.Name, Phase = s.Network.Phase.ToString(), Failure = s.Network.Failure ?? "" };
+        network.Members.AddRange(s.Network.Members.Select(m =>
+        {
+            var member = new V1.NetworkMember
+            {
+                Role = m.Plan.Role, VmId = m.VmId, TaskId = m.TaskId, Hostname = m.Plan.Hostname, Ip = m.Plan.Ip,
+                State = s.TaskStates.GetValueOrDefault(m.Plan.Role, "starting"),
+            };
+            member.Data.Add(m.Vm.DataOrEmpty.Masked());
+            return member;
+        }));
+        return network;
+    }
+
     /// <summary>The request's memory floor, checked against what it desires and what its model runs on.</summary>
     private static long? MinimumMemoryOf(ProvisionRequest request, Domain.Resources desired, Domain.Catalog.ModelVm template)
     {

@@ -258,6 +258,14 @@ public static class Tables
         return table;
     }
 
+    public static Table Network(Network n)
+    {
+        var table = New("ROLE", "VM", "HOSTNAME", "IP", "STATE");
+        foreach (var m in n.Members) table.AddRow(Text(m.Role), Text(m.VmId), Text(m.Hostname), Text(m.Ip), Text(m.State));
+        table.Caption(new TableTitle($"network {n.Name}: {n.Phase}" + (n.Failure.Length > 0 ? $" ({n.Failure})" : "")));
+        return table;
+    }
+
     public static Table VmConfig(VmConfig c)
     {
         var table = New("KEY", "VALUE");

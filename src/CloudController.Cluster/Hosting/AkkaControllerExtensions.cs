@@ -8,6 +8,7 @@ using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosts;
 using CloudController.Cluster.InstantClone;
 using CloudController.Cluster.KeyPool;
+using CloudController.Cluster.Networks;
 using CloudController.Cluster.Pools;
 using CloudController.Cluster.Provisioning;
 using CloudController.Cluster.Storage;
@@ -100,6 +101,12 @@ public static class AkkaControllerExtensions
                 "key-pool",
                 (_, _) => name => KeyPoolActor.Props(name, secrets, settings.KeyPool),
                 new EntityMessageExtractor<KeyPoolProtocol.IKeyPoolCommand>(settings.ShardCount),
+                remembered)
+            .WithShardRegion<ControllerRegions.Networks>(
+                "network",
+                (_, registry) => name => VmNetworkActor.Props(
+                    name, registry.Get<ControllerRegions.Tasks>(), registry.Get<ControllerRegions.Vms>(), settings),
+                new EntityMessageExtractor<VmNetworkProtocol.INetworkCommand>(settings.ShardCount),
                 remembered)
             .WithShardRegion<ControllerRegions.ReplicaMaps>(
                 "replica-map",

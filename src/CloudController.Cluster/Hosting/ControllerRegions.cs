@@ -36,4 +36,6 @@ public static class ControllerRegions
     public sealed class KeyPools;
 
     public sealed class StorageAllocations;
+
+    public sealed class Networks;
 }

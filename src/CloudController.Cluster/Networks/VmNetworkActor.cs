@@ -1,0 +1,160 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using CloudController.Cluster.Hosting;
+using CloudController.Domain;
+using CloudController.Domain.Networks;
+using CloudController.Domain.Provisioning;
+using static CloudController.Cluster.Networks.VmNetworkProtocol;
+using TaskProtocol = CloudController.Cluster.Provisioning.ProvisioningTaskProtocol;
+using VmProtocol = CloudController.Cluster.Vms.VmProtocol;
+
+namespace CloudController.Cluster.Networks;
+
+/// <summary>
+/// A network of cooperating VMs provisioned as one unit: one provisioning task per member, started together and
+/// followed; when all succeed the network is ready; when one fails, the others are aborted (still running) or
+/// deleted (already made), until nothing of the network is left. Journaled, so a crash resumes where it was.
+/// </summary>
+public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
+{
+    private sealed record Check
+    {
+        public static readonly Check Instance = new();
+    }
+
+    /// <summary>Each member's task (or, rolling back, its undo) as seen now; null where there is none.</summary>
+    private sealed record Seen(ImmutableDictionary<string, ProvisioningTask?> Tasks, ImmutableDictionary<string, ProvisioningTask?> Undos, ImmutableHashSet<string> VmsLeft);
+
+    private readonly string _name;
+    private readonly IActorRef _tasks;
+    private readonly IActorRef _vms;
+    private readonly ControllerSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private VmNetwork? _network;
+    private ImmutableDictionary<string, string> _states = ImmutableDictionary<string, string>.Empty;
+    private bool _checking;
+
+    public VmNetworkActor(string name, IActorRef tasks, IActorRef vms, ControllerSettings settings)
+    {
+        _name = name;
+        _tasks = tasks;
+        _vms = vms;
+        _settings = settings;
+
+        Recover<SnapshotOffer>(offer => _network = (VmNetwork)offer.Snapshot);
+        Recover<IDomainEvent>(e => _network = VmNetwork.Apply(_network, e));
+        Recover<RecoveryCompleted>(_ => Follow());
+
+        Command<CreateNetwork>(create =>
+        {
+            if (_network is not null)
+            {
+                Sender.Tell(Status());
+                return;
+            }
+            Persist(new NetworkPlanned(create.Network, create.Members), e =>
+            {
+                _network = VmNetwork.Apply(_network, e);
+                Sender.Tell(Status());
+                Follow();
+            });
+        });
+        Command<GetNetwork>(_ => Sender.Tell(_network is null ? new NetworkNotFound(_name) : Status()));
+        Command<Check>(_ =>
+        {
+            if (_checking || _network is null) return;
+            _checking = true;
+            LookAsync(_network).PipeTo(Self, failure: ex => new Status.Failure(ex));
+        });
+        Command<Seen>(Decide);
+        Command<Status.Failure>(f =>
+        {
+            _checking = false;
+            _log.Warning("Network {0}: checking its members failed: {1}", _name, f.Cause.Message);
+        });
+    }
+
+    public override string PersistenceId => $"network-{_name}";
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string name, IActorRef tasks, IActorRef vms, ControllerSettings settings) =>
+        Akka.Actor.Props.Create(() => new VmNetworkActor(name, tasks, vms, settings));
+
+    /// <summary>While it is not settled: (re)start its members' tasks (idempotent) and look at them regularly.</summary>
+    private void Follow()
+    {
+        if (_network is not { Phase: NetworkPhase.Provisioning or NetworkPhase.RollingBack } network) return;
+        if (network.Phase == NetworkPhase.Provisioning)
+        {
+            foreach (var m in network.Members)
+                _tasks.Tell(new TaskProtocol.StartTask(m.TaskId, TaskKind.Provision, m.Vm, m.BaseImage, m.BaseImageGib));
+        }
+        Timers.StartPeriodicTimer(Check.Instance, Check.Instance, TimeSpan.FromMilliseconds(300));
+    }
+
+    private async Task<Seen> LookAsync(VmNetwork network)
+    {
+        async Task<ProvisioningTask?> TaskOf(string taskId) =>
+            await _tasks.Ask<object>(new TaskProtocol.GetTask(taskId), _settings.AskTimeout) is TaskProtocol.TaskReport r ? r.Task : null;
+        var tasks = ImmutableDictionary.CreateBuilder<string, ProvisioningTask?>();
+        var undos = ImmutableDictionary.CreateBuilder<string, ProvisioningTask?>();
+        var left = ImmutableHashSet.CreateBuilder<string>();
+        foreach (var m in network.Members)
+        {
+            tasks[m.Plan.Role] = await TaskOf(m.TaskId);
+            if (network.Phase != NetworkPhase.RollingBack) continue;
+            undos[m.Plan.Role] = await TaskOf(VmNetwork.UndoTaskId(m.TaskId));
+            if (await _vms.Ask<object>(new VmProtocol.GetVm(m.VmId), _settings.AskTimeout) is VmProtocol.VmStatus) left.Add(m.Plan.Role);
+        }
+        return new Seen(tasks.ToImmutable(), undos.ToImmutable(), left.ToImmutable());
+    }
+
+    private void Decide(Seen seen)
+    {
+        _checking = false;
+        var network = _network!;
+        _states = network.Members.ToImmutableDictionary(m => m.Plan.Role, m =>
+            seen.Undos.GetValueOrDefault(m.Plan.Role) is { } undo ? $"deleting: {undo.Stage}" : seen.Tasks[m.Plan.Role]?.Stage ?? "starting");
+        switch (network.Phase)
+        {
+            case NetworkPhase.Provisioning when seen.Tasks.Values.All(t => t?.State == TaskState.Succeeded):
+                Settle(new NetworkReady());
+                break;
+            case NetworkPhase.Provisioning when seen.Tasks.FirstOrDefault(t => t.Value?.State is TaskState.Failed or TaskState.Aborted) is { Value: { } failed } f:
+                Persist(new NetworkRollingBack($"member {f.Key} failed: {failed.Error}"), e => _network = VmNetwork.Apply(_network, e));
+                break;
+            case NetworkPhase.RollingBack when seen.VmsLeft.IsEmpty && seen.Tasks.Values.All(t => t is null || t.IsEnded):
+                Settle(new NetworkRolledBack());
+                break;
+            case NetworkPhase.RollingBack:
+                foreach (var m in network.Members)
+                {
+                    var task = seen.Tasks[m.Plan.Role];
+                    if (task is { State: TaskState.Running }) _tasks.Tell(new TaskProtocol.AbortTask(m.TaskId, "another member of its network failed"));
+                    // A member that was made is deleted, once; its delete task id is derived from its task.
+                    else if (task is { State: TaskState.Succeeded } && seen.VmsLeft.Contains(m.Plan.Role) && seen.Undos.GetValueOrDefault(m.Plan.Role) is null)
+                        DeleteAsync(m).PipeTo(Self, failure: ex => new Status.Failure(ex));
+                }
+                break;
+        }
+    }
+
+    private async Task<Check> DeleteAsync(NetworkMemberRecord member)
+    {
+        if (await _vms.Ask<object>(new VmProtocol.GetVm(member.VmId), _settings.AskTimeout) is VmProtocol.VmStatus { Record: var record })
+            _tasks.Tell(new TaskProtocol.StartTask(VmNetwork.UndoTaskId(member.TaskId), TaskKind.Delete, record, "", 0));
+        return Check.Instance;
+    }
+
+    private void Settle(IDomainEvent e) => Persist(e, persisted =>
+    {
+        _network = VmNetwork.Apply(_network, persisted);
+        Timers.Cancel(Check.Instance);
+        _log.Info("Network {0} is {1}", _name, _network!.Phase);
+    });
+
+    private NetworkStatus Status() => new(_network!, _states);
+}
