@@ -49,16 +49,8 @@ public static class VmCommands
             };
             request.Apps.AddRange(parse.GetValue(apps) ?? []);
             if (parse.GetValue(minMemory) is { } least) request.MinMemoryMib = least;
-            foreach (var pair in parse.GetValue(data) ?? [])
-            {
-                var at = pair.IndexOf('=');
-                request.Data[pair[..at]] = pair[(at + 1)..];
-            }
-            foreach (var answer in parse.GetValue(answers) ?? [])
-            {
-                var at = answer.IndexOf('=');
-                request.Answers[answer[..at]] = answer[(at + 1)..];
-            }
+            KeyValueArguments.AddTo(request.Data, parse.GetValue(data));
+            KeyValueArguments.AddTo(request.Answers, parse.GetValue(answers));
             var started = await session.Provisioning.ProvisionAsync(request, cancellationToken: ct);
             if (started.Vms.Count > 1)
             {
@@ -78,17 +70,9 @@ public static class VmCommands
             return ExitCode.Success;
         });
         foreach (var option in new Option[] { model, instant, os, apps, answers, data, storagePool, storageRole, count, ipRange, hostname, cpu, memory, disk, minMemory, group, groupPolicy, wait }) provision.Options.Add(option);
-        data.Validators.Add(result =>
-        {
-            foreach (var token in result.Tokens.Where(t => t.Value.IndexOf('=') <= 0))
-                result.AddError($"--data takes key=value, got '{token.Value}'.");
-        });
         // Checked while parsing, so a wrong command line is a usage error before anything reaches the node.
-        answers.Validators.Add(result =>
-        {
-            foreach (var token in result.Tokens.Where(t => t.Value.IndexOf('=') <= 0))
-                result.AddError($"--answer takes app.name=value, got '{token.Value}'.");
-        });
+        KeyValueArguments.RequirePairs(data, "--data takes key=value");
+        KeyValueArguments.RequirePairs(answers, "--answer takes app.name=value");
         provision.Validators.Add(result =>
         {
             var sources = new Option[] { model, os, instant }.Where(o => result.GetResult(o) is not null).Select(o => o.Name).ToList();
@@ -152,19 +136,11 @@ public static class VmCommands
         var id = new Argument<string>("vm-id") { Description = "The VM" };
         var pairs = new Argument<string[]>("key=value") { Description = "Keys to set", Arity = ArgumentArity.ZeroOrMore };
         var remove = new Option<string[]>("--remove") { Description = "A key to remove; repeat", HelpName = "key" };
-        pairs.Validators.Add(result =>
-        {
-            foreach (var token in result.Tokens.Where(t => t.Value.IndexOf('=') <= 0))
-                result.AddError($"set takes key=value, got '{token.Value}'.");
-        });
+        KeyValueArguments.RequirePairs(pairs, "set takes key=value");
         var set = app.Remote("set", "Set (and --remove) provisioning-data keys as one new generation", async (parse, session, ct) =>
         {
             var request = new SetVmConfigRequest { Id = parse.GetValue(id) };
-            foreach (var pair in parse.GetValue(pairs) ?? [])
-            {
-                var at = pair.IndexOf('=');
-                request.Set[pair[..at]] = pair[(at + 1)..];
-            }
+            KeyValueArguments.AddTo(request.Set, parse.GetValue(pairs));
             request.Remove.AddRange(parse.GetValue(remove) ?? []);
             Output.Write(session, await session.Vms.SetVmConfigAsync(request, cancellationToken: ct), Tables.VmConfig);
             return ExitCode.Success;

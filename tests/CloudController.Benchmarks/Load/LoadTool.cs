@@ -76,16 +76,9 @@ public static class LoadTool
     /// </summary>
     private static async Task<LoadResult> PoolAsync(GrpcChannel channel, LoadOptions options, string target)
     {
-        var catalog = new Catalog.CatalogClient(channel);
         var pools = new Pools.PoolsClient(channel);
         var suffix = DateTime.UtcNow.ToString("HHmmss");
-        var model = $"load-model-{suffix}";
-        await catalog.AddModelAsync(new AddModelRequest
-        {
-            Name = model, Os = "ubuntu-24.04", DiskImage = "ubuntu-24.04-server",
-            Hardware = new Resources { CpuCores = 1, MemoryMib = 2048, DiskGib = 20 },
-            Minimum = new Resources { CpuCores = 1, MemoryMib = 1024, DiskGib = 10 },
-        });
+        var model = await AddModelAsync(channel, suffix, memoryMib: 2048);
         await pools.DefineTemplateAsync(new DefineTemplateRequest
         {
             Name = $"load-tpl-{suffix}", Model = model,
@@ -115,16 +108,9 @@ public static class LoadTool
     /// <summary>Provisions N VMs, a fixed number at a time; a VM's latency runs from its request to its task's end.</summary>
     private static async Task<LoadResult> ProvisionAsync(GrpcChannel channel, LoadOptions options, string target)
     {
-        var catalog = new Catalog.CatalogClient(channel);
         var provisioning = new Provisioning.ProvisioningClient(channel);
         var suffix = DateTime.UtcNow.ToString("HHmmss");
-        var model = $"load-model-{suffix}";
-        await catalog.AddModelAsync(new AddModelRequest
-        {
-            Name = model, Os = "ubuntu-24.04", DiskImage = "ubuntu-24.04-server",
-            Hardware = new Resources { CpuCores = 1, MemoryMib = 1024, DiskGib = 20 },
-            Minimum = new Resources { CpuCores = 1, MemoryMib = 1024, DiskGib = 10 },
-        });
+        var model = await AddModelAsync(channel, suffix, memoryMib: 1024);
         var latencies = new List<double>(options.Count);
         var errors = 0;
         var clock = Stopwatch.StartNew();
@@ -202,6 +188,19 @@ public static class LoadTool
         });
         clock.Stop();
         return LoadResult.From($"handout x{options.Count} ({options.Concurrency} at a time)", latencies, errors, clock.Elapsed, target);
+    }
+
+    /// <summary>A one-vCPU model of its own for the run, so that runs against a shared node never collide.</summary>
+    private static async Task<string> AddModelAsync(GrpcChannel channel, string suffix, long memoryMib)
+    {
+        var model = $"load-model-{suffix}";
+        await new Catalog.CatalogClient(channel).AddModelAsync(new AddModelRequest
+        {
+            Name = model, Os = "ubuntu-24.04", DiskImage = "ubuntu-24.04-server",
+            Hardware = new Resources { CpuCores = 1, MemoryMib = memoryMib, DiskGib = 20 },
+            Minimum = new Resources { CpuCores = 1, MemoryMib = 1024, DiskGib = 10 },
+        });
+        return model;
     }
 
     private static void TryDelete(string dir)
