@@ -28,6 +28,19 @@ public static class LoadTool
         }
 
         var dataDir = Path.Combine(Path.GetTempPath(), $"cc-load-{Guid.NewGuid():N}");
+        if (options.Scenario == "recovery")
+        {
+            if (options.Endpoint is not null)
+            {
+                Console.Error.WriteLine("recovery restarts the node it starts itself; it takes no --endpoint.");
+                return 2;
+            }
+            var recovered = await RecoveryAsync(options, dataDir);
+            Console.WriteLine(recovered);
+            await File.WriteAllTextAsync(options.ResultFile, JsonSerializer.Serialize(recovered, new JsonSerializerOptions { WriteIndented = true }));
+            TryDelete(dataDir);
+            return 0;
+        }
         await using var node = options.Endpoint is null ? await StartNodeAsync(options, dataDir) : null;
         var endpoint = options.Endpoint ?? node!.Endpoint.ToString();
         using var channel = GrpcChannel.ForAddress(endpoint);
@@ -40,6 +53,12 @@ public static class LoadTool
                 _ => await ProvisionAsync(channel, options, endpoint),
             };
             Console.WriteLine(result);
+            if (node is not null)
+            {
+                // The node runs in this process: its working set is this process's, less the client's small share.
+                GC.Collect();
+                Console.WriteLine($"working set of the process (node and client): {Environment.WorkingSet / 1024 / 1024} MiB");
+            }
             await File.WriteAllTextAsync(options.ResultFile, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
             Console.WriteLine($"Result written to {options.ResultFile}");
             return result.Errors == 0 ? 0 : 1;
@@ -50,18 +69,64 @@ public static class LoadTool
         }
     }
 
+    /// <summary>
+    /// Scales a pool to N on a node, stops the node and starts it again on the same journal and fleet, and times the
+    /// restart until the pool answers with every child ready and every host is back in the fleet view.
+    /// </summary>
+    private static async Task<RecoveryResult> RecoveryAsync(LoadOptions options, string dataDir)
+    {
+        var node = await StartNodeAsync(options, dataDir);
+        var driver = node.Driver;
+        string pool;
+        using (var channel = GrpcChannel.ForAddress(node.Endpoint))
+        {
+            await PoolAsync(channel, options, node.Endpoint.ToString());
+            pool = (await new Pools.PoolsClient(channel).ListPoolsAsync(new ListPoolsRequest())).Pools.Single().Name;
+        }
+        await node.DisposeAsync();
+
+        var clock = Stopwatch.StartNew();
+        await using var restarted = await ControllerNode.StartAsync(new NodeOptions("embedded", dataDir, "http://127.0.0.1:0", Settings(options)), driver,
+            logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var listening = clock.Elapsed;
+        using var again = GrpcChannel.ForAddress(restarted.Endpoint);
+        var pools = new Pools.PoolsClient(again);
+        var hosts = new Hosts.HostsClient(again);
+        TimeSpan? poolBack = null, hostsBack = null;
+        while (poolBack is null || hostsBack is null)
+        {
+            if (poolBack is null)
+            {
+                try
+                {
+                    if ((await pools.GetPoolAsync(new GetPoolRequest { Name = pool })).Ready == options.Count) poolBack = clock.Elapsed;
+                }
+                catch (RpcException)
+                {
+                    // Not back yet.
+                }
+            }
+            if (hostsBack is null && (await hosts.ListHostsAsync(new ListHostsRequest())).Hosts.Count == options.Hosts) hostsBack = clock.Elapsed;
+            await Task.Delay(20);
+        }
+        return new RecoveryResult(options.Count, options.Hosts, listening.TotalSeconds, poolBack.Value.TotalSeconds, hostsBack.Value.TotalSeconds,
+            $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}", DateTimeOffset.UtcNow);
+    }
+
+    private static string[] Settings(LoadOptions options) =>
+    [
+        $"cloudcontroller.driver.simulated.hosts={options.Hosts}",
+        // Enough cores that the fleet's memory, not its vCPUs, bounds a pool of forked children.
+        "cloudcontroller.driver.simulated.cpu-cores=256",
+        // The hand-out scenario needs its sets ready: a pool as big as the run, filled from the first token.
+        "cloudcontroller.key-pool.fill-on-start=off",
+        $"cloudcontroller.key-pool.high-water={Math.Max(100, options.Scenario == "handout" ? options.Count + 10 : 0)}",
+        $"cloudcontroller.key-pool.max-size={Math.Max(5000, options.Count + 10)}",
+    ];
+
     private static async Task<ControllerNode> StartNodeAsync(LoadOptions options, string dataDir)
     {
-        var settings = new[]
-        {
-            $"cloudcontroller.driver.simulated.hosts={options.Hosts}",
-            // Enough cores that the fleet's memory, not its vCPUs, bounds a pool of forked children.
-            "cloudcontroller.driver.simulated.cpu-cores=256",
-            // The hand-out scenario needs its sets ready: a pool as big as the run, filled from the first token.
-            "cloudcontroller.key-pool.fill-on-start=off",
-            $"cloudcontroller.key-pool.high-water={Math.Max(100, options.Scenario == "handout" ? options.Count + 10 : 0)}",
-            $"cloudcontroller.key-pool.max-size={Math.Max(5000, options.Count + 10)}",
-        };
+        var settings = Settings(options);
         var node = await ControllerNode.StartAsync(new NodeOptions("embedded", dataDir, "http://127.0.0.1:0", settings), null,
             logging => logging.SetMinimumLevel(LogLevel.Warning));
         Console.WriteLine($"Started an embedded node with {options.Hosts} simulated hosts at {node.Endpoint}");
