@@ -61,10 +61,12 @@ public sealed class ControllerNode : IAsyncDisposable
         });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
+        var health = config.GetString("cloudcontroller.health.endpoint", "") is { Length: > 0 } h ? new Uri(h) : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            var address = listen.Host is "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(listen.Host);
-            kestrel.Listen(address, listen.Port, o => o.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(AddressOf(listen), listen.Port, o => o.Protocols = HttpProtocols.Http2);
+            // Probes speak HTTP/1.1, which the gRPC listener (h2c only) does not.
+            if (health is not null) kestrel.Listen(AddressOf(health), health.Port, o => o.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddSingleton(driver);
         builder.Services.AddSingleton(settings);
@@ -89,6 +91,10 @@ public sealed class ControllerNode : IAsyncDisposable
         var app = builder.Build();
         app.MapControllerApi();
         app.MapGet("/healthz", () => "ok");
+        // Ready once this node is an Up member of its cluster: before that (or leaving) it should get no traffic.
+        app.MapGet("/ready", (Akka.Actor.ActorSystem system) => Akka.Cluster.Cluster.Get(system).SelfMember.Status == MemberStatus.Up
+            ? Results.Ok("ready")
+            : Results.StatusCode(503));
         await app.StartAsync(ct);
 
         var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -98,6 +104,9 @@ public sealed class ControllerNode : IAsyncDisposable
             endpoint, config.GetString("cloudcontroller.data-dir"), driver.Name);
         return new ControllerNode(app, endpoint, driver, config);
     }
+
+    private static System.Net.IPAddress AddressOf(Uri endpoint) =>
+        endpoint.Host is "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(endpoint.Host);
 
     public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
 

@@ -20,7 +20,7 @@ public static class NodeConfiguration
             overrides.Add($"{setting[..at].Trim()} = {QuoteUnlessHocon(setting[(at + 1)..].Trim())}");
         }
         var config = ConfigurationFactory.ParseString(string.Join("\n", overrides)).WithFallback(profile);
-        return WithSqlitePaths(config);
+        return WithDatabase(WithSqlitePaths(config));
     }
 
     /// <summary>
@@ -51,6 +51,25 @@ public static class NodeConfiguration
         var quoted = Quote(connectionString);
         return ConfigurationFactory.ParseString($"""
             cloudcontroller.data-dir = {Quote(dataDir)}
+            akka.persistence.journal.sql.connection-string = {quoted}
+            akka.persistence.snapshot-store.sql.connection-string = {quoted}
+            akka.persistence.query.journal.sql.connection-string = {quoted}
+            """).WithFallback(config);
+    }
+
+    /// <summary>A profile on a server database names it once, in cloudcontroller.database; every store uses it.</summary>
+    private static Config WithDatabase(Config config)
+    {
+        var connection = config.GetString("cloudcontroller.database.connection-string", "");
+        if (connection.Length == 0)
+        {
+            return config.GetString("akka.persistence.journal.sql.provider-name", "").StartsWith("PostgreSQL", StringComparison.OrdinalIgnoreCase) &&
+                   config.GetString("akka.persistence.journal.sql.connection-string", "").Length == 0
+                ? throw new ArgumentException("The profile keeps its journal in PostgreSQL but names no database: set CLOUDCONTROLLER_DB (a connection string) or --set cloudcontroller.database.connection-string=...")
+                : config;
+        }
+        var quoted = Quote(connection);
+        return ConfigurationFactory.ParseString($"""
             akka.persistence.journal.sql.connection-string = {quoted}
             akka.persistence.snapshot-store.sql.connection-string = {quoted}
             akka.persistence.query.journal.sql.connection-string = {quoted}

@@ -18,13 +18,15 @@ public sealed class RunningNode : IAsyncDisposable
 {
     private readonly ITestOutputHelper _output;
     private readonly string[] _settings;
+    private readonly string _profile;
     private GrpcChannel _channel = null!;
 
-    private RunningNode(ITestOutputHelper output, string dataDir, string[] settings)
+    private RunningNode(ITestOutputHelper output, string dataDir, string[] settings, string profile = "embedded")
     {
         _output = output;
         DataDir = dataDir;
         _settings = settings;
+        _profile = profile;
     }
 
     public string DataDir { get; }
@@ -48,6 +50,14 @@ public sealed class RunningNode : IAsyncDisposable
     public Activation.ActivationClient Activation { get; private set; } = null!;
 
     public Storage.StorageClient Storage { get; private set; } = null!;
+
+    /// <summary>Starts a node of another configuration profile (postgres), with --set overrides.</summary>
+    public static async Task<RunningNode> StartOnProfileAsync(ITestOutputHelper output, string profile, params string[] settings)
+    {
+        var node = new RunningNode(output, Path.Combine(Path.GetTempPath(), "cc-e2e-" + Guid.NewGuid().ToString("N")), settings, profile);
+        await node.StartNodeAsync(null);
+        return node;
+    }
 
     /// <summary>Starts a node; <paramref name="settings"/> are --set overrides such as "cloudcontroller.driver.simulated.hosts=4".</summary>
     public static async Task<RunningNode> StartAsync(ITestOutputHelper output, params string[] settings)
@@ -124,7 +134,7 @@ public sealed class RunningNode : IAsyncDisposable
 
     private async Task StartNodeAsync(IHypervisorDriver? driver)
     {
-        var options = new NodeOptions("embedded", DataDir, "http://127.0.0.1:0",
+        var options = new NodeOptions(_profile, DataDir, "http://127.0.0.1:0",
             ["cloudcontroller.fleet.monitor-interval=200ms",
              // A small key pool that fills on use: RSA keys cost a fraction of a second of a core each.
              "cloudcontroller.key-pool.fill-on-start=off", "cloudcontroller.key-pool.low-water=2", "cloudcontroller.key-pool.high-water=4",
