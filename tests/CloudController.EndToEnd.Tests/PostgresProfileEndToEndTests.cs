@@ -29,4 +29,56 @@ public class PostgresProfileEndToEndTests(ITestOutputHelper output)
         Assert.Equal(4, (await node.Pools.GetPoolAsync(new GetPoolRequest { Name = "web" })).Ready);
         await Eventually.True(async () => (await node.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Any(v => v.Id == vm.Id), "the listing from PostgreSQL");
     }
+
+    [Fact]
+    public async Task Two_nodes_form_one_cluster_share_the_work_and_one_leaving_gracefully_loses_nothing()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        var (portA, portB) = (FreePort(), FreePort());
+        var seeds = $"akka.cluster.seed-nodes=[\"akka.tcp://cloudcontroller@127.0.0.1:{portA}\"]";
+        var database = $"cloudcontroller.database.connection-string={postgres.ConnectionString}";
+        await using var a = await RunningNode.StartOnProfileAsync(output, "postgres", database, $"akka.remote.dot-netty.tcp.port={portA}", seeds,
+            "cloudcontroller.driver.simulated.hosts=3");
+        var b = await a.JoinAsync(database, $"akka.remote.dot-netty.tcp.port={portB}", seeds, "cloudcontroller.driver.simulated.hosts=3");
+        try
+        {
+            await Eventually.True(() => Task.FromResult(UpMembers(a) == 2 && UpMembers(b) == 2), "two members up", TimeSpan.FromSeconds(30));
+            await a.AddUbuntuModelAsync();
+            await b.WaitForHostsAsync(3);
+
+            // Work asked of either node lands on entities wherever their shards live.
+            var started = new List<ProvisionResponse>();
+            for (var i = 0; i < 6; i++)
+                started.Add(await (i % 2 == 0 ? a : b).Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = $"c-{i}" }));
+            foreach (var s in started) Assert.Equal(TaskState.Succeeded, (await b.WatchToEndAsync(s.TaskId))[^1].State);
+            await Eventually.True(async () => (await a.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Count(v => v.State == "Running") == 6, "six VMs listed on a");
+        }
+        finally
+        {
+            // Leaves the cluster gracefully: its shards move to a.
+            await b.DisposeAsync();
+        }
+
+        await Eventually.True(() => Task.FromResult(UpMembers(a) == 1), "b gone", TimeSpan.FromSeconds(30));
+        var after = await a.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "after" });
+        Assert.Equal(TaskState.Succeeded, (await a.WatchToEndAsync(after.TaskId, TimeSpan.FromSeconds(60)))[^1].State);
+        Assert.Equal(7, (await Eventually.Get(async () =>
+        {
+            var vms = (await a.Vms.ListVmsAsync(new ListVmsRequest())).Vms;
+            return vms.Count == 7 ? vms : null;
+        }, "seven VMs")).Count);
+    }
+
+    private static int UpMembers(RunningNode node) =>
+        Akka.Cluster.Cluster.Get(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Akka.Actor.ActorSystem>(node.Node.Services))
+            .State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up);
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
 }

@@ -59,6 +59,15 @@ public sealed class RunningNode : IAsyncDisposable
         return node;
     }
 
+    /// <summary>Starts another node of the same profile on the same fleet (one simulated fleet stands for real hosts
+    /// every node reaches), with its own data directory and the given overrides (its port, its seeds).</summary>
+    public async Task<RunningNode> JoinAsync(params string[] settings)
+    {
+        var node = new RunningNode(_output, Path.Combine(Path.GetTempPath(), "cc-e2e-" + Guid.NewGuid().ToString("N")), settings, _profile);
+        await node.StartNodeAsync(Node.Driver);
+        return node;
+    }
+
     /// <summary>Starts a node; <paramref name="settings"/> are --set overrides such as "cloudcontroller.driver.simulated.hosts=4".</summary>
     public static async Task<RunningNode> StartAsync(ITestOutputHelper output, params string[] settings)
     {
