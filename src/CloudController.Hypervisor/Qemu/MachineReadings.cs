@@ -1,0 +1,33 @@
+using System.Globalization;
+
+namespace CloudController.Hypervisor.Qemu;
+
+/// <summary>What the Linux machine under a host says about itself and its processes, parsed from /proc.</summary>
+public static class MachineReadings
+{
+    /// <summary>MemAvailable from /proc/meminfo, in MiB: what new guests can take without swapping.</summary>
+    public static long AvailableMemoryMib(string meminfo) => KibField(meminfo, "MemAvailable") / 1024;
+
+    /// <summary>The one-minute load average from /proc/loadavg, per core, so 1.0 is a fully busy machine.</summary>
+    public static double LoadPerCore(string loadavg, int cores) =>
+        double.Parse(loadavg.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture) / Math.Max(1, cores);
+
+    /// <summary>
+    /// A process's proportional set size from /proc/PID/smaps_rollup, in KiB: pages it shares with n others count
+    /// 1/n, so the sum over forked children is what they really cost together.
+    /// </summary>
+    public static long ProportionalKib(string smapsRollup) => KibField(smapsRollup, "Pss");
+
+    public static long ResidentKib(string smapsRollup) => KibField(smapsRollup, "Rss");
+
+    private static long KibField(string text, string name)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            if (!line.StartsWith(name + ":", StringComparison.Ordinal)) continue;
+            var value = line[(name.Length + 1)..].Trim().Split(' ')[0];
+            return long.Parse(value, CultureInfo.InvariantCulture);
+        }
+        throw new FormatException($"no '{name}:' line to read");
+    }
+}

@@ -1,0 +1,48 @@
+using CloudController.Domain;
+
+namespace CloudController.Hypervisor.Qemu;
+
+/// <summary>
+/// Where the QEMU driver keeps its hosts and images, and how it starts QEMU. Every host is a state directory on
+/// the machine this node runs on; several hosts on one machine are how migration is exercised without a second one.
+/// </summary>
+/// <param name="Root">Host state (layers, VMs, sockets) under <c>hosts/ID</c>, shared datastores under <c>datastores/NAME</c>.</param>
+/// <param name="ImagesDirectory">Base images as <c>NAME.qcow2</c>; an image may ship <c>NAME.vmlinuz</c> and
+/// <c>NAME.initrd</c> beside it, which are then booted directly.</param>
+/// <param name="RuntimeDirectory">VM sockets (QMP, guest channel, migration), short paths apart from the root.</param>
+/// <param name="Accelerator">kvm, tcg, or auto (kvm when /dev/kvm exists).</param>
+public sealed record QemuDriverOptions(
+    string Root,
+    string ImagesDirectory,
+    IReadOnlyList<QemuHostOptions> Hosts,
+    string RuntimeDirectory = "/run/cloudcontroller",
+    string Accelerator = "auto",
+    string QemuProgram = "qemu-system-x86_64",
+    string QemuImgProgram = "qemu-img",
+    string KernelCommandLine = "console=ttyS0 quiet panic=-1")
+{
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan MigrationTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public string ResolvedAccelerator => Accelerator == "auto" ? (File.Exists("/dev/kvm") ? "kvm" : "tcg") : Accelerator;
+
+    /// <summary>Every problem with these options, each naming the setting and the fix; empty when they can be used.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (Hosts.Count == 0) problems.Add("qemu.hosts is empty: name at least one host, e.g. hosts = [{ id = qemu-1 }]");
+        foreach (var duplicate in Hosts.GroupBy(h => h.Id).Where(g => g.Count() > 1))
+            problems.Add($"qemu.hosts names '{duplicate.Key}' twice: host ids must be unique");
+        foreach (var host in Hosts.Where(h => !QemuPaths.IsSafeName(h.Id)))
+            problems.Add($"qemu.hosts id '{host.Id}' is not a plain name: use letters, digits, '.', '_' and '-'");
+        if (Accelerator is not ("auto" or "kvm" or "tcg"))
+            problems.Add($"qemu.accelerator = '{Accelerator}': use auto, kvm or tcg");
+        // A unix socket path has room for 107 bytes; a socket name takes 30 of them.
+        if (Path.GetFullPath(RuntimeDirectory).Length > 70)
+            problems.Add($"qemu.runtime-directory '{RuntimeDirectory}' is longer than 70 characters: VM sockets under it would not fit a unix socket path; choose a shorter one");
+        return problems;
+    }
+}
+
+public sealed record QemuHostOptions(string Id, Resources Capacity, string HardwareClass = "qemu");

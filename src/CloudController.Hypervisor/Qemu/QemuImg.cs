@@ -1,0 +1,36 @@
+using System.Text.Json.Nodes;
+
+namespace CloudController.Hypervisor.Qemu;
+
+/// <summary>The qcow2 operations layered disks need, carried out by <c>qemu-img</c>.</summary>
+public sealed class QemuImg(string program = "qemu-img")
+{
+    /// <summary>A copy-on-write layer over a backing image; reads fall through to it, writes stay in the layer.</summary>
+    public Task CreateOverlayAsync(string path, string backingPath, long? sizeGib, CancellationToken ct) =>
+        ExternalCommand.RunAsync(program,
+            ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", Path.GetFullPath(backingPath), path, .. sizeGib is { } g ? [$"{g}G"] : Array.Empty<string>()], ct);
+
+    /// <summary>An empty image, for a base that is made rather than copied.</summary>
+    public Task CreateAsync(string path, long sizeGib, CancellationToken ct) =>
+        ExternalCommand.RunAsync(program, ["create", "-q", "-f", "qcow2", path, $"{sizeGib}G"], ct);
+
+    /// <summary>A standalone copy of a whole chain: the full-copy layout, and a promotion of a powered-off clone.</summary>
+    public Task FlattenAsync(string sourcePath, string targetPath, CancellationToken ct) =>
+        ExternalCommand.RunAsync(program, ["convert", "-q", "-O", "qcow2", sourcePath, targetPath], ct);
+
+    /// <summary>Points a layer at another backing image with the same content (a copy of its parent elsewhere).</summary>
+    public Task RebaseUnsafeAsync(string path, string backingPath, CancellationToken ct) =>
+        ExternalCommand.RunAsync(program, ["rebase", "-u", "-f", "qcow2", "-F", "qcow2", "-b", Path.GetFullPath(backingPath), path], ct);
+
+    public async Task<QemuImageInfo> InfoAsync(string path, CancellationToken ct)
+    {
+        var json = JsonNode.Parse(await ExternalCommand.RunAsync(program, ["info", "--output=json", "-U", path], ct))!;
+        return new QemuImageInfo(
+            json["format"]?.GetValue<string>() ?? "unknown",
+            json["virtual-size"]?.GetValue<long>() ?? 0,
+            json["actual-size"]?.GetValue<long>() ?? 0,
+            json["full-backing-filename"]?.GetValue<string>() ?? json["backing-filename"]?.GetValue<string>());
+    }
+}
+
+public sealed record QemuImageInfo(string Format, long VirtualSizeBytes, long ActualSizeBytes, string? BackingFile);

@@ -1,0 +1,65 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+
+namespace CloudController.Hypervisor.Qemu;
+
+/// <summary>A disk layer a host knows: its qcow2 file (local, on a datastore, or linked from the images) and parent.</summary>
+public sealed record QemuLayerRecord(
+    string LayerId,
+    string File,
+    string? ParentLayerId,
+    string? Image = null,
+    string? Datastore = null,
+    bool Linked = false,
+    string? Kernel = null,
+    string? Initrd = null);
+
+/// <summary>
+/// A VM as its host keeps it on disk, so that a restarted node finds its VMs, forks and migrations as they were.
+/// Its power state is not stored: a live QEMU process means running, a saved state file means suspended.
+/// </summary>
+public sealed record QemuVmRecord(VmDefinition Definition)
+{
+    /// <summary>The suspended parent whose memory this child maps copy-on-write and whose saved state it starts from.</summary>
+    public string? ForkedFrom { get; init; }
+
+    public bool Persistent { get; init; } = true;
+
+    /// <summary>The file behind guest RAM: the VM's own, or its parent's while it is a forked child.</summary>
+    public string? MemoryFile { get; init; }
+
+    public GuestData? Data { get; init; }
+
+    public ImmutableList<string> Customizations { get; init; } = [];
+
+    public ImmutableList<string> Apps { get; init; } = [];
+
+    public ImmutableList<string> Checkpoints { get; init; } = [];
+
+    /// <summary>Guest resets this VM went through (customizations that need reboots); a fork adds none.</summary>
+    public int Reboots { get; init; }
+
+    /// <summary>Each start of a QEMU process for this VM takes the next number; its sockets and pid file carry it.</summary>
+    public int Launch { get; init; }
+
+    public string? IncomingMigration { get; init; }
+
+    public string? MigratedTo { get; init; }
+}
+
+/// <summary>Reads and writes the records; a write replaces the file whole, so a crash leaves the old or the new.</summary>
+internal static class QemuRecordFile
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static T? Read<T>(string path) where T : class =>
+        File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json) : null;
+
+    public static void Write<T>(string path, T record)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(record, Json));
+        File.Move(temporary, path, overwrite: true);
+    }
+}

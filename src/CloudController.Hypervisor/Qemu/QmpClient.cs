@@ -1,0 +1,178 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace CloudController.Hypervisor.Qemu;
+
+/// <summary>
+/// A client of QEMU's machine protocol (QMP): JSON lines over the unix socket a QEMU process listens on. Commands go
+/// one at a time (QMP answers in order); asynchronous events in between are skipped, since every state this driver
+/// waits for can be polled.
+/// </summary>
+public sealed class QmpClient : IAsyncDisposable
+{
+    private readonly Socket socket;
+    private readonly StreamReader reader;
+    private readonly Stream stream;
+    private readonly SemaphoreSlim turn = new(1, 1);
+
+    private QmpClient(Socket socket)
+    {
+        this.socket = socket;
+        stream = new NetworkStream(socket, ownsSocket: false);
+        reader = new StreamReader(stream, Encoding.UTF8);
+    }
+
+    /// <summary>Connects to a QMP socket, waiting for a starting process to create it, and enters command mode.</summary>
+    public static async Task<QmpClient> ConnectAsync(string socketPath, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct);
+                var client = new QmpClient(socket);
+                var greeting = await client.ReadMessageAsync(ct);
+                if (greeting["QMP"] is null) throw new QmpException("greeting", $"not a QMP greeting: {greeting.ToJsonString()}");
+                await client.ExecuteAsync("qmp_capabilities", null, ct);
+                return client;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                socket.Dispose();
+                await Task.Delay(20, ct);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                throw new QmpException("connect", $"no QMP socket answered at {socketPath} within {timeout.TotalSeconds:0.#} s: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>Runs a command and returns its "return" value; a QMP error raises <see cref="QmpException"/>.</summary>
+    public async Task<JsonNode?> ExecuteAsync(string command, object? arguments, CancellationToken ct)
+    {
+        await turn.WaitAsync(ct);
+        try
+        {
+            var request = new JsonObject { ["execute"] = command };
+            if (arguments is not null) request["arguments"] = JsonSerializer.SerializeToNode(arguments);
+            var bytes = Encoding.UTF8.GetBytes(request.ToJsonString() + "\n");
+            await stream.WriteAsync(bytes, ct);
+            while (true)
+            {
+                var reply = await ReadMessageAsync(ct);
+                if (reply["event"] is not null) continue;
+                if (reply["error"] is JsonObject error)
+                    throw new QmpException(command, $"{error["class"]}: {error["desc"]}");
+                return reply["return"];
+            }
+        }
+        finally
+        {
+            turn.Release();
+        }
+    }
+
+    public Task StopAsync(CancellationToken ct) => ExecuteAsync("stop", null, ct);
+
+    public Task ContinueAsync(CancellationToken ct) => ExecuteAsync("cont", null, ct);
+
+    public Task SystemResetAsync(CancellationToken ct) => ExecuteAsync("system_reset", null, ct);
+
+    /// <summary>Asks QEMU to exit; the reply may be lost as the process goes, which is the point.</summary>
+    public async Task QuitAsync(CancellationToken ct)
+    {
+        try { await ExecuteAsync("quit", null, ct); }
+        catch (Exception e) when (e is IOException or QmpException) { }
+    }
+
+    public async Task<string> QueryStatusAsync(CancellationToken ct) =>
+        (await ExecuteAsync("query-status", null, ct))?["status"]?.GetValue<string>() ?? "unknown";
+
+    public Task SetMigrationCapabilitiesAsync(IReadOnlyDictionary<string, bool> capabilities, CancellationToken ct) =>
+        ExecuteAsync("migrate-set-capabilities", new
+        {
+            capabilities = capabilities.Select(c => new { capability = c.Key, state = c.Value }).ToArray(),
+        }, ct);
+
+    public Task MigrateAsync(string uri, CancellationToken ct) => ExecuteAsync("migrate", new { uri }, ct);
+
+    public Task MigrateIncomingAsync(string uri, CancellationToken ct) => ExecuteAsync("migrate-incoming", new { uri }, ct);
+
+    public Task MigrateCancelAsync(CancellationToken ct) => ExecuteAsync("migrate_cancel", null, ct);
+
+    public async Task<MigrationProgress> QueryMigrateAsync(CancellationToken ct)
+    {
+        var reply = await ExecuteAsync("query-migrate", null, ct);
+        return new MigrationProgress(
+            reply?["status"]?.GetValue<string>() ?? "none",
+            reply?["total-time"]?.GetValue<long>() ?? 0,
+            reply?["downtime"]?.GetValue<long>() ?? 0,
+            reply?["ram"]?["transferred"]?.GetValue<long>() ?? 0,
+            reply?["error-desc"]?.GetValue<string>());
+    }
+
+    /// <summary>Polls a migration (outgoing or incoming) until it completes; a failed or cancelled one raises.</summary>
+    public async Task<MigrationProgress> WaitForMigrationAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var progress = await QueryMigrateAsync(ct);
+            switch (progress.Status)
+            {
+                case "completed":
+                    return progress;
+                case "failed" or "cancelled":
+                    throw new QmpException("migrate", $"migration {progress.Status}: {progress.Error ?? "no reason given"}");
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new QmpException("migrate", $"migration still {progress.Status} after {timeout.TotalSeconds:0} s");
+            await Task.Delay(10, ct);
+        }
+    }
+
+    /// <summary>Copies a disk's backing chain into its top image while the guest runs, then drops the backing.</summary>
+    public Task BlockStreamAsync(string device, string jobId, CancellationToken ct) =>
+        ExecuteAsync("block-stream", new Dictionary<string, string> { ["device"] = device, ["job-id"] = jobId }, ct);
+
+    public async Task WaitForBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var jobs = await ExecuteAsync("query-block-jobs", null, ct) as JsonArray;
+            if (jobs is null || jobs.All(j => j?["device"]?.GetValue<string>() != jobId)) return;
+            if (DateTime.UtcNow > deadline) throw new QmpException("block-stream", $"job {jobId} still running after {timeout.TotalSeconds:0} s");
+            await Task.Delay(20, ct);
+        }
+    }
+
+    private async Task<JsonObject> ReadMessageAsync(CancellationToken ct)
+    {
+        var line = await reader.ReadLineAsync(ct) ?? throw new IOException("QEMU closed its QMP socket");
+        return JsonNode.Parse(line) as JsonObject ?? throw new QmpException("read", $"not a QMP message: {line}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stream.DisposeAsync();
+        socket.Dispose();
+        turn.Dispose();
+    }
+}
+
+/// <param name="TotalTimeMs">From the start of the migration to its end (or to now).</param>
+/// <param name="DowntimeMs">How long the guest was stopped for the switch (a completed live migration).</param>
+public sealed record MigrationProgress(string Status, long TotalTimeMs, long DowntimeMs, long TransferredBytes, string? Error);
+
+/// <summary>QEMU refused a QMP command, or answered in a way that cannot be used.</summary>
+public sealed class QmpException(string command, string message) : Exception($"QMP {command}: {message}")
+{
+    public string Command { get; } = command;
+}

@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using CloudController.Domain;
+using CloudController.Hypervisor.Qemu;
+
+namespace CloudController.Hypervisor.Tests.Qemu;
+
+/// <summary>
+/// Two QEMU hosts on this machine over a fresh root, with the tiny guest as their only image. Disposing it kills
+/// whatever QEMU processes the test left and removes the root, so no test leaks a VM into the next.
+/// </summary>
+public sealed class QemuFleet : IAsyncDisposable
+{
+    public const string HostA = "qemu-a";
+    public const string HostB = "qemu-b";
+    public static readonly Resources Guest = new(1, 128, 1);
+
+    private QemuFleet(string root, QemuDriver driver)
+    {
+        Root = root;
+        Driver = driver;
+    }
+
+    public string Root { get; }
+
+    public QemuDriver Driver { get; }
+
+    public static async Task<QemuFleet> StartAsync(Func<QemuDriverOptions, QemuDriverOptions>? tune = null)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "cc-qemu-" + Guid.NewGuid().ToString("N")[..8]);
+        var images = Path.Combine(root, "images");
+        await TinyGuest.BuildAsync(images);
+        var options = new QemuDriverOptions(root, images,
+            [new QemuHostOptions(HostA, new Resources(2, 4096, 100)), new QemuHostOptions(HostB, new Resources(2, 4096, 100))],
+            RuntimeDirectory: Path.Combine(root, "run"));
+        return new QemuFleet(root, new QemuDriver(tune?.Invoke(options) ?? options));
+    }
+
+    /// <summary>A base layer of the tiny image on a host and a VM registered over a layer of its own.</summary>
+    public async Task<VmDefinition> RegisterAsync(string host, string vmId, string? datastore = null, bool sharedBase = false)
+    {
+        var ct = CancellationToken.None;
+        await Driver.EnsureBaseLayerAsync(host, new BaseLayerSpec("base-tiny", TinyGuest.Image, 1, sharedBase), ct);
+        await Driver.CreateDiskLayerAsync(host, new DiskLayerSpec($"{vmId}-disk", "base-tiny", 1, datastore), ct);
+        var vm = new VmDefinition(vmId, vmId + ".test", Guest, $"{vmId}-disk");
+        await Driver.RegisterVmAsync(host, vm, ct);
+        return vm;
+    }
+
+    public string Console(string host, string vmId) =>
+        File.Exists(Driver.Paths.Console(host, vmId)) ? File.ReadAllText(Driver.Paths.Console(host, vmId)) : "";
+
+    /// <summary>The guest lines the VM's console shows, without the prefix the test guest gives them.</summary>
+    public IReadOnlyList<string> GuestLines(string host, string vmId) =>
+        Console(host, vmId).Split('\n').Where(l => l.StartsWith("cc-guest: ")).Select(l => l["cc-guest: ".Length..].TrimEnd('\r')).ToList();
+
+    public int Boots(string host, string vmId) => GuestLines(host, vmId).Count(l => l == "booted");
+
+    /// <summary>The hostname the guest last received on its channel, or null.</summary>
+    public string? ReceivedHostname(string host, string vmId) =>
+        GuestLines(host, vmId).Where(l => l.StartsWith('{')).Select(l => JsonNode.Parse(l)?["data"]?["hostname"]?.GetValue<string>()).LastOrDefault(h => h is not null);
+
+    /// <summary>Waits (TCG is slow) for the guest's console to satisfy a condition.</summary>
+    public async Task WaitForAsync(string host, string vmId, Func<IReadOnlyList<string>, bool> condition, string what, int seconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition(GuestLines(host, vmId)))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"VM {vmId} on {host}: {what} not seen in {seconds} s; console:\n{Console(host, vmId)}");
+            await Task.Delay(50);
+        }
+    }
+
+    public Task WaitForBootAsync(string host, string vmId, int boots = 1) =>
+        WaitForAsync(host, vmId, lines => lines.Count(l => l == "booted") >= boots, $"boot #{boots}");
+
+    public Task WaitForHostnameAsync(string host, string vmId, string hostname) =>
+        WaitForAsync(host, vmId, lines => lines.Any(l => l.Contains($"\"hostname\":\"{hostname}\"")), $"hostname {hostname}");
+
+    public static GuestData Identity(long generation, string hostname) =>
+        GuestData.Of(generation, [new("hostname", hostname), new("ip", "10.0.0." + (hostname.Length + generation))]);
+
+    /// <summary>QEMU processes started under this root that still run.</summary>
+    public IReadOnlyList<int> LiveProcesses() =>
+        Directory.EnumerateFiles(Root, "*.pid", SearchOption.AllDirectories)
+            .Select(f => int.TryParse(File.ReadAllText(f).Trim(), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && Directory.Exists($"/proc/{pid}") && File.ReadAllText($"/proc/{pid}/cmdline").Contains(Root))
+            .ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        await Driver.DisposeAsync();
+        foreach (var pid in LiveProcesses())
+        {
+            try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { }
+        }
+        await Task.Delay(100);
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,85 @@
+using System.IO.Compression;
+using System.Text;
+using CloudController.Hypervisor.Qemu;
+
+namespace CloudController.Hypervisor.Tests.Qemu;
+
+/// <summary>
+/// A tiny Linux guest made for the tests: the machine's Debian kernel and an initramfs of busybox whose init says
+/// "booted" on the console, then prints every line its key/value channel (the second serial port) delivers. Booted
+/// directly, so no disk OS is needed. Like a guest daemon it says "ready" on the channel when it listens; the qcow2 base is real and carries the layered disk.
+/// </summary>
+public static class TinyGuest
+{
+    public const string Image = "tiny";
+
+    private const string Init = """
+        #!/bin/busybox sh
+        /bin/busybox mount -t devtmpfs dev /dev
+        echo "cc-guest: booted"
+        /bin/busybox stty -F /dev/ttyS1 raw -echo
+        echo ready > /dev/ttyS1
+        while IFS= read -r line; do echo "cc-guest: $line"; done < /dev/ttyS1
+        """;
+
+    /// <summary>Writes tiny.qcow2, tiny.vmlinuz and tiny.initrd into a directory; raises saying what to install when the machine lacks it.</summary>
+    public static async Task BuildAsync(string imagesDirectory)
+    {
+        var kernel = Directory.Exists("/boot") ? Directory.GetFiles("/boot", "vmlinuz-*").Order().LastOrDefault() : null;
+        var missing = new List<string>();
+        if (kernel is null) missing.Add("a kernel in /boot (Debian: linux-image-cloud-amd64)");
+        if (!File.Exists("/bin/busybox")) missing.Add("/bin/busybox (Debian: busybox-static)");
+        if (!OnPath("qemu-system-x86_64")) missing.Add("qemu-system-x86_64 (Debian: qemu-system-x86)");
+        if (!OnPath("qemu-img")) missing.Add("qemu-img (Debian: qemu-utils)");
+        if (missing.Count > 0)
+            throw new InvalidOperationException($"the QEMU tests need {string.Join(", ", missing)}; .ci/run installs them");
+
+        Directory.CreateDirectory(imagesDirectory);
+        File.Copy(kernel!, Path.Combine(imagesDirectory, Image + ".vmlinuz"), overwrite: true);
+        await using (var initrd = File.Create(Path.Combine(imagesDirectory, Image + ".initrd")))
+        await using (var gzip = new GZipStream(initrd, CompressionLevel.Fastest))
+        {
+            var cpio = new NewcArchive(gzip);
+            cpio.Directory("bin");
+            cpio.Directory("dev");
+            cpio.File("bin/busybox", await File.ReadAllBytesAsync("/bin/busybox"), executable: true);
+            cpio.File("init", Encoding.ASCII.GetBytes(Init.Replace("\r", "") + "\n"), executable: true);
+            cpio.End();
+        }
+        await new QemuImg().CreateAsync(Path.Combine(imagesDirectory, Image + ".qcow2"), 1, CancellationToken.None);
+    }
+
+    private static bool OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, program)));
+
+    /// <summary>The "newc" cpio format the kernel unpacks an initramfs from.</summary>
+    private sealed class NewcArchive(Stream output)
+    {
+        private int inode = 1;
+
+        public void Directory(string name) => Entry(name, 0x41ED, []);
+
+        public void File(string name, byte[] content, bool executable) => Entry(name, executable ? 0x81ED : 0x81A4, content);
+
+        public void End() => Entry("TRAILER!!!", 0, []);
+
+        private void Entry(string name, int mode, byte[] content)
+        {
+            var nameBytes = Encoding.ASCII.GetBytes(name + "\0");
+            var header = $"070701{inode++:X8}{mode:X8}{0:X8}{0:X8}{1:X8}{0:X8}{content.Length:X8}{0:X8}{0:X8}{0:X8}{0:X8}{nameBytes.Length:X8}{0:X8}";
+            Write(Encoding.ASCII.GetBytes(header));
+            Write(nameBytes);
+            Pad(110 + nameBytes.Length);
+            Write(content);
+            Pad(content.Length);
+        }
+
+        private void Write(byte[] bytes) => output.Write(bytes);
+
+        private void Pad(int length)
+        {
+            var padding = (4 - length % 4) % 4;
+            output.Write(new byte[padding]);
+        }
+    }
+}
