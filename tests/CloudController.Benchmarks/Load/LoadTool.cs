@@ -27,6 +27,13 @@ public static class LoadTool
             return 2;
         }
 
+        if (options.Scenario == "qemu")
+        {
+            var measured = await QemuMeasurement.RunAsync(options.Count);
+            Console.WriteLine(measured);
+            await File.WriteAllTextAsync(options.ResultFile, JsonSerializer.Serialize(measured, new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }
         var dataDir = Path.Combine(Path.GetTempPath(), $"cc-load-{Guid.NewGuid():N}");
         if (options.Scenario == "recovery")
         {

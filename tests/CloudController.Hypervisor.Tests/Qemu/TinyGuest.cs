@@ -7,7 +7,8 @@ namespace CloudController.Hypervisor.Tests.Qemu;
 /// <summary>
 /// A tiny Linux guest made for the tests: the machine's Debian kernel and an initramfs of busybox whose init says
 /// "booted" on the console, then prints every line its key/value channel (the second serial port) delivers. Booted
-/// directly, so no disk OS is needed. Like a guest daemon it says "ready" on the channel when it listens; the qcow2 base is real and carries the layered disk.
+/// directly, so no disk OS is needed. Like a guest daemon it says "ready" on the channel when it listens, and
+/// keeps the port open from then on (closing a serial port's last descriptor drops what it had received); the qcow2 base is real and carries the layered disk.
 /// </summary>
 public static class TinyGuest
 {
@@ -17,9 +18,10 @@ public static class TinyGuest
         #!/bin/busybox sh
         /bin/busybox mount -t devtmpfs dev /dev
         echo "cc-guest: booted"
+        exec 3<>/dev/ttyS1
         /bin/busybox stty -F /dev/ttyS1 raw -echo
-        echo ready > /dev/ttyS1
-        while IFS= read -r line; do echo "cc-guest: $line"; done < /dev/ttyS1
+        echo ready >&3
+        while IFS= read -r line <&3; do echo "cc-guest: $line"; done
         """;
 
     /// <summary>Writes tiny.qcow2, tiny.vmlinuz and tiny.initrd into a directory; raises saying what to install when the machine lacks it.</summary>
