@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using CloudController.Domain;
 using CloudController.Hypervisor;
+using CloudController.Hypervisor.Qemu;
 using CloudController.Hypervisor.Simulated;
 
 namespace CloudController.Node;
@@ -14,7 +15,8 @@ public static class DriverFactory
         return kind switch
         {
             "simulated" => new SimulatedDriver(new SimulatedFleet(SimulatedOptions(config.GetConfig("cloudcontroller.driver.simulated")))),
-            _ => throw new ArgumentException($"cloudcontroller.driver.kind = '{kind}' is not a driver this node has; use 'simulated'."),
+            "qemu" => new QemuDriver(QemuOptions(config)),
+            _ => throw new ArgumentException($"cloudcontroller.driver.kind = '{kind}' is not a driver this node has; use 'simulated' or 'qemu'."),
         };
     }
 
@@ -33,5 +35,29 @@ public static class DriverFactory
         if (options.HostCount < 1)
             throw new ArgumentException($"cloudcontroller.driver.simulated.hosts = {options.HostCount}: a fleet needs at least one host.");
         return options;
+    }
+
+    /// <summary>The QEMU driver's settings; its root and images are relative to the data directory unless absolute.</summary>
+    public static QemuDriverOptions QemuOptions(Config config)
+    {
+        var c = config.GetConfig("cloudcontroller.driver.qemu") ?? throw new ArgumentException("cloudcontroller.driver.qemu is missing: the qemu driver needs its settings");
+        var dataDir = config.GetString("cloudcontroller.data-dir", "data");
+        var hostsConfig = c.GetConfig("hosts");
+        var hostIds = hostsConfig is null || hostsConfig.IsEmpty ? [] : hostsConfig.Root.GetObject().Items.Keys.ToList();
+        var hosts = hostIds.Select(id =>
+        {
+            var h = hostsConfig!.GetConfig(id);
+            return new QemuHostOptions(id,
+                new Resources(h.GetInt("cpu-cores", Environment.ProcessorCount), h.GetLong("memory-mib", 4096), h.GetLong("disk-gib", 100)),
+                h.GetString("hardware-class", "qemu"));
+        }).ToList();
+        var options = new QemuDriverOptions(
+            Path.Combine(dataDir, c.GetString("root", "qemu")),
+            Path.Combine(dataDir, c.GetString("images", "images")),
+            hosts,
+            c.GetString("runtime-directory", "/run/cloudcontroller"),
+            c.GetString("accelerator", "auto"),
+            KernelCommandLine: c.GetString("kernel-command-line", "console=ttyS0 quiet panic=-1"));
+        return options.Problems() is { Count: > 0 } problems ? throw new ArgumentException(string.Join("; ", problems)) : options;
     }
 }

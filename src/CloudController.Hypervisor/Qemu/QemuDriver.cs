@@ -198,6 +198,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             var vm = RequireVm(op, hostId, vmId);
             if (vm.Apps.Contains(install.App)) return;
             var process = await RunningProcess(op, hostId, vm, ct);
+            await process.WaitForListeningAsync(options.StartTimeout * 4, ct);
             await process.SendAsync(JsonSerializer.Serialize(new { install = install.App, answerFile = install.AnswerFileName, answers = install.AnswerFileText }), ct);
             Save(hostId, vm with { Apps = vm.Apps.Add(install.App) });
         });
@@ -259,6 +260,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             var vm = RequireVm(op, hostId, vmId);
             if (vm.Customizations.Contains(customization.Name)) return;
             var process = await RunningProcess(op, hostId, vm, ct);
+            await process.WaitForListeningAsync(options.StartTimeout * 4, ct);
             await process.SendAsync(JsonSerializer.Serialize(new { customize = customization.Name, detail = customization.Detail }), ct);
             // A reboot is a guest reset: the guest boots again from its disk, keeping what the customization wrote.
             // Each waits for the guest to come back on its channel, so reboots are never folded into one.
@@ -479,6 +481,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             // The state was saved from a stopped guest, so QEMU leaves it paused; it runs from here, without booting,
             // and its daemon, already listening, is told its own data (a fork's identity) at once.
             await process.Qmp.ContinueAsync(ct);
+            process.ResumedListening();
             if (vm.Data is { } data) await process.SendAsync(DataLine(data), ct);
         }
         catch (QmpException e)
@@ -550,6 +553,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
         }
         processes.TryRemove((fromHost, vmId), out _);
         await from.StopAsync(ct);
+        if (from.Listening) to!.ResumedListening();
         processes[(toHost, vmId)] = to!;
         Save(toHost, arriving with { Launch = launch });
         if (arriving.Data is { } data) await to!.SendAsync(DataLine(data), ct);
@@ -742,7 +746,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
     private static void RequireName(DriverOperation op, string hostId, string name, string what)
     {
         if (!QemuPaths.IsSafeName(name))
-            throw Refuse(op, hostId, $"{what} '{name}' is not a plain name (1-40 letters, digits, '.', '_' or '-'); it names files on the host");
+            throw Refuse(op, hostId, $"{what} '{name}' is not a plain name (1-64 letters, digits, '.', '_', '-' or '@'); it names files on the host");
     }
 
     private QemuHostOptions HostOptions(DriverOperation op, string hostId) =>

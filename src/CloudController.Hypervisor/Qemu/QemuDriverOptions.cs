@@ -35,7 +35,7 @@ public sealed record QemuDriverOptions(
         foreach (var duplicate in Hosts.GroupBy(h => h.Id).Where(g => g.Count() > 1))
             problems.Add($"qemu.hosts names '{duplicate.Key}' twice: host ids must be unique");
         foreach (var host in Hosts.Where(h => !QemuPaths.IsSafeName(h.Id)))
-            problems.Add($"qemu.hosts id '{host.Id}' is not a plain name: use letters, digits, '.', '_' and '-'");
+            problems.Add($"qemu.hosts id '{host.Id}' is not a plain name: use letters, digits, '.', '_', '-' and '@'");
         if (Accelerator is not ("auto" or "kvm" or "tcg"))
             problems.Add($"qemu.accelerator = '{Accelerator}': use auto, kvm or tcg");
         // A unix socket path has room for 107 bytes; a socket name takes 30 of them.

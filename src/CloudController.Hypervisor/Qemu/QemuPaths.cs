@@ -8,8 +8,9 @@ public sealed class QemuPaths(string root, string runtime)
     /// <summary>Sockets, kept apart from the root: a unix socket path has room for only 107 bytes.</summary>
     public string Runtime { get; } = Path.GetFullPath(runtime);
 
+    /// <summary>A name that is one file name and needs no escaping in a QEMU option (no ',', no '/', no ':').</summary>
     public static bool IsSafeName(string name) =>
-        name.Length is > 0 and <= 40 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-') && name[0] != '.';
+        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@') && name[0] != '.';
 
     public string Host(string hostId) => Path.Combine(Root, "hosts", hostId);
 

@@ -39,6 +39,22 @@ internal sealed class QemuVmProcess : IAsyncDisposable
     public int ReadyCount => Volatile.Read(ref readyCount);
 
     /// <summary>
+    /// Whether the guest's daemon reads the channel: it said so, or this process resumed a guest that was already
+    /// reading (a resume, a fork, a migration), which says nothing new.
+    /// </summary>
+    public bool Listening => ReadyCount > 0 || resumedListening;
+
+    private volatile bool resumedListening;
+
+    public void ResumedListening() => resumedListening = true;
+
+    /// <summary>Waits for the guest's daemon to listen, so that a message sent just after a boot is not lost.</summary>
+    public async Task WaitForListeningAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        if (!Listening) await WaitForGuestReadyAsync(0, timeout, ct);
+    }
+
+    /// <summary>
     /// Starts QEMU (stderr appended to its log, through a shell that execs it, so nothing ties it to this process)
     /// and connects to it. A process that exits during start-up raises with the reason QEMU logged.
     /// </summary>

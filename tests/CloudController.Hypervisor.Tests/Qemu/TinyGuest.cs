@@ -24,8 +24,8 @@ public static class TinyGuest
         while IFS= read -r line <&3; do echo "cc-guest: $line"; done
         """;
 
-    /// <summary>Writes tiny.qcow2, tiny.vmlinuz and tiny.initrd into a directory; raises saying what to install when the machine lacks it.</summary>
-    public static async Task BuildAsync(string imagesDirectory)
+    /// <summary>Writes NAME.qcow2, NAME.vmlinuz and NAME.initrd into a directory; raises saying what to install when the machine lacks it.</summary>
+    public static async Task BuildAsync(string imagesDirectory, string image = Image)
     {
         var kernel = Directory.Exists("/boot") ? Directory.GetFiles("/boot", "vmlinuz-*").Order().LastOrDefault() : null;
         var missing = new List<string>();
@@ -37,8 +37,8 @@ public static class TinyGuest
             throw new InvalidOperationException($"the QEMU tests need {string.Join(", ", missing)}; .ci/run installs them");
 
         Directory.CreateDirectory(imagesDirectory);
-        File.Copy(kernel!, Path.Combine(imagesDirectory, Image + ".vmlinuz"), overwrite: true);
-        await using (var initrd = File.Create(Path.Combine(imagesDirectory, Image + ".initrd")))
+        File.Copy(kernel!, Path.Combine(imagesDirectory, image + ".vmlinuz"), overwrite: true);
+        await using (var initrd = File.Create(Path.Combine(imagesDirectory, image + ".initrd")))
         await using (var gzip = new GZipStream(initrd, CompressionLevel.Fastest))
         {
             var cpio = new NewcArchive(gzip);
@@ -48,7 +48,7 @@ public static class TinyGuest
             cpio.File("init", Encoding.ASCII.GetBytes(Init.Replace("\r", "") + "\n"), executable: true);
             cpio.End();
         }
-        await new QemuImg().CreateAsync(Path.Combine(imagesDirectory, Image + ".qcow2"), 1, CancellationToken.None);
+        await new QemuImg().CreateAsync(Path.Combine(imagesDirectory, image + ".qcow2"), 1, CancellationToken.None);
     }
 
     private static bool OnPath(string program) =>
