@@ -38,7 +38,7 @@ public static class DriverFactory
     }
 
     /// <summary>The QEMU driver's settings; its root and images are relative to the data directory unless absolute.</summary>
-    public static QemuDriverOptions QemuOptions(Config config)
+    private static QemuDriverOptions QemuOptions(Config config)
     {
         var c = config.GetConfig("cloudcontroller.driver.qemu") ?? throw new ArgumentException("cloudcontroller.driver.qemu is missing: the qemu driver needs its settings");
         var dataDir = config.GetString("cloudcontroller.data-dir", "data");
@@ -51,13 +51,13 @@ public static class DriverFactory
                 new Resources(h.GetInt("cpu-cores", Environment.ProcessorCount), h.GetLong("memory-mib", 4096), h.GetLong("disk-gib", 100)),
                 h.GetString("hardware-class", "qemu"));
         }).ToList();
-        var options = new QemuDriverOptions(
+        // The driver refuses options with problems, naming each setting.
+        return new QemuDriverOptions(
             Path.Combine(dataDir, c.GetString("root", "qemu")),
             Path.Combine(dataDir, c.GetString("images", "images")),
             hosts,
             c.GetString("runtime-directory", "/run/cloudcontroller"),
             c.GetString("accelerator", "auto"),
             KernelCommandLine: c.GetString("kernel-command-line", "console=ttyS0 quiet panic=-1"));
-        return options.Problems() is { Count: > 0 } problems ? throw new ArgumentException(string.Join("; ", problems)) : options;
     }
 }

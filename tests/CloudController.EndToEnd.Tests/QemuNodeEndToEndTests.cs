@@ -52,13 +52,9 @@ public class QemuNodeEndToEndTests(ITestOutputHelper output)
         }
         finally
         {
-            foreach (var pid in Directory.EnumerateFiles(driver.Paths.Root, "*.pid", SearchOption.AllDirectories)
-                         .Select(f => int.Parse(File.ReadAllText(f).Trim())).Where(QemuVmProcessAlive))
-                System.Diagnostics.Process.GetProcessById(pid).Kill();
+            await driver.KillAllAsync();
             Directory.Delete(images, recursive: true);
+            Directory.Delete(runtime, recursive: true);
         }
     }
-
-    private static bool QemuVmProcessAlive(int pid) =>
-        File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("qemu-system");
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 
 namespace CloudController.Hypervisor.Qemu;
@@ -11,6 +12,12 @@ public static class MachineReadings
     /// <summary>The one-minute load average from /proc/loadavg, per core, so 1.0 is a fully busy machine.</summary>
     public static double LoadPerCore(string loadavg, int cores) =>
         double.Parse(loadavg.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture) / Math.Max(1, cores);
+
+    /// <summary>The CPU flags /proc/cpuinfo lists for the first CPU, sorted: what placement's cpu-flag filter reads.</summary>
+    public static ImmutableArray<string> CpuFlags(string cpuinfo) =>
+        cpuinfo.Split('\n').FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal)) is { } line
+            ? [.. line[(line.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)]
+            : [];
 
     /// <summary>
     /// A process's proportional set size from /proc/PID/smaps_rollup, in KiB: pages it shares with n others count

@@ -40,14 +40,17 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
 
     public QemuPaths Paths { get; }
 
-    public string Name => $"qemu ({options.ResolvedAccelerator}, {hosts.Count} hosts)";
+    public string Name => $"qemu ({Accelerator}, {hosts.Count} hosts)";
+
+    /// <summary>kvm or tcg: what the VMs run on.</summary>
+    public string Accelerator => options.ResolvedAccelerator;
 
     public DriverCapabilities Capabilities =>
         DriverCapabilities.Suspend | DriverCapabilities.Fork | DriverCapabilities.LiveMigration | DriverCapabilities.GuestData;
 
     public Task<IReadOnlyList<HostInventory>> DiscoverHostsAsync(CancellationToken ct)
     {
-        var flags = File.Exists("/proc/cpuinfo") ? CpuFlags(File.ReadAllText("/proc/cpuinfo")) : [];
+        var flags = File.Exists("/proc/cpuinfo") ? MachineReadings.CpuFlags(File.ReadAllText("/proc/cpuinfo")) : [];
         IReadOnlyList<HostInventory> inventory = options.Hosts.Select(h => new HostInventory(h.Id, h.HardwareClass, h.Capacity, flags)).ToList();
         return Task.FromResult(inventory);
     }
@@ -57,7 +60,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
     {
         var host = HostOptions(DriverOperation.QueryHostStatus, hostId);
         var vms = VmRecords(hostId).ToList();
-        var running = vms.Where(v => IsRunning(hostId, v.Definition.VmId)).ToList();
+        var running = vms.Where(v => IsRunning(hostId, v)).ToList();
         var committed = running.Sum(v => v.Definition.Hardware.MemoryMib);
         var available = MachineReadings.AvailableMemoryMib(File.ReadAllText("/proc/meminfo"));
         var load = MachineReadings.LoadPerCore(File.ReadAllText("/proc/loadavg"), Environment.ProcessorCount);
@@ -82,13 +85,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
                 throw Refuse(op, hostId, $"layer {layerId} is the disk of VM {user.Definition.VmId}");
             if (LayerRecords(hostId).FirstOrDefault(l => l.ParentLayerId == layerId) is { } child)
                 throw Refuse(op, hostId, $"layer {layerId} is the parent of layer {child.LayerId}");
-            // A layer on a shared datastore may be known to another host too (it migrated there); the file goes with the last.
-            var elsewhere = options.Hosts.Any(h => h.Id != hostId && Layer(h.Id, layerId)?.File == layer.File);
-            if (!elsewhere && !layer.Linked) File.Delete(layer.File);
-            if (layer.Linked) File.Delete(Paths.LocalLayerFile(hostId, layerId));
-            foreach (var boot in new[] { layer.Kernel, layer.Initrd }.OfType<string>().Where(p => p.StartsWith(Paths.Layers(hostId), StringComparison.Ordinal)))
-                File.Delete(boot);
-            File.Delete(Paths.LayerRecord(hostId, layerId));
+            ForgetLayer(hostId, layer);
             return Task.CompletedTask;
         });
 
@@ -140,7 +137,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             File.Delete(Paths.SavedState(hostId, vmId));
             if (vm.MemoryFile == Paths.Memory(hostId, vmId)) File.Delete(Paths.Memory(hostId, vmId));
             // A non-persistent child goes back to the forked state: a fresh layer over its parent's.
-            if (vm is { ForkedFrom: { } parent, Persistent: false })
+            if (vm is { ForkedFrom: not null, Persistent: false })
                 await ResetLayerAsync(hostId, vm.Definition.DiskLayerId, ct);
         });
 
@@ -158,19 +155,19 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             await process.Qmp.StopAsync(ct);
             // RAM in a shared memory file stays there; only device state (and a child's private pages) is written out.
             await process.Qmp.SetMigrationCapabilitiesAsync(new Dictionary<string, bool> { ["x-ignore-shared"] = true }, ct);
-            var saving = Paths.SavedState(hostId, vmId) + ".tmp";
             try
             {
-                await process.Qmp.MigrateAsync($"exec:cat > {Quote(saving)}", ct);
-                await process.Qmp.WaitForMigrationAsync(options.MigrationTimeout, ct);
+                await WriteWholeAsync(Paths.SavedState(hostId, vmId), async partial =>
+                {
+                    await process.Qmp.MigrateAsync($"exec:cat > {Quote(partial)}", ct);
+                    await process.Qmp.WaitForMigrationAsync(options.MigrationTimeout, ct);
+                });
             }
             catch (QmpException e)
             {
-                File.Delete(saving);
                 await process.Qmp.ContinueAsync(ct);
                 throw Refuse(op, hostId, e.Message);
             }
-            File.Move(saving, Paths.SavedState(hostId, vmId), overwrite: true);
             await StopProcessAsync(hostId, vmId, ct);
             // A child's private pages went into the state: from now on it resumes into memory of its own.
             if (vm.MemoryFile != Paths.Memory(hostId, vmId)) Save(hostId, vm with { MemoryFile = Paths.Memory(hostId, vmId) });
@@ -217,10 +214,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             if (PowerState(sourceHostId, source) != VmPowerState.Suspended)
                 throw Refuse(op, sourceHostId, $"VM {sourceVmId} is {PowerState(sourceHostId, source)}; only a suspended VM has a saved state to copy");
             await CopyDiskAsync(op, sourceHostId, source.Definition.DiskLayerId, targetHostId, clone.DiskLayerId, ct);
-            Directory.CreateDirectory(Paths.Vm(targetHostId, clone.VmId));
-            await ExternalCommand.RunAsync("cp", ["--sparse=always", source.MemoryFile!, Paths.Memory(targetHostId, clone.VmId)], ct);
-            await ExternalCommand.RunAsync("cp", [Paths.SavedState(sourceHostId, sourceVmId), Paths.SavedState(targetHostId, clone.VmId) + ".tmp"], ct);
-            File.Move(Paths.SavedState(targetHostId, clone.VmId) + ".tmp", Paths.SavedState(targetHostId, clone.VmId));
+            await CopySavedStateAsync(sourceHostId, source, targetHostId, clone.VmId, ct);
             Save(targetHostId, new QemuVmRecord(clone) { MemoryFile = Paths.Memory(targetHostId, clone.VmId), Apps = source.Apps, Customizations = source.Customizations });
         });
 
@@ -298,7 +292,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
                 var process = (await ProcessOf(hostId, vmId, ct))!;
                 // The parent's layers are pulled into the child's while it runs, down to the shared base.
                 var job = $"promote-{vmId}";
-                await process.Qmp.ExecuteAsync("block-stream", new Dictionary<string, string> { ["device"] = "disk0", ["job-id"] = job, ["base"] = baseLayer.File }, ct);
+                await process.Qmp.BlockStreamAsync("disk0", job, baseLayer.File, ct);
                 await process.Qmp.WaitForBlockJobAsync(job, options.MigrationTimeout, ct);
                 // Its memory moves into a new process over a file of its own; the parent's file is no longer mapped.
                 var promoted = vm with { ForkedFrom = null, Persistent = true, MemoryFile = Paths.Memory(hostId, vmId) };
@@ -307,9 +301,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             }
             else
             {
-                var flat = layer.File + ".promoting";
-                await ExternalCommand.RunAsync(options.QemuImgProgram, ["convert", "-q", "-O", "qcow2", "-B", baseLayer.File, "-F", "qcow2", layer.File, flat], ct);
-                File.Move(flat, layer.File, overwrite: true);
+                await WriteWholeAsync(layer.File, partial => img.ConvertOverAsync(layer.File, baseLayer.File, partial, ct));
                 Save(hostId, vm with { ForkedFrom = null, Persistent = true, MemoryFile = Paths.Memory(hostId, vmId) });
             }
             SaveLayer(hostId, layer with { ParentLayerId = baseLayer.LayerId });
@@ -397,8 +389,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
                     break;
                 case VmPowerState.Suspended:
                     await CopyDiskAsync(op, plan.SourceHostId, vm.Definition.DiskLayerId, plan.TargetHostId, vm.Definition.DiskLayerId, ct, refresh: true);
-                    await ExternalCommand.RunAsync("cp", ["--sparse=always", vm.MemoryFile!, Paths.Memory(plan.TargetHostId, plan.VmId)], ct);
-                    await ExternalCommand.RunAsync("cp", [Paths.SavedState(plan.SourceHostId, plan.VmId), Paths.SavedState(plan.TargetHostId, plan.VmId)], ct);
+                    await CopySavedStateAsync(plan.SourceHostId, vm, plan.TargetHostId, plan.VmId, ct);
                     break;
                 default:
                     await CopyDiskAsync(op, plan.SourceHostId, vm.Definition.DiskLayerId, plan.TargetHostId, vm.Definition.DiskLayerId, ct, refresh: true);
@@ -418,7 +409,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             {
                 await StopProcessAsync(plan.TargetHostId, plan.VmId, ct);
                 Directory.Delete(Paths.Vm(plan.TargetHostId, plan.VmId), recursive: true);
-                RemoveCopiedLayers(plan.TargetHostId, plan.SourceHostId, incoming.Definition.DiskLayerId);
+                if (Layer(plan.TargetHostId, incoming.Definition.DiskLayerId) is { } copied) ForgetLayer(plan.TargetHostId, copied);
             }
         });
 
@@ -429,7 +420,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             if (vm.MigratedTo != plan.TargetHostId)
                 throw Refuse(DriverOperation.CompleteMigration, plan.SourceHostId, $"VM {plan.VmId} has not switched over to {plan.TargetHostId}");
             Directory.Delete(Paths.Vm(plan.SourceHostId, plan.VmId), recursive: true);
-            RemoveCopiedLayers(plan.SourceHostId, plan.TargetHostId, vm.Definition.DiskLayerId);
+            if (Layer(plan.SourceHostId, vm.Definition.DiskLayerId) is { } left) ForgetLayer(plan.SourceHostId, left);
             return Task.CompletedTask;
         });
 
@@ -598,13 +589,13 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             ? process
             : throw Refuse(op, hostId, $"VM {vm.Definition.VmId} is {PowerState(hostId, vm)}; it must be running");
 
-    private bool IsRunning(string hostId, string vmId) =>
-        (processes.TryGetValue((hostId, vmId), out var p) && QemuVmProcess.IsAlive(p.Pid)) ||
-        (Vm(hostId, vmId) is { Launch: > 0 } vm && File.Exists(Paths.PidFile(hostId, vmId, vm.Launch)) &&
-         int.TryParse(File.ReadAllText(Paths.PidFile(hostId, vmId, vm.Launch)).Trim(), out var pid) && QemuVmProcess.IsAlive(pid));
+    /// <summary>A process this driver started, or (after a node restart) the one the VM's last pid file names, runs.</summary>
+    private bool IsRunning(string hostId, QemuVmRecord vm) =>
+        (processes.TryGetValue((hostId, vm.Definition.VmId), out var p) && QemuVmProcess.IsAlive(p.Pid)) ||
+        (vm.Launch > 0 && QemuVmProcess.RunningPid(Paths.PidFile(hostId, vm.Definition.VmId, vm.Launch)) is not null);
 
     private VmPowerState PowerState(string hostId, QemuVmRecord vm) =>
-        IsRunning(hostId, vm.Definition.VmId) ? VmPowerState.Running
+        IsRunning(hostId, vm) ? VmPowerState.Running
         : File.Exists(Paths.SavedState(hostId, vm.Definition.VmId)) ? VmPowerState.Suspended
         : VmPowerState.PoweredOff;
 
@@ -640,9 +631,8 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
         }
         else
         {
-            // Copied whole (flattening any chain the image has), then renamed: a half copy is never a layer.
-            await img.FlattenAsync(source, target + ".copying", ct);
-            File.Move(target + ".copying", target, overwrite: true);
+            // Copied whole, flattening any chain the image has.
+            await WriteWholeAsync(target, partial => img.FlattenAsync(source, partial, ct));
         }
         SaveLayer(hostId, new QemuLayerRecord(layerId, target, null, image, Linked: shared, Kernel: Boot(".vmlinuz"), Initrd: Boot(".initrd")));
     }
@@ -660,8 +650,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
         var file = datastore is null ? Paths.LocalLayerFile(hostId, layerId) : Paths.DatastoreLayerFile(datastore, layerId);
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         var virtualGib = (await img.InfoAsync(parent.File, ct)).VirtualSizeBytes >> 30;
-        await img.CreateOverlayAsync(file + ".creating", parent.File, sizeGib is { } g && g > virtualGib ? g : null, ct);
-        File.Move(file + ".creating", file, overwrite: true);
+        await WriteWholeAsync(file, partial => img.CreateOverlayAsync(partial, parent.File, sizeGib is { } g && g > virtualGib ? g : null, ct));
         SaveLayer(hostId, new QemuLayerRecord(layerId, file, parentLayerId, Datastore: datastore));
     }
 
@@ -669,8 +658,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
     {
         var layer = Layer(hostId, layerId)!;
         var parent = Layer(hostId, layer.ParentLayerId!)!;
-        await img.CreateOverlayAsync(layer.File + ".creating", parent.File, null, ct);
-        File.Move(layer.File + ".creating", layer.File, overwrite: true);
+        await WriteWholeAsync(layer.File, partial => img.CreateOverlayAsync(partial, parent.File, null, ct));
     }
 
     /// <summary>
@@ -692,20 +680,52 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
         if (!refresh && Layer(toHost, toLayerId) is not null) return;
         var target = Paths.LocalLayerFile(toHost, toLayerId);
         var toBase = Layer(toHost, baseLayer.LayerId)!;
-        // -U: the source may be open in its (stopped) QEMU process, which holds the image lock; a stopped guest has
-        // flushed its writes, and the copy made before switch-over is redone once it is stopped.
-        await ExternalCommand.RunAsync(options.QemuImgProgram, ["convert", "-q", "-U", "-O", "qcow2", "-B", toBase.File, "-F", "qcow2", top.File, target + ".copying"], ct);
-        File.Move(target + ".copying", target, overwrite: true);
+        // The source may be open in its stopped QEMU process: a stopped guest has flushed its writes, and the copy
+        // made before switch-over is redone once it is stopped.
+        await WriteWholeAsync(target, partial => img.ConvertOverAsync(top.File, toBase.File, partial, ct));
         SaveLayer(toHost, new QemuLayerRecord(toLayerId, target, baseLayer.LayerId));
     }
 
-    /// <summary>After a migration moved away (or was cancelled), the layers the other host does not share are removed here.</summary>
-    private void RemoveCopiedLayers(string hostId, string otherHostId, string layerId)
+    /// <summary>
+    /// Removes a layer from a host: its record, its link or copies, and its file unless another host knows the same
+    /// file (a layer on a shared datastore that migrated there); the file goes with the last host that knows it.
+    /// </summary>
+    private void ForgetLayer(string hostId, QemuLayerRecord layer)
     {
-        if (Layer(hostId, layerId) is not { } layer) return;
-        var shared = Layer(otherHostId, layerId)?.File == layer.File;
-        if (!shared) File.Delete(layer.File);
-        File.Delete(Paths.LayerRecord(hostId, layerId));
+        var elsewhere = options.Hosts.Any(h => h.Id != hostId && Layer(h.Id, layer.LayerId)?.File == layer.File);
+        if (layer.Linked) File.Delete(Paths.LocalLayerFile(hostId, layer.LayerId));
+        else if (!elsewhere) File.Delete(layer.File);
+        foreach (var boot in new[] { layer.Kernel, layer.Initrd }.OfType<string>().Where(p => p.StartsWith(Paths.Layers(hostId), StringComparison.Ordinal)))
+            File.Delete(boot);
+        File.Delete(Paths.LayerRecord(hostId, layer.LayerId));
+    }
+
+    /// <summary>
+    /// A suspended VM's memory file and saved state, copied to another VM's directory (a clone, or the same VM on the
+    /// host it migrates to).
+    /// </summary>
+    private async Task CopySavedStateAsync(string fromHost, QemuVmRecord from, string toHost, string toVmId, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Paths.Vm(toHost, toVmId));
+        await WriteWholeAsync(Paths.Memory(toHost, toVmId), partial => ExternalCommand.RunAsync("cp", ["--sparse=always", from.MemoryFile!, partial], ct));
+        await WriteWholeAsync(Paths.SavedState(toHost, toVmId), partial => ExternalCommand.RunAsync("cp", [Paths.SavedState(fromHost, from.Definition.VmId), partial], ct));
+    }
+
+    /// <summary>Writes a file beside its place and renames it there: a crash or a failed tool never leaves half a file.</summary>
+    private static async Task WriteWholeAsync(string path, Func<string, Task> write)
+    {
+        var partial = path + ".partial";
+        File.Delete(partial);
+        try
+        {
+            await write(partial);
+        }
+        catch
+        {
+            File.Delete(partial);
+            throw;
+        }
+        File.Move(partial, path, overwrite: true);
     }
 
     private bool OnSharedStorage(string hostId, string layerId) =>
@@ -717,7 +737,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
         var chain = new List<QemuLayerRecord>();
         for (var layer = Layer(hostId, layerId); layer is not null; layer = layer.ParentLayerId is { } p ? Layer(hostId, p) : null)
             chain.Add(layer);
-        if (chain.Count == 0) throw Refuse(DriverOperation.GetVm, hostId, $"no disk layer {layerId} on this host");
+        if (chain.Count == 0) throw new InvalidOperationException($"no disk layer {layerId} on this host");
         return [.. chain];
     }
 
@@ -805,10 +825,22 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static ImmutableArray<string> CpuFlags(string cpuinfo) =>
-        cpuinfo.Split('\n').FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal)) is { } line
-            ? [.. line[(line.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)]
-            : [];
+    /// <summary>Every QEMU process of this driver's root that runs now, found by the pid files its VMs' starts wrote.</summary>
+    public IReadOnlyList<int> RunningProcessIds() =>
+        Directory.EnumerateFiles(Paths.Root, "*.pid", SearchOption.AllDirectories)
+            .Select(QemuVmProcess.RunningPid).OfType<int>()
+            .Where(pid => QemuVmProcess.CommandLineMentions(pid, Paths.Root))
+            .ToList();
+
+    /// <summary>
+    /// Kills every QEMU process of this driver's root at once: for tearing down a test fleet or a load run. Not a way
+    /// to power VMs off: their records stay as they were.
+    /// </summary>
+    public async Task KillAllAsync()
+    {
+        await DisposeAsync();
+        foreach (var pid in RunningProcessIds()) QemuVmProcess.Kill(pid);
+    }
 
     /// <summary>Disconnects from the VMs' processes; the VMs keep running, as they would across a node restart.</summary>
     public async ValueTask DisposeAsync()

@@ -18,9 +18,12 @@ public sealed class QemuImg(string program = "qemu-img")
     public Task FlattenAsync(string sourcePath, string targetPath, CancellationToken ct) =>
         ExternalCommand.RunAsync(program, ["convert", "-q", "-O", "qcow2", sourcePath, targetPath], ct);
 
-    /// <summary>Points a layer at another backing image with the same content (a copy of its parent elsewhere).</summary>
-    public Task RebaseUnsafeAsync(string path, string backingPath, CancellationToken ct) =>
-        ExternalCommand.RunAsync(program, ["rebase", "-u", "-f", "qcow2", "-F", "qcow2", "-b", Path.GetFullPath(backingPath), path], ct);
+    /// <summary>
+    /// A copy of a chain's top over another backing image with the same content as the chain's base: the copy holds
+    /// only what differs from it. <c>-U</c>: the source may be open in a (stopped) QEMU process holding its lock.
+    /// </summary>
+    public Task ConvertOverAsync(string sourcePath, string backingPath, string targetPath, CancellationToken ct) =>
+        ExternalCommand.RunAsync(program, ["convert", "-q", "-U", "-O", "qcow2", "-B", Path.GetFullPath(backingPath), "-F", "qcow2", sourcePath, targetPath], ct);
 
     public async Task<QemuImageInfo> InfoAsync(string path, CancellationToken ct)
     {

@@ -91,7 +91,7 @@ internal sealed class QemuVmProcess : IAsyncDisposable
     public static async Task<QemuVmProcess?> AttachAsync(string pidFile, string qmpSocket, string channelSocket, int number,
         Func<QemuVmProcess, Task> onGuestReady, CancellationToken ct)
     {
-        if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) || !IsAlive(pid)) return null;
+        if (RunningPid(pidFile) is not { } pid) return null;
         var qmp = await QmpClient.ConnectAsync(qmpSocket, TimeSpan.FromSeconds(5), ct);
         return new QemuVmProcess(pid, number, qmp, await ConnectChannelAsync(channelSocket, ct), onGuestReady);
     }
@@ -128,6 +128,32 @@ internal sealed class QemuVmProcess : IAsyncDisposable
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException) { }
+    }
+
+    /// <summary>The pid a QEMU process wrote to its pid file, if that process still runs.</summary>
+    public static int? RunningPid(string pidFile)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && IsAlive(pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether a process's command line names a path: a recycled pid is not taken for one of ours.</summary>
+    public static bool CommandLineMentions(int pid, string path)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Contains(path, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Whether a process exists and is not a zombie; one that goes while being looked at is not alive.</summary>

@@ -137,9 +137,9 @@ public sealed class QmpClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Copies a disk's backing chain into its top image while the guest runs, then drops the backing.</summary>
-    public Task BlockStreamAsync(string device, string jobId, CancellationToken ct) =>
-        ExecuteAsync("block-stream", new Dictionary<string, string> { ["device"] = device, ["job-id"] = jobId }, ct);
+    /// <summary>Copies a disk's backing chain down to <paramref name="basePath"/> into its top image while the guest runs.</summary>
+    public Task BlockStreamAsync(string device, string jobId, string basePath, CancellationToken ct) =>
+        ExecuteAsync("block-stream", new Dictionary<string, string> { ["device"] = device, ["job-id"] = jobId, ["base"] = basePath }, ct);
 
     public async Task WaitForBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct)
     {

@@ -79,7 +79,7 @@ public sealed class QemuDriverTests
 
         await d.PowerOffAsync(HostA, "web1", Ct);
         await d.UnregisterVmAsync(HostA, "web1", Ct);
-        Assert.Empty(fleet.LiveProcesses());
+        Assert.Empty(d.RunningProcessIds());
         Assert.Null(await d.GetVmAsync(HostA, "web1", Ct));
     }
 
@@ -88,15 +88,13 @@ public sealed class QemuDriverTests
     {
         await using var fleet = await StartAsync();
         var d = fleet.Driver;
-        await fleet.RegisterAsync(HostA, "app1");
-        await d.PowerOnAsync(HostA, "app1", Ct);
-        await fleet.WaitForBootAsync(HostA, "app1");
+        await fleet.BootAsync(HostA, "app1");
         var before = d.ProcessId(HostA, "app1");
 
         await d.SuspendAsync(HostA, "app1", Ct);
         Assert.Equal(VmPowerState.Suspended, (await d.GetVmAsync(HostA, "app1", Ct))!.PowerState);
         Assert.True(File.Exists(d.Paths.SavedState(HostA, "app1")));
-        Assert.Empty(fleet.LiveProcesses());
+        Assert.Empty(d.RunningProcessIds());
 
         await d.ResumeAsync(HostA, "app1", Ct);
         Assert.NotEqual(before, d.ProcessId(HostA, "app1"));
@@ -111,9 +109,7 @@ public sealed class QemuDriverTests
     {
         await using var fleet = await StartAsync();
         var d = fleet.Driver;
-        await fleet.RegisterAsync(HostA, "parent");
-        await d.PowerOnAsync(HostA, "parent", Ct);
-        await fleet.WaitForBootAsync(HostA, "parent");
+        await fleet.BootAsync(HostA, "parent");
         await d.SetGuestDataAsync(HostA, "parent", Identity(1, "parent.example"), Ct);
         await fleet.WaitForHostnameAsync(HostA, "parent", "parent.example");
         await d.SuspendAsync(HostA, "parent", Ct);
@@ -129,9 +125,9 @@ public sealed class QemuDriverTests
             Assert.Equal(0, fleet.Boots(HostA, $"child{i}"));
             Assert.Equal(0, d.Vm(HostA, $"child{i}")!.Reboots);
             Assert.DoesNotContain(fleet.GuestLines(HostA, $"child{i}"), l => l.Contains("parent.example"));
-            var smaps = MachineReadings.ProportionalKib(File.ReadAllText($"/proc/{d.ProcessId(HostA, $"child{i}")}/smaps_rollup"));
-            var rss = MachineReadings.ResidentKib(File.ReadAllText($"/proc/{d.ProcessId(HostA, $"child{i}")}/smaps_rollup"));
-            Assert.True(smaps < rss, $"child{i} shares pages (PSS {smaps} KiB < RSS {rss} KiB)");
+            var rollup = File.ReadAllText($"/proc/{d.ProcessId(HostA, $"child{i}")}/smaps_rollup");
+            var (pss, rss) = (MachineReadings.ProportionalKib(rollup), MachineReadings.ResidentKib(rollup));
+            Assert.True(pss < rss, $"child{i} shares pages (PSS {pss} KiB < RSS {rss} KiB)");
         }
 
         // The parent is the children's memory and disk: it cannot run or go while they depend on it.
@@ -153,7 +149,7 @@ public sealed class QemuDriverTests
         }
         await d.PowerOffAsync(HostA, "parent", Ct);
         await d.UnregisterVmAsync(HostA, "parent", Ct);
-        Assert.Empty(fleet.LiveProcesses());
+        Assert.Empty(d.RunningProcessIds());
         Assert.Empty(Directory.GetDirectories(d.Paths.Vms(HostA)));
     }
 
@@ -191,9 +187,7 @@ public sealed class QemuDriverTests
     {
         await using var fleet = await StartAsync();
         var d = fleet.Driver;
-        await fleet.RegisterAsync(HostA, "mover", datastore: "shared", sharedBase: true);
-        await d.PowerOnAsync(HostA, "mover", Ct);
-        await fleet.WaitForBootAsync(HostA, "mover");
+        await fleet.BootAsync(HostA, "mover", datastore: "shared", sharedBase: true);
         var plan = new MigrationPlan("mig-1", "mover", HostA, HostB, Live: true);
 
         await d.PrepareMigrationAsync(plan, Ct);
@@ -208,7 +202,7 @@ public sealed class QemuDriverTests
         await d.SetGuestDataAsync(HostB, "mover", Identity(1, "arrived.example"), Ct);
         await fleet.WaitForHostnameAsync(HostB, "mover", "arrived.example");
         Assert.Equal(0, fleet.Boots(HostB, "mover"));
-        Assert.Single(fleet.LiveProcesses());
+        Assert.Single(d.RunningProcessIds());
         await d.PowerOffAsync(HostB, "mover", Ct);
     }
 
@@ -217,9 +211,7 @@ public sealed class QemuDriverTests
     {
         await using var fleet = await StartAsync();
         var d = fleet.Driver;
-        await fleet.RegisterAsync(HostA, "stay");
-        await d.PowerOnAsync(HostA, "stay", Ct);
-        await fleet.WaitForBootAsync(HostA, "stay");
+        await fleet.BootAsync(HostA, "stay");
         var sourcePid = d.ProcessId(HostA, "stay");
 
         // Cancelled after prepare: the target's copy goes, the source never stopped.
@@ -234,7 +226,7 @@ public sealed class QemuDriverTests
         // write the copy): the source runs again.
         var second = new MigrationPlan("mig-b", "stay", HostA, HostB, Live: true);
         await d.PrepareMigrationAsync(second, Ct);
-        Directory.CreateDirectory(d.Layer(HostB, "stay-disk")!.File + ".copying");
+        Directory.CreateDirectory(d.Layer(HostB, "stay-disk")!.File + ".partial");
         await Assert.ThrowsAsync<HypervisorException>(() => d.SwitchOverAsync(second, Ct));
         await d.CancelMigrationAsync(second, Ct);
 
@@ -243,7 +235,7 @@ public sealed class QemuDriverTests
         Assert.Null(await d.GetVmAsync(HostB, "stay", Ct));
         await d.SetGuestDataAsync(HostA, "stay", Identity(1, "still-here"), Ct);
         await fleet.WaitForHostnameAsync(HostA, "stay", "still-here");
-        Assert.Single(fleet.LiveProcesses());
+        Assert.Single(d.RunningProcessIds());
         await d.PowerOffAsync(HostA, "stay", Ct);
     }
 
@@ -252,9 +244,7 @@ public sealed class QemuDriverTests
     {
         await using var fleet = await StartAsync();
         var d = fleet.Driver;
-        await fleet.RegisterAsync(HostA, "cust");
-        await d.PowerOnAsync(HostA, "cust", Ct);
-        await fleet.WaitForBootAsync(HostA, "cust");
+        await fleet.BootAsync(HostA, "cust");
 
         await d.CustomizeGuestAsync(HostA, "cust", new GuestCustomization("data-disk", 2), Ct);
         await d.CustomizeGuestAsync(HostA, "cust", new GuestCustomization("data-disk", 2), Ct);

@@ -6,7 +6,7 @@ namespace CloudController.Hypervisor.Tests.Qemu;
 
 /// <summary>
 /// Two QEMU hosts on this machine over a fresh root, with the tiny guest as their only image. Disposing it kills
-/// whatever QEMU processes the test left and removes the root, so no test leaks a VM into the next.
+/// whatever QEMU processes the test (or load run) left and removes the root, so none leaks a VM into the next.
 /// </summary>
 public sealed class QemuFleet : IAsyncDisposable
 {
@@ -46,6 +46,15 @@ public sealed class QemuFleet : IAsyncDisposable
         return vm;
     }
 
+    /// <summary>A VM registered as <see cref="RegisterAsync"/> does, powered on, and booted to its console's first line.</summary>
+    public async Task<VmDefinition> BootAsync(string host, string vmId, string? datastore = null, bool sharedBase = false)
+    {
+        var vm = await RegisterAsync(host, vmId, datastore, sharedBase);
+        await Driver.PowerOnAsync(host, vmId, CancellationToken.None);
+        await WaitForBootAsync(host, vmId);
+        return vm;
+    }
+
     public string Console(string host, string vmId) =>
         File.Exists(Driver.Paths.Console(host, vmId)) ? File.ReadAllText(Driver.Paths.Console(host, vmId)) : "";
 
@@ -67,7 +76,8 @@ public sealed class QemuFleet : IAsyncDisposable
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"VM {vmId} on {host}: {what} not seen in {seconds} s; console:\n{Console(host, vmId)}");
-            await Task.Delay(50);
+            // Short, because the load tool times forks (a few hundred ms) by this wait.
+            await Task.Delay(5);
         }
     }
 
@@ -80,21 +90,9 @@ public sealed class QemuFleet : IAsyncDisposable
     public static GuestData Identity(long generation, string hostname) =>
         GuestData.Of(generation, [new("hostname", hostname), new("ip", "10.0.0." + (hostname.Length + generation))]);
 
-    /// <summary>QEMU processes started under this root that still run.</summary>
-    public IReadOnlyList<int> LiveProcesses() =>
-        Directory.EnumerateFiles(Root, "*.pid", SearchOption.AllDirectories)
-            .Select(f => int.TryParse(File.ReadAllText(f).Trim(), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && Directory.Exists($"/proc/{pid}") && File.ReadAllText($"/proc/{pid}/cmdline").Contains(Root))
-            .ToList();
-
     public async ValueTask DisposeAsync()
     {
-        await Driver.DisposeAsync();
-        foreach (var pid in LiveProcesses())
-        {
-            try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { }
-        }
-        await Task.Delay(100);
+        await Driver.KillAllAsync();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
     }
 }
