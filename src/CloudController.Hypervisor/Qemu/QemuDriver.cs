@@ -154,7 +154,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             var process = await ProcessOf(hostId, vmId, ct) ?? throw Refuse(op, hostId, $"VM {vmId} has no process");
             await process.Qmp.StopAsync(ct);
             // RAM in a shared memory file stays there; only device state (and a child's private pages) is written out.
-            await process.Qmp.SetMigrationCapabilitiesAsync(new Dictionary<string, bool> { ["x-ignore-shared"] = true }, ct);
+            await process.Qmp.IgnoreSharedMemoryAsync(true, ct);
             try
             {
                 await WriteWholeAsync(Paths.SavedState(hostId, vmId), async partial =>
@@ -322,7 +322,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             if (process is not null) await process.Qmp.StopAsync(ct);
             try
             {
-                await ExternalCommand.RunAsync("cp", ["--sparse=always", layer.File, target], ct);
+                await CopyWholeAsync(layer.File, target, ct);
             }
             finally
             {
@@ -341,7 +341,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             await StopProcessAsync(hostId, vmId, ct);
             File.Delete(Paths.SavedState(hostId, vmId));
             var layer = Layer(hostId, vm.Definition.DiskLayerId)!;
-            await ExternalCommand.RunAsync("cp", ["--sparse=always", Paths.Checkpoint(hostId, vmId, checkpointId), layer.File], ct);
+            await CopyWholeAsync(Paths.Checkpoint(hostId, vmId, checkpointId), layer.File, ct);
         });
 
     public Task PrepareMigrationAsync(MigrationPlan plan, CancellationToken ct) =>
@@ -466,7 +466,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
         var process = await LaunchAsync(op, hostId, vm, memoryFile, memoryShared, incoming: true, ct);
         try
         {
-            await process.Qmp.SetMigrationCapabilitiesAsync(new Dictionary<string, bool> { ["x-ignore-shared"] = true }, ct);
+            await process.Qmp.IgnoreSharedMemoryAsync(true, ct);
             await process.Qmp.MigrateIncomingAsync($"exec:cat {Quote(state)}", ct);
             await process.Qmp.WaitForMigrationAsync(options.MigrationTimeout, ct);
             // The state was saved from a stopped guest, so QEMU leaves it paused; it runs from here, without booting,
@@ -525,7 +525,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
         {
             File.Delete(arriving.MemoryFile!);
             // All of the RAM travels: the new process has a memory file of its own (a fork's source maps its parent's).
-            await from.Qmp.SetMigrationCapabilitiesAsync(new Dictionary<string, bool> { ["x-ignore-shared"] = false }, ct);
+            await from.Qmp.IgnoreSharedMemoryAsync(false, ct);
             to = await StartProcessAsync(op, toHost, arriving, launch, arriving.MemoryFile!, memoryShared: true, incoming: true, ct);
             var port = FreeLoopbackPort();
             await to.Qmp.MigrateIncomingAsync($"tcp:127.0.0.1:{port}", ct);
@@ -707,9 +707,13 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
     private async Task CopySavedStateAsync(string fromHost, QemuVmRecord from, string toHost, string toVmId, CancellationToken ct)
     {
         Directory.CreateDirectory(Paths.Vm(toHost, toVmId));
-        await WriteWholeAsync(Paths.Memory(toHost, toVmId), partial => ExternalCommand.RunAsync("cp", ["--sparse=always", from.MemoryFile!, partial], ct));
-        await WriteWholeAsync(Paths.SavedState(toHost, toVmId), partial => ExternalCommand.RunAsync("cp", [Paths.SavedState(fromHost, from.Definition.VmId), partial], ct));
+        await CopyWholeAsync(from.MemoryFile!, Paths.Memory(toHost, toVmId), ct);
+        await CopyWholeAsync(Paths.SavedState(fromHost, from.Definition.VmId), Paths.SavedState(toHost, toVmId), ct);
     }
+
+    /// <summary>A copy that keeps holes (memory files and layers are mostly unwritten), made whole before it is in place.</summary>
+    private static Task CopyWholeAsync(string source, string target, CancellationToken ct) =>
+        WriteWholeAsync(target, partial => ExternalCommand.RunAsync("cp", ["--sparse=always", source, partial], ct));
 
     /// <summary>Writes a file beside its place and renames it there: a crash or a failed tool never leaves half a file.</summary>
     private static async Task WriteWholeAsync(string path, Func<string, Task> write)

@@ -18,6 +18,7 @@ internal sealed class QemuVmProcess : IAsyncDisposable
     private readonly CancellationTokenSource reading = new();
     private readonly Func<QemuVmProcess, Task> onGuestReady;
     private int readyCount;
+    private volatile bool resumedListening;
 
     private QemuVmProcess(int pid, int launch, QmpClient qmp, Socket channel, Func<QemuVmProcess, Task> onGuestReady)
     {
@@ -44,8 +45,6 @@ internal sealed class QemuVmProcess : IAsyncDisposable
     /// </summary>
     public bool Listening => ReadyCount > 0 || resumedListening;
 
-    private volatile bool resumedListening;
-
     public void ResumedListening() => resumedListening = true;
 
     /// <summary>Waits for the guest's daemon to listen, so that a message sent just after a boot is not lost.</summary>
@@ -61,7 +60,7 @@ internal sealed class QemuVmProcess : IAsyncDisposable
     public static async Task<QemuVmProcess> StartAsync(string program, QemuLaunch launch, int number, string logFile, TimeSpan timeout,
         Func<QemuVmProcess, Task> onGuestReady, CancellationToken ct)
     {
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = true };
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("exec \"$0\" \"$@\" </dev/null >>\"$QEMU_LOG\" 2>&1");
         start.ArgumentList.Add(program);

@@ -94,11 +94,12 @@ public sealed class QmpClient : IAsyncDisposable
     public async Task<string> QueryStatusAsync(CancellationToken ct) =>
         (await ExecuteAsync("query-status", null, ct))?["status"]?.GetValue<string>() ?? "unknown";
 
-    public Task SetMigrationCapabilitiesAsync(IReadOnlyDictionary<string, bool> capabilities, CancellationToken ct) =>
-        ExecuteAsync("migrate-set-capabilities", new
-        {
-            capabilities = capabilities.Select(c => new { capability = c.Key, state = c.Value }).ToArray(),
-        }, ct);
+    /// <summary>
+    /// Whether the migration stream leaves out RAM the process maps shared from a file (x-ignore-shared): on for
+    /// saving into and resuming from a memory file, off when all of the RAM must travel to a new process.
+    /// </summary>
+    public Task IgnoreSharedMemoryAsync(bool ignore, CancellationToken ct) =>
+        ExecuteAsync("migrate-set-capabilities", new { capabilities = new[] { new { capability = "x-ignore-shared", state = ignore } } }, ct);
 
     public Task MigrateAsync(string uri, CancellationToken ct) => ExecuteAsync("migrate", new { uri }, ct);
 
