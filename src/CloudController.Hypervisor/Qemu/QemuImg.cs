@@ -29,11 +29,10 @@ public sealed class QemuImg(string program = "qemu-img")
     {
         var json = JsonNode.Parse(await ExternalCommand.RunAsync(program, ["info", "--output=json", "-U", path], ct))!;
         return new QemuImageInfo(
-            json["format"]?.GetValue<string>() ?? "unknown",
             json["virtual-size"]?.GetValue<long>() ?? 0,
-            json["actual-size"]?.GetValue<long>() ?? 0,
             json["full-backing-filename"]?.GetValue<string>() ?? json["backing-filename"]?.GetValue<string>());
     }
 }
 
-public sealed record QemuImageInfo(string Format, long VirtualSizeBytes, long ActualSizeBytes, string? BackingFile);
+/// <summary>What the driver reads of an image: the disk size its guest sees, and the image under it in its chain.</summary>
+public sealed record QemuImageInfo(long VirtualSizeBytes, string? BackingFile);
