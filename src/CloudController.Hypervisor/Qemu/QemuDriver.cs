@@ -275,8 +275,9 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             if (vm.Data is { } held && held.Generation >= data.Generation) return;
             vm = vm with { Data = data };
             Save(hostId, vm);
-            if (PowerState(hostId, vm) == VmPowerState.Running && await ProcessOf(hostId, vmId, ct) is { } process)
-                await process.SendAsync(DataLine(data), ct);
+            // A guest not yet listening gets the data it holds now when it says it is ready.
+            if (PowerState(hostId, vm) == VmPowerState.Running && await ProcessOf(hostId, vmId, ct) is { Listening: true } process)
+                await process.SendDataAsync(data, ct);
         });
 
     public Task PromoteAsync(string hostId, string vmId, CancellationToken ct) =>
@@ -473,7 +474,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             // and its daemon, already listening, is told its own data (a fork's identity) at once.
             await process.Qmp.ContinueAsync(ct);
             process.ResumedListening();
-            if (vm.Data is { } data) await process.SendAsync(DataLine(data), ct);
+            if (vm.Data is { } data) await process.SendDataAsync(data, ct);
         }
         catch (QmpException e)
         {
@@ -547,7 +548,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
         if (from.Listening) to!.ResumedListening();
         processes[(toHost, vmId)] = to!;
         Save(toHost, arriving with { Launch = launch });
-        if (arriving.Data is { } data) await to!.SendAsync(DataLine(data), ct);
+        if (arriving.Data is { } data) await to!.SendDataAsync(data, ct);
     }
 
     /// <summary>The last completed move of a VM's running state (migration or promotion), for measurement.</summary>
@@ -556,7 +557,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
     /// <summary>A guest that starts listening (after a boot or reboot) gets the data its VM holds now.</summary>
     private async Task SendCurrentDataAsync(string hostId, string vmId, QemuVmProcess process)
     {
-        if (Vm(hostId, vmId)?.Data is { } data) await process.SendAsync(DataLine(data), CancellationToken.None);
+        if (Vm(hostId, vmId)?.Data is { } data) await process.SendDataAsync(data, CancellationToken.None);
     }
 
     private async Task StopProcessAsync(string hostId, string vmId, CancellationToken ct)
@@ -816,8 +817,6 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
     }
 
     private static HypervisorException Refuse(DriverOperation op, string hostId, string reason) => new(op, hostId, reason);
-
-    private static string DataLine(GuestData data) => JsonSerializer.Serialize(new { generation = data.Generation, data = data.Values });
 
     /// <summary>exec: migration URIs go through /bin/sh; paths are quoted for it.</summary>
     private static string Quote(string path) => "'" + path.Replace("'", "'\\''") + "'";

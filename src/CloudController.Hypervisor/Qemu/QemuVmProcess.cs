@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 
 namespace CloudController.Hypervisor.Qemu;
 
@@ -19,6 +20,7 @@ internal sealed class QemuVmProcess : IAsyncDisposable
     private readonly Func<QemuVmProcess, Task> onGuestReady;
     private int readyCount;
     private volatile bool resumedListening;
+    private long sentGeneration;
 
     private QemuVmProcess(int pid, int launch, QmpClient qmp, Socket channel, Func<QemuVmProcess, Task> onGuestReady)
     {
@@ -122,6 +124,8 @@ internal sealed class QemuVmProcess : IAsyncDisposable
             while (await reader.ReadLineAsync(reading.Token) is { } line)
             {
                 if (line.Trim() != GuestReady) continue;
+                // A daemon that (re)starts listening has nothing of what was sent before.
+                Interlocked.Exchange(ref sentGeneration, 0);
                 Interlocked.Increment(ref readyCount);
                 await onGuestReady(this);
             }
@@ -175,6 +179,26 @@ internal sealed class QemuVmProcess : IAsyncDisposable
         try
         {
             await channel.SendAsync(Encoding.UTF8.GetBytes(line + "\n"), SocketFlags.None, ct);
+        }
+        finally
+        {
+            channelTurn.Release();
+        }
+    }
+
+    /// <summary>
+    /// Tells the guest its VM's data, once per generation: a second copy could still sit unread in the guest's
+    /// buffers when it is suspended as a fork parent, and every child would then read the parent's identity.
+    /// </summary>
+    public async Task SendDataAsync(GuestData data, CancellationToken ct)
+    {
+        await channelTurn.WaitAsync(ct);
+        try
+        {
+            if (data.Generation <= sentGeneration) return;
+            var line = JsonSerializer.Serialize(new { generation = data.Generation, data = data.Values });
+            await channel.SendAsync(Encoding.UTF8.GetBytes(line + "\n"), SocketFlags.None, ct);
+            sentGeneration = data.Generation;
         }
         finally
         {
