@@ -90,6 +90,64 @@ public class KeyPoolEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_spent_sets_sealed_material_leaves_the_database_once_the_pool_trims()
+    {
+        await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=1",
+            "cloudcontroller.key-pool.high-water=6", "cloudcontroller.key-pool.trim-every=2");
+        var tokens = new List<string>();
+        for (var i = 0; i < 4; i++) tokens.Add(await TokenAsync(node, $"vm-{i}", $"web-{i}"));
+        await WarmAsync(node, 6);
+        var stored = await StoredSetsAsync(node.DataDir);
+
+        var spent = new List<Guid>();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var response = await node.Activation.ActivateAsync(new ActivateRequest { Token = tokens[i], Hostname = $"web-{i}", Ip = "10.0.0.5", AgentPublicKey = AgentKey() });
+            spent.Add(CloudController.FirstBoot.ActivationBundle.FromBytes(response.Bundle.ToByteArray()).SetId);
+        }
+        var unspent = stored.Keys.Except(spent).ToList();
+        Assert.NotEmpty(unspent);
+
+        // The trim waits for a pause in hand-outs; then no row, journal or snapshot, holds a spent set's material.
+        await Eventually.True(async () =>
+        {
+            var payloads = await PayloadsAsync(node.DataDir);
+            return spent.All(id => !payloads.Any(p => p.Contains(stored[id]))) && unspent.All(id => payloads.Any(p => p.Contains(stored[id])));
+        }, "spent sets trimmed, unspent ones kept", TimeSpan.FromSeconds(15));
+
+        // Nor any free page or log: deletions overwrite, and a stopped node leaves its log folded in.
+        await node.StopNodeAsync();
+        SqliteConnection.ClearAllPools();
+        var files = string.Concat(Directory.GetFiles(node.DataDir, "*.db*").Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f))));
+        Assert.All(spent, id => Assert.DoesNotContain(stored[id][..40], files));
+        Assert.Contains(unspent, id => files.Contains(stored[id][..40]));
+    }
+
+    /// <summary>Every set the pool journaled: its id and its sealed material as the journal holds it (base64).</summary>
+    private static async Task<Dictionary<Guid, string>> StoredSetsAsync(string dataDir)
+    {
+        var sets = new Dictionary<Guid, string>();
+        foreach (var payload in await PayloadsAsync(dataDir))
+        {
+            if (System.Text.Json.Nodes.JsonNode.Parse(payload)?["sets"] is not System.Text.Json.Nodes.JsonArray array) continue;
+            foreach (var set in array) sets[Guid.Parse(set!["setId"]!.GetValue<string>())] = set["sealed"]!.GetValue<string>();
+        }
+        return sets;
+    }
+
+    private static async Task<List<string>> PayloadsAsync(string dataDir)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "cloudcontroller.db")};Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT CAST(message AS TEXT) FROM journal WHERE persistence_id LIKE 'key-pool-%' UNION ALL SELECT CAST(snapshot AS TEXT) FROM snapshot WHERE persistence_id LIKE 'key-pool-%'";
+        var payloads = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) payloads.Add(reader.GetString(0));
+        return payloads;
+    }
+
+    [Fact]
     public async Task Concurrent_activations_each_get_their_own_set_and_one_token_works_once_however_often_it_is_sent()
     {
         await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=1", "cloudcontroller.key-pool.high-water=8");

@@ -20,6 +20,7 @@ public sealed class RunningNode : IAsyncDisposable
     private readonly string[] _settings;
     private readonly string _profile;
     private GrpcChannel _channel = null!;
+    private bool _stopped;
 
     private RunningNode(ITestOutputHelper output, string dataDir, string[] settings, string profile = "embedded")
     {
@@ -143,6 +144,7 @@ public sealed class RunningNode : IAsyncDisposable
 
     private async Task StartNodeAsync(IHypervisorDriver? driver)
     {
+        _stopped = false;
         var options = new NodeOptions(_profile, DataDir, "http://127.0.0.1:0",
             ["cloudcontroller.fleet.monitor-interval=200ms",
              // A small key pool that fills on use: RSA keys cost a fraction of a second of a core each.
@@ -165,8 +167,11 @@ public sealed class RunningNode : IAsyncDisposable
         Storage = new Storage.StorageClient(_channel);
     }
 
-    private async Task StopNodeAsync()
+    /// <summary>Stops the node as an operator would; the data directory stays for inspection until disposal.</summary>
+    public async Task StopNodeAsync()
     {
+        if (_stopped) return;
+        _stopped = true;
         _channel.Dispose();
         await Node.DisposeAsync();
     }

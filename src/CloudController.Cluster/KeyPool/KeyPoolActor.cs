@@ -11,25 +11,43 @@ using static CloudController.Cluster.KeyPool.KeyPoolProtocol;
 namespace CloudController.Cluster.KeyPool;
 
 /// <summary>
-/// Keeps first-boot sets ready and hands each out once. Sets are generated off the actor's thread on every core,
+/// Keeps first-boot sets ready and hands each out once. Sets are generated on threads of the pool's own,
 /// sealed under the node's storage key, and journaled; the pool fills to its high mark (or to the demand clients
-/// announced) when it drops below its low mark. A hand-out is journaled before the set is completed, sealed to the
-/// agent and signed, so a set that left once can never leave again; the journal is trimmed regularly so that a
+/// announced) when it drops below its low mark. A hand-out is journaled before the set, completed, sealed to the
+/// agent and signed, leaves, so a set that left once can never leave again; the journal is trimmed regularly so that a
 /// handed-out set's sealed private material leaves storage as well.
 /// </summary>
-public sealed class KeyPoolActor : ReceivePersistentActor
+public sealed class KeyPoolActor : ReceivePersistentActor, IWithTimers
 {
     private sealed record Generated(StoredSet Set);
 
     private sealed record GenerationFailed(string Reason);
 
+    private sealed record QueuedHandOut(SetHandedOut Event, IActorRef ReplyTo, Guid SetId, Task<byte[]> Bundle);
+
+    private sealed record Trim
+    {
+        public static readonly Trim Instance = new();
+    }
+
+    /// <summary>
+    /// A trim writes a snapshot of every set still available (a megabyte for a few hundred), and hand-outs wait
+    /// behind that write: so it waits for a pause in hand-outs this long, unless far too many have gone untrimmed.
+    /// </summary>
+    private static readonly TimeSpan TrimWhenQuietFor = TimeSpan.FromMilliseconds(250);
+
+    private const int UntrimmedAtMost = 10;
+
     private readonly string _name;
     private readonly ControllerSecrets _secrets;
     private readonly KeyPoolSettings _settings;
     private readonly FirstBootSetGenerator _generator;
+    private readonly GenerationThreads _threads;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<DateTime> _generatedAt = new();
     private readonly Queue<DateTime> _handedOutAt = new();
+    private readonly List<QueuedHandOut> _queued = [];
+    private bool _writing;
     private KeyPoolState _state = KeyPoolState.Empty;
     private bool _active;
     private bool _filling;
@@ -44,6 +62,7 @@ public sealed class KeyPoolActor : ReceivePersistentActor
         _secrets = secrets;
         _settings = settings;
         _generator = new FirstBootSetGenerator(settings.RsaBits);
+        _threads = new GenerationThreads(settings.Parallelism, $"key-pool-{name}");
         _active = settings.FillOnStart;
 
         Recover<SnapshotOffer>(offer => _state = (KeyPoolState)offer.Snapshot);
@@ -89,6 +108,7 @@ public sealed class KeyPoolActor : ReceivePersistentActor
             _log.Warning("Key pool {0}: the agent of {1} did not install its set: {2}", _name, r.Hostname, r.Reason);
         });
         Command<GetStatus>(_ => Sender.Tell(Status()));
+        Command<Trim>(_ => TrimJournal());
         Command<SaveSnapshotSuccess>(s =>
         {
             // The snapshot holds only sets still available: the journal before it, with the sealed private material of
@@ -104,6 +124,14 @@ public sealed class KeyPoolActor : ReceivePersistentActor
     }
 
     public override string PersistenceId => $"key-pool-{_name}";
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PostStop()
+    {
+        _threads.Dispose();
+        base.PostStop();
+    }
 
     public static Props Props(string name, ControllerSecrets secrets, KeyPoolSettings settings) =>
         Akka.Actor.Props.Create(() => new KeyPoolActor(name, secrets, settings));
@@ -141,25 +169,58 @@ public sealed class KeyPoolActor : ReceivePersistentActor
             return;
         }
         var stored = _state.Available.Peek();
-        var replyTo = Sender;
-        Persist(decision.Event!, e =>
+        // Decided against every hand-out before it, written or still queued, so no set or token goes twice; nothing
+        // leaves until the write. Should it fail, the pool restarts from the journal and these decisions are gone.
+        _state = _state.Apply(decision.Event!);
+        // The set is completed, sealed and signed off this thread while the hand-out is journaled: a hand-out costs
+        // the longer of the two, not both.
+        var storage = _secrets.Storage;
+        var authority = _secrets.Authority;
+        var bundle = Task.Run(() => BundleSealer.Seal(storage.Open(stored.SetId, stored.Sealed), request, authority).ToBytes());
+        _queued.Add(new QueuedHandOut((SetHandedOut)decision.Event!, Sender, stored.SetId, bundle));
+        if (!_writing) WriteQueued();
+    }
+
+    /// <summary>Hand-outs that queued during the last write go in the next one together: under load one journal
+    /// write serves many, where one write each would queue every hand-out behind all those before it.</summary>
+    private void WriteQueued()
+    {
+        var batch = _queued.ToArray();
+        _queued.Clear();
+        _writing = true;
+        var next = 0;
+        PersistAllAsync(batch.Select(h => h.Event), _ =>
         {
-            _state = _state.Apply(e);
+            var handOut = batch[next++];
             Stamp(_handedOutAt);
-            // Journaled: from here the set is spent whatever happens. The work of completing it runs off this thread.
-            var storage = _secrets.Storage;
-            var authority = _secrets.Authority;
-            Task.Run(() => BundleSealer.Seal(storage.Open(stored.SetId, stored.Sealed), request, authority).ToBytes())
-                .PipeTo(replyTo,
-                    success: bundle => new Activated(bundle),
-                    failure: ex => new ActivationRefused($"set {stored.SetId} could not be completed and is burned: {ex.Message}"));
-            if (++_sinceTrim >= _settings.TrimEvery)
-            {
-                _sinceTrim = 0;
-                SaveSnapshot(_state);
-            }
+            // Journaled: from here the set is spent whatever happens.
+            handOut.Bundle.PipeTo(handOut.ReplyTo,
+                success: bytes => new Activated(bytes),
+                failure: ex => new ActivationRefused($"set {handOut.SetId} could not be completed and is burned: {ex.Message}"));
+            _sinceTrim++;
+            if (next < batch.Length) return;
+            _writing = false;
+            if (_queued.Count > 0) WriteQueued();
+            else if (_sinceTrim >= _settings.TrimEvery * UntrimmedAtMost) TrimJournal();
+            else if (_sinceTrim >= _settings.TrimEvery) Timers.StartSingleTimer(Trim.Instance, Trim.Instance, TrimWhenQuietFor);
             Refill();
         });
+    }
+
+    /// <summary>A refused write leaves decisions applied that the journal does not hold: start again from the journal.</summary>
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        throw new InvalidOperationException($"Key pool {_name}: the journal refused event {sequenceNr}; recovering from the journal.", cause);
+    }
+
+    /// <summary>The snapshot holds only what is journaled, so it waits while hand-outs are being written.</summary>
+    private void TrimJournal()
+    {
+        Timers.Cancel(Trim.Instance);
+        if (_sinceTrim == 0 || _writing) return;
+        _sinceTrim = 0;
+        SaveSnapshot(_state);
     }
 
     /// <summary>Starts generating when the pool is below its low mark (or demand raised its target), up to the target.</summary>
@@ -176,11 +237,19 @@ public sealed class KeyPoolActor : ReceivePersistentActor
         while (_generating < _settings.Parallelism && _state.AvailableCount + _generating < target)
         {
             _generating++;
-            Task.Run(() =>
+            var self = Self;
+            _threads.Post(() =>
             {
-                var set = generator.Generate();
-                return new StoredSet(set.SetId, storage.Seal(set), set.GeneratedAt);
-            }).PipeTo(Self, success: set => new Generated(set), failure: ex => new GenerationFailed(ex.Message));
+                try
+                {
+                    var set = generator.Generate();
+                    self.Tell(new Generated(new StoredSet(set.SetId, storage.Seal(set), set.GeneratedAt)));
+                }
+                catch (Exception ex)
+                {
+                    self.Tell(new GenerationFailed(ex.Message));
+                }
+            });
         }
     }
 

@@ -221,10 +221,9 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
             var own = chain[0];
             var baseLayer = chain[^1];
             var folded = chain.Skip(1).Take(chain.Length - 2).Sum(l => l.AllocatedGib);
-            var layers = state.Disks.Layers.SetItem(own.LayerId, own with { ParentLayerId = baseLayer.LayerId, AllocatedGib = own.AllocatedGib + folded });
             var next = state with
             {
-                Disks = state.Disks with { Layers = layers },
+                Disks = state.Disks.Rebase(own.LayerId, baseLayer.LayerId, own.AllocatedGib + folded),
                 VmsById = state.VmsById.SetItem(vmId, vm with { ForkedFrom = null, PrivateMemoryMib = 0, Persistent = true }),
             };
             return next.Free.MemoryMib < 0 || next.Free.DiskGib < 0
@@ -410,7 +409,7 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
         var disks = state.Disks.Detach(vm.VmId).Store;
         foreach (var layer in state.Disks.Chain(vm.Definition.DiskLayerId).Where(l => !l.IsBase))
         {
-            if (disks.HasChildren(layer.LayerId) || disks.AttachedVms.Values.Contains(layer.LayerId)) break;
+            if (disks.HasChildren(layer.LayerId) || disks.IsWritten(layer.LayerId)) break;
             var deleted = disks.Delete(layer.LayerId);
             if (deleted.Refusal is { } reason) throw Refuse(operation, state.Inventory.HostId, reason);
             disks = deleted.Store;

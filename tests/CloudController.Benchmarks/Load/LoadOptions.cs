@@ -4,10 +4,10 @@ namespace CloudController.Benchmarks.Load;
 /// What a load run does: the scenario, how much, and against what: a node it starts itself (embedded SQLite profile,
 /// simulated fleet) unless an endpoint is given.
 /// </summary>
-public sealed record LoadOptions(string Scenario, int Count, int Concurrency, int Hosts, string? Endpoint, string ResultFile)
+public sealed record LoadOptions(string Scenario, int Count, int Concurrency, int Hosts, string? Endpoint, string ResultFile, IReadOnlyList<string> Settings)
 {
     public const string Usage = """
-        Usage: load <pool|provision|handout|recovery|qemu> [--count N] [--concurrency N] [--hosts N] [--endpoint URL] [--out FILE]
+        Usage: load <pool|provision|handout|recovery|qemu> [--count N] [--concurrency N] [--hosts N] [--endpoint URL] [--out FILE] [--set key=value]...
           pool       scale a pool of forked children from 0 to N (default 2000) and time them to ready
           provision  provision N single VMs (default 200), --concurrency at a time (default 16), each to its end
           handout    N key-set activations (default 200) from a warm pool, --concurrency at a time; also the refill rate
@@ -16,6 +16,7 @@ public sealed record LoadOptions(string Scenario, int Count, int Concurrency, in
           --hosts    simulated hosts of the node the tool starts (default 100); ignored with --endpoint
           --endpoint drive a running node or cluster instead of starting one
           --out      where the JSON result goes (default load-<scenario>.json)
+          --set      a setting of the node the tool starts, as the node's own --set takes it (repeatable)
         """;
 
     public static LoadOptions Parse(IReadOnlyList<string> args)
@@ -25,6 +26,7 @@ public sealed record LoadOptions(string Scenario, int Count, int Concurrency, in
         int count = scenario switch { "pool" or "recovery" => 2000, "qemu" => 4, _ => 200 }, concurrency = 16, hosts = 100;
         string? endpoint = null;
         var output = $"load-{scenario}.json";
+        var settings = new List<string>();
         for (var i = 1; i < args.Count; i++)
         {
             var value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.\n{Usage}");
@@ -35,11 +37,13 @@ public sealed record LoadOptions(string Scenario, int Count, int Concurrency, in
                 case "--hosts": hosts = Positive(args[i], value); break;
                 case "--endpoint": endpoint = value; break;
                 case "--out": output = value; break;
+                case "--set" when value.Contains('='): settings.Add(value); break;
+                case "--set": throw new ArgumentException($"--set takes key=value, not '{value}'.");
                 default: throw new ArgumentException($"unknown option {args[i]}.\n{Usage}");
             }
             i++;
         }
-        return new LoadOptions(scenario, count, concurrency, hosts, endpoint, output);
+        return new LoadOptions(scenario, count, concurrency, hosts, endpoint, output, settings);
     }
 
     private static int Positive(string option, string value) =>

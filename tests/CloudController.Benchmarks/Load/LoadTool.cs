@@ -129,6 +129,7 @@ public static class LoadTool
         "cloudcontroller.key-pool.fill-on-start=off",
         $"cloudcontroller.key-pool.high-water={Math.Max(100, options.Scenario == "handout" ? options.Count + 10 : 0)}",
         $"cloudcontroller.key-pool.max-size={Math.Max(5000, options.Count + 10)}",
+        .. options.Settings,
     ];
 
     private static async Task<ControllerNode> StartNodeAsync(LoadOptions options, string dataDir)
