@@ -1,3 +1,4 @@
+using CloudController.Api.Access;
 using CloudController.Api.Errors;
 using CloudController.Api.Services;
 using Microsoft.AspNetCore.Builder;
@@ -14,6 +15,8 @@ public static class ApiEndpoints
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ClusterErrorInterceptor>();
+            // After the error mapping, so that a refused call is answered with its own status, not Unavailable.
+            o.Interceptors.Add<AccessCheck>();
             // Requests are small; a bigger one is a mistake or an attack.
             o.MaxReceiveMessageSize = 4 * 1024 * 1024;
         });
@@ -36,6 +39,7 @@ public static class ApiEndpoints
         endpoints.MapGrpcService<KeyPoolService>();
         endpoints.MapGrpcService<GuestChannelService>();
         endpoints.MapGrpcService<StorageService>();
+        endpoints.MapGrpcService<AccessService>();
         endpoints.MapGrpcReflectionService();
         return endpoints;
     }

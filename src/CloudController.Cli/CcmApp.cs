@@ -27,6 +27,14 @@ public sealed class CcmApp
         HelpName = "url",
     };
 
+    // A file, never the token itself: a command line ends up in shell history and in every process listing.
+    private readonly Option<FileInfo?> _tokenFile = new("--token-file")
+    {
+        Description = "A file holding your API token (default: CCM_TOKEN_FILE, else the token in CCM_TOKEN)",
+        Recursive = true,
+        HelpName = "path",
+    };
+
     private readonly Option<OutputFormat> _output = new("--output", "-o")
     {
         Description = "table for people, json for scripts",
@@ -80,6 +88,7 @@ public sealed class CcmApp
         var root = new RootCommand("ccm: the CloudController operator CLI.");
         root.Options.Add(_endpoint);
         root.Options.Add(_output);
+        root.Options.Add(_tokenFile);
 
         var palettes = new[]
         {
@@ -95,6 +104,7 @@ public sealed class CcmApp
             KeyPoolCommands.Build(this),
             StorageCommands.Build(this),
             NetworkCommands.Build(this),
+            UserCommands.Build(this),
         };
         foreach (var palette in palettes) root.Subcommands.Add(palette.Command);
 
@@ -119,7 +129,8 @@ public sealed class CcmApp
                 _errors.WriteLine($"The endpoint '{endpoint}' is not an http:// or https:// URL; fix --endpoint or CCM_ENDPOINT.");
                 return (int)ExitCode.Usage;
             }
-            using var session = new CcmSession(uri, parse.GetValue(_output), _console, _errors, _invokers?.Invoke(uri));
+            if (!TryReadToken(parse, out var token)) return (int)ExitCode.Usage;
+            using var session = new CcmSession(uri, parse.GetValue(_output), _console, _errors, _invokers?.Invoke(uri), token);
             try
             {
                 return (int)await run(parse, session, ct);
@@ -132,10 +143,34 @@ public sealed class CcmApp
         return command;
     }
 
+    /// <summary>The token from --token-file, CCM_TOKEN_FILE or CCM_TOKEN, in that order; none is fine (no access control).</summary>
+    private bool TryReadToken(ParseResult parse, out string? token)
+    {
+        token = null;
+        var file = parse.GetValue(_tokenFile)?.FullName ?? _environment("CCM_TOKEN_FILE");
+        if (file is null)
+        {
+            token = _environment("CCM_TOKEN") is { Length: > 0 } fromEnvironment ? fromEnvironment.Trim() : null;
+            return true;
+        }
+        try
+        {
+            token = File.ReadAllText(file).Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _errors.WriteLine($"Cannot read the token file '{file}' ({e.Message}); fix --token-file or CCM_TOKEN_FILE.");
+            return false;
+        }
+        if (token.Length > 0) return true;
+        _errors.WriteLine($"The token file '{file}' is empty; put the token `ccm users add` printed in it.");
+        return false;
+    }
+
     private int ListPalettes(IEnumerable<Palette> palettes)
     {
         _console.Write(Tables.Palette(palettes.Select(p => ($"{p.Command.Name} help", p.Command.Description ?? ""))));
-        _console.WriteLine("Usage: ccm [--endpoint URL] [--output table|json] <palette> <command> [options]");
+        _console.WriteLine("Usage: ccm [--endpoint URL] [--token-file PATH] [--output table|json] <palette> <command> [options]");
         _console.WriteLine();
         _console.Write(Tables.ExitCodes(Enum.GetValues<ExitCode>().Select(c => ((int)c, c.Meaning()))));
         return (int)ExitCode.Success;

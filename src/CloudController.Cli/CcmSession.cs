@@ -1,5 +1,6 @@
 using CloudController.Api.V1;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Spectre.Console;
 
@@ -13,7 +14,8 @@ public sealed class CcmSession : IDisposable
 {
     private readonly GrpcChannel? _channel;
 
-    public CcmSession(Uri endpoint, OutputFormat format, IAnsiConsole console, TextWriter errors, CallInvoker? invoker = null)
+    /// <param name="token">The caller's API token, sent with every call; null when the node runs without access control.</param>
+    public CcmSession(Uri endpoint, OutputFormat format, IAnsiConsole console, TextWriter errors, CallInvoker? invoker = null, string? token = null)
     {
         Endpoint = endpoint;
         Format = format;
@@ -24,6 +26,14 @@ public sealed class CcmSession : IDisposable
             _channel = GrpcChannel.ForAddress(endpoint);
             invoker = _channel.CreateCallInvoker();
         }
+        if (token is not null)
+        {
+            invoker = invoker.Intercept(metadata =>
+            {
+                metadata.Add("authorization", $"Bearer {token}");
+                return metadata;
+            });
+        }
         Catalog = new Catalog.CatalogClient(invoker);
         Hosts = new Hosts.HostsClient(invoker);
         Provisioning = new Provisioning.ProvisioningClient(invoker);
@@ -32,6 +42,7 @@ public sealed class CcmSession : IDisposable
         Pools = new Pools.PoolsClient(invoker);
         KeyPool = new KeyPool.KeyPoolClient(invoker);
         Storage = new Storage.StorageClient(invoker);
+        Access = new Access.AccessClient(invoker);
     }
 
     public Uri Endpoint { get; }
@@ -57,6 +68,8 @@ public sealed class CcmSession : IDisposable
     public KeyPool.KeyPoolClient KeyPool { get; }
 
     public Storage.StorageClient Storage { get; }
+
+    public Access.AccessClient Access { get; }
 
     public bool Interactive => Format == OutputFormat.Table && Console.Profile.Capabilities.Interactive;
 

@@ -40,6 +40,10 @@ public static class RpcErrorReport
                 errors.WriteLine($"The node at {session.Endpoint} is not reachable or did not answer ({error.Status.Detail}).");
                 errors.WriteLine("Start one with `dotnet run --project src/CloudController.Node`, or point ccm at yours with --endpoint or CCM_ENDPOINT.");
                 return ExitCode.Unreachable;
+            case StatusCode.Unauthenticated:
+                errors.WriteLine($"Not accepted: {error.Status.Detail}");
+                errors.WriteLine("An administrator makes tokens with `ccm users add NAME --role ROLE`; the first one is in the node's secrets directory (admin.token).");
+                return ExitCode.Refused;
             case StatusCode.FailedPrecondition:
             case StatusCode.AlreadyExists:
             case StatusCode.PermissionDenied:

@@ -73,6 +73,8 @@ public sealed class ControllerNode : IAsyncDisposable
         var software = SoftwareCatalogSettings.FromConfig(withDefaults);
         builder.Services.AddSingleton(software);
         var secrets = ControllerSecrets.LoadOrCreate(settings.KeyPool.SecretsDirectory);
+        // The first administrator's token is on disk before anyone needs it.
+        if (settings.Access.Enabled) settings.Access.AdministratorToken();
         builder.Services.AddSingleton(secrets);
         builder.Services.AddControllerApi();
         var sqlite = SqliteJournal.Settings.FromConfig(config);

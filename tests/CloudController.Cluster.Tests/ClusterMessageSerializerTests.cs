@@ -90,6 +90,12 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
             .Apply(new Domain.Storage.StorageAllocated(new Domain.Storage.Allocation("vm-1", "apps", "san-01", 100, new Domain.Storage.StorageMember("vm-1", 40, "db"), "img", 10, "h1"),
                 ImmutableDictionary<string, long>.Empty, At)),
         new Domain.Storage.StorageRebalanced("san-01", [new Domain.Storage.StorageMember("vm-1", 50, Activity: 0.5)], ImmutableDictionary<string, long>.Empty.Add("vm-1", 120), At),
+        new Domain.Access.UserAdded(new Domain.Access.ApiUser("ci-bot", Domain.Access.Role.Provisioner, true, "ab12", At)),
+        new Domain.Access.UserRemoved("ci-bot"),
+        new Domain.Access.TokenReplaced("ci-bot", "cd34", At),
+        new Cluster.Access.AccessProtocol.AddUser("default", "ci-bot", Domain.Access.Role.Viewer, false, "ab12"),
+        new Cluster.Access.AccessProtocol.Authenticated(new Domain.Access.ApiUser("ci-bot", Domain.Access.Role.Viewer, false, "ab12", At)),
+        new Cluster.Access.AccessProtocol.UserList([new Domain.Access.ApiUser("alice", Domain.Access.Role.Administrator, false, "ef56", At)]),
     ];
 
     private static readonly Domain.Storage.StoragePool StoragePool = new("apps",

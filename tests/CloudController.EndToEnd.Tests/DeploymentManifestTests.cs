@@ -107,7 +107,7 @@ public class DeploymentManifestTests
         Assert.True(Map(At(Kind("Secret", (string)db["name"]), "stringData")).ContainsKey(db["key"]));
         var signing = Map(At(List(At(Kind("StatefulSet", "cloudcontroller"), "spec", "template", "spec", "volumes")).Select(Map).Single(v => (string)v["name"] == "secrets"), "secret"));
         var files = Map(At(Kind("Secret", (string)signing["secretName"]), "data")).Keys.Cast<string>().Order();
-        Assert.Equal(["controller-authority.crt", "controller-authority.key", "keypool-storage.key"], files);
+        Assert.Equal(["admin.token", "controller-authority.crt", "controller-authority.key", "keypool-storage.key"], files);
     }
 
     [Fact]

@@ -2,8 +2,11 @@ using CloudController.Api.V1;
 using CloudController.Hypervisor;
 using CloudController.Hypervisor.Simulated;
 using CloudController.Node;
+using CloudController.Cluster.Hosting;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 using TaskStatus = CloudController.Api.V1.TaskStatus;
@@ -36,6 +39,8 @@ public sealed class RunningNode : IAsyncDisposable
 
     public SimulatedFleet Fleet => ((SimulatedDriver)Node.Driver).Fleet;
 
+    public ControllerSettings Settings => Node.Services.GetRequiredService<ControllerSettings>();
+
     public Catalog.CatalogClient Catalog { get; private set; } = null!;
 
     public Hosts.HostsClient Hosts { get; private set; } = null!;
@@ -64,7 +69,9 @@ public sealed class RunningNode : IAsyncDisposable
     /// every node reaches), with its own data directory and the given overrides (its port, its seeds).</summary>
     public async Task<RunningNode> JoinAsync(params string[] settings)
     {
-        var node = new RunningNode(_output, Path.Combine(Path.GetTempPath(), "cc-e2e-" + Guid.NewGuid().ToString("N")), settings, _profile);
+        // The nodes of a cluster share their secrets (on Kubernetes, one mounted Secret).
+        var node = new RunningNode(_output, Path.Combine(Path.GetTempPath(), "cc-e2e-" + Guid.NewGuid().ToString("N")),
+            [$"cloudcontroller.key-pool.secrets-dir={Settings.KeyPool.SecretsDirectory}", .. settings], _profile);
         await node.StartNodeAsync(Node.Driver);
         return node;
     }
@@ -157,14 +164,25 @@ public sealed class RunningNode : IAsyncDisposable
             logging.SetMinimumLevel(LogLevel.Information);
         });
         _channel = GrpcChannel.ForAddress(Node.Endpoint);
-        Catalog = new Catalog.CatalogClient(_channel);
-        Hosts = new Hosts.HostsClient(_channel);
-        Provisioning = new Provisioning.ProvisioningClient(_channel);
-        Vms = new Vms.VmsClient(_channel);
-        Pools = new Pools.PoolsClient(_channel);
-        KeyPool = new KeyPool.KeyPoolClient(_channel);
-        Activation = new Activation.ActivationClient(_channel);
-        Storage = new Storage.StorageClient(_channel);
+        // With access control on (the postgres profile), the clients call as the first administrator.
+        var invoker = _channel.CreateCallInvoker();
+        if (Settings.Access.Enabled)
+        {
+            var token = Settings.Access.AdministratorToken();
+            invoker = invoker.Intercept(metadata =>
+            {
+                metadata.Add("authorization", $"Bearer {token}");
+                return metadata;
+            });
+        }
+        Catalog = new Catalog.CatalogClient(invoker);
+        Hosts = new Hosts.HostsClient(invoker);
+        Provisioning = new Provisioning.ProvisioningClient(invoker);
+        Vms = new Vms.VmsClient(invoker);
+        Pools = new Pools.PoolsClient(invoker);
+        KeyPool = new KeyPool.KeyPoolClient(invoker);
+        Activation = new Activation.ActivationClient(invoker);
+        Storage = new Storage.StorageClient(invoker);
     }
 
     /// <summary>Stops the node as an operator would; the data directory stays for inspection until disposal.</summary>

@@ -26,6 +26,7 @@ public sealed class ControllerActors(
     IRequiredActor<ControllerRegions.KeyPools> keyPools,
     IRequiredActor<ControllerRegions.StorageAllocations> storage,
     IRequiredActor<ControllerRegions.Networks> networks,
+    IRequiredActor<ControllerRegions.AccessRegistries> access,
     ActorSystem system,
     ControllerSettings settings)
 {
@@ -62,6 +63,8 @@ public sealed class ControllerActors(
     public IActorRef Storage => storage.ActorRef;
 
     public IActorRef Networks => networks.ActorRef;
+
+    public IActorRef Access => access.ActorRef;
 
     /// <summary>The software catalog as this node's read model has it: configured defaults plus operators' changes.</summary>
     public async Task<SoftwareCatalog> SoftwareCatalogAsync(CancellationToken ct) =>

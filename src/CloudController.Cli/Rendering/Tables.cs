@@ -314,6 +314,16 @@ public static class Tables
         return table;
     }
 
+    public static Table Users(IEnumerable<User> users)
+    {
+        var table = New("NAME", "ROLE", "KIND", "TOKEN SINCE");
+        foreach (var u in users)
+        {
+            table.AddRow(Text(u.Name), Text(u.Role.ToString().ToLowerInvariant()), Text(u.ServiceAccount ? "service account" : "person"), Text(u.Since));
+        }
+        return table;
+    }
+
     public static Table Migrations(RebalanceResponse r)
     {
         var table = New("VM", "FROM", "TO", "TASK", "WHY");

@@ -7,6 +7,7 @@ using CloudController.Cluster.Catalog;
 using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosts;
 using CloudController.Cluster.InstantClone;
+using CloudController.Cluster.Access;
 using CloudController.Cluster.KeyPool;
 using CloudController.Cluster.Networks;
 using CloudController.Cluster.Pools;
@@ -101,6 +102,11 @@ public static class AkkaControllerExtensions
                 "key-pool",
                 (_, _) => name => KeyPoolActor.Props(name, secrets, settings.KeyPool),
                 new EntityMessageExtractor<KeyPoolProtocol.IKeyPoolCommand>(settings.ShardCount),
+                remembered)
+            .WithShardRegion<ControllerRegions.AccessRegistries>(
+                "access",
+                (_, _) => AccessRegistryActor.Props,
+                new EntityMessageExtractor<AccessProtocol.IAccessCommand>(settings.ShardCount),
                 remembered)
             .WithShardRegion<ControllerRegions.Networks>(
                 "network",

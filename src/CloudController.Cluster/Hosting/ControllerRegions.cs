@@ -35,6 +35,8 @@ public static class ControllerRegions
 
     public sealed class KeyPools;
 
+    public sealed class AccessRegistries;
+
     public sealed class StorageAllocations;
 
     public sealed class Networks;

@@ -49,7 +49,8 @@ public sealed class ControllerSecrets(AtRestCipher storage, ControllerAuthority 
                 info: System.Text.Encoding.UTF8.GetBytes("cloudcontroller guest channel")));
     }
 
-    private static void WriteSecret(string path, byte[] bytes)
+    /// <summary>Creates a file only its owner can read; never overwrites one.</summary>
+    internal static void WriteSecret(string path, byte[] bytes)
     {
         using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);

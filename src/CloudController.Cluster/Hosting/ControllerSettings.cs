@@ -27,12 +27,14 @@ public sealed record ControllerSettings(
     TimeSpan RebalanceInterval,
     int RebalanceMaxMoves,
     CloudController.Cluster.KeyPool.KeyPoolSettings KeyPool,
-    TimeSpan StorageRebalanceInterval)
+    TimeSpan StorageRebalanceInterval,
+    CloudController.Cluster.Access.AccessSettings Access)
 {
     public static ControllerSettings FromConfig(Config config)
     {
         var c = config.GetConfig("cloudcontroller")
                 ?? throw new ConfigurationException("The configuration has no 'cloudcontroller' section.");
+        var keyPool = CloudController.Cluster.KeyPool.KeyPoolSettings.FromConfig(c.GetConfig("key-pool") ?? ConfigurationFactory.Empty, c.GetString("data-dir", Path.GetTempPath()));
         return new ControllerSettings(
             ShardCount: c.GetInt("cluster.shard-count", 100),
             MonitorInterval: c.GetTimeSpan("fleet.monitor-interval", TimeSpan.FromSeconds(2)),
@@ -64,8 +66,9 @@ public sealed record ControllerSettings(
             RebalanceCpuThreshold: Fraction(c, "rebalancing.cpu-threshold", 0.9),
             RebalanceInterval: c.GetTimeSpan("rebalancing.interval", TimeSpan.Zero),
             RebalanceMaxMoves: Positive(c, "rebalancing.max-moves", 10),
-            KeyPool: CloudController.Cluster.KeyPool.KeyPoolSettings.FromConfig(c.GetConfig("key-pool") ?? ConfigurationFactory.Empty, c.GetString("data-dir", Path.GetTempPath())),
-            StorageRebalanceInterval: c.GetTimeSpan("storage.rebalance-interval", TimeSpan.FromSeconds(30)));
+            KeyPool: keyPool,
+            StorageRebalanceInterval: c.GetTimeSpan("storage.rebalance-interval", TimeSpan.FromSeconds(30)),
+            Access: CloudController.Cluster.Access.AccessSettings.FromConfig(c.GetConfig("access") ?? ConfigurationFactory.Empty, keyPool.SecretsDirectory));
     }
 
     private static double Fraction(Config c, string key, double fallback)

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using CloudController.Api.Services;
+using CloudController.Cluster.Access;
+using CloudController.Domain.Access;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using static CloudController.Cluster.Access.AccessProtocol;
+
+namespace CloudController.Api.Access;
+
+/// <summary>
+/// Checks every API call's token and role before it runs (when access control is on). A token's user is asked of
+/// the registry and remembered for two seconds: a removed user or a replaced token stops working within that.
+/// </summary>
+public sealed class AccessCheck(ControllerActors actors) : Interceptor
+{
+    private const string Header = "authorization";
+    private const string Scheme = "Bearer ";
+    private const int RememberedAtMost = 10_000;
+    private static readonly TimeSpan Remembered = TimeSpan.FromSeconds(2);
+
+    private readonly ConcurrentDictionary<string, (ApiUser? User, DateTime Until)> _known = new(StringComparer.Ordinal);
+    private readonly Lazy<string> _administratorTokenHash = new(() => AccessToken.Hash(actors.Settings.Access.AdministratorToken()));
+
+    public static readonly object UserKey = new();
+
+    /// <summary>The caller as checked, or null when access control is off or the call carries its own credential.</summary>
+    public static ApiUser? Caller(ServerCallContext context) => context.UserState.TryGetValue(UserKey, out var user) ? user as ApiUser : null;
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        await CheckAsync(context);
+        return await continuation(request, context);
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await CheckAsync(context);
+        await continuation(request, responseStream, context);
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await CheckAsync(context);
+        return await continuation(requestStream, context);
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await CheckAsync(context);
+        await continuation(requestStream, responseStream, context);
+    }
+
+    private async Task CheckAsync(ServerCallContext context)
+    {
+        if (!actors.Settings.Access.Enabled || AccessPolicy.Required(context.Method) is not { } needed) return;
+        var header = context.RequestHeaders.GetValue(Header);
+        if (header is null || !header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) || header.Length == Scheme.Length)
+            throw new RpcException(new Status(StatusCode.Unauthenticated,
+                "this call needs an API token: give ccm one with CCM_TOKEN or --token-file, or send 'authorization: Bearer <token>'"));
+        var user = await UserOfAsync(AccessToken.Hash(header[Scheme.Length..]), context.CancellationToken)
+                   ?? throw new RpcException(new Status(StatusCode.Unauthenticated,
+                       "the API token is not one this controller knows: it was replaced (`ccm users rotate`) or its user removed"));
+        if (user.Role < needed)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied,
+                $"{context.Method.TrimStart('/').Replace("cloudcontroller.v1.", "")} needs the {AccessPolicy.Describe(needed)} role; " +
+                $"{user.Name} is {AccessPolicy.Describe(user.Role)}"));
+        }
+        context.UserState[UserKey] = user;
+    }
+
+    private async Task<ApiUser?> AuthenticateAsync(string tokenHash, CancellationToken ct) =>
+        await actors.Ask(actors.Access, new Authenticate(DefaultRegistry, tokenHash), ct) switch
+        {
+            Authenticated a => a.User,
+            var other => throw Errors.RpcErrors.Unexpected(other),
+        };
+
+    private async Task<ApiUser?> UserOfAsync(string tokenHash, CancellationToken ct)
+    {
+        var now = DateTime.UtcNow;
+        if (_known.TryGetValue(tokenHash, out var known) && known.Until > now) return known.User;
+        var user = await AuthenticateAsync(tokenHash, ct);
+        if (user is null && tokenHash == _administratorTokenHash.Value)
+        {
+            // The first administrator is made by the first call with its token, on whichever node takes it.
+            await actors.Ask(actors.Access, new EnsureAdministrator(DefaultRegistry, AccessSettings.AdministratorName, tokenHash), ct);
+            user = await AuthenticateAsync(tokenHash, ct);
+        }
+        // Random tokens sent in bulk must not grow this without bound.
+        if (_known.Count >= RememberedAtMost) _known.Clear();
+        _known[tokenHash] = (user, now + Remembered);
+        return user;
+    }
+}

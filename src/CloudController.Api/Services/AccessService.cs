@@ -1,0 +1,72 @@
+using CloudController.Api.Access;
+using CloudController.Api.Errors;
+using CloudController.Api.V1;
+using CloudController.Domain.Access;
+using Grpc.Core;
+using static CloudController.Cluster.Access.AccessProtocol;
+
+namespace CloudController.Api.Services;
+
+public sealed class AccessService(ControllerActors actors) : V1.Access.AccessBase
+{
+    public override Task<User> WhoAmI(WhoAmIRequest request, ServerCallContext context) =>
+        AccessCheck.Caller(context) is { } caller
+            ? Task.FromResult(ToUser(caller))
+            : throw RpcErrors.FailedPrecondition("access control is off on this controller (cloudcontroller.access.enabled): calls carry no user");
+
+    public override async Task<ListUsersResponse> ListUsers(ListUsersRequest request, ServerCallContext context) =>
+        await actors.Ask(actors.Access, new ListUsers(DefaultRegistry), context.CancellationToken) switch
+        {
+            UserList list => new ListUsersResponse { Users = { list.Users.Select(ToUser) } },
+            var other => throw RpcErrors.Unexpected(other),
+        };
+
+    public override async Task<UserToken> AddUser(AddUserRequest request, ServerCallContext context)
+    {
+        var errors = new List<Domain.Validation.FieldError>();
+        if (AccessRegistry.NameProblem(request.Name ?? "") is { } problem) errors.Add(problem);
+        if (request.Role is V1.Role.Unspecified || !Enum.IsDefined(request.Role))
+            errors.Add(new("role", "is required", "give viewer, provisioner or administrator"));
+        RequestGuard.ThrowIfAny(errors);
+        var token = AccessToken.New();
+        await ChangeAsync(new AddUser(DefaultRegistry, request.Name!, (Domain.Access.Role)(int)request.Role, request.ServiceAccount, AccessToken.Hash(token)), context);
+        return new UserToken { User = await UserAsync(request.Name!, context), Token = token };
+    }
+
+    public override async Task<RemoveUserResponse> RemoveUser(RemoveUserRequest request, ServerCallContext context)
+    {
+        await ChangeAsync(new RemoveUser(DefaultRegistry, RequestGuard.Id(request.Name, "name", "list users with `ccm users list`")), context);
+        return new RemoveUserResponse();
+    }
+
+    public override async Task<UserToken> RotateToken(RotateTokenRequest request, ServerCallContext context)
+    {
+        var name = RequestGuard.Id(request.Name, "name", "list users with `ccm users list`");
+        var token = AccessToken.New();
+        await ChangeAsync(new ReplaceToken(DefaultRegistry, name, AccessToken.Hash(token)), context);
+        return new UserToken { User = await UserAsync(name, context), Token = token };
+    }
+
+    private async Task ChangeAsync(IAccessCommand command, ServerCallContext context)
+    {
+        switch (await actors.Ask(actors.Access, command, context.CancellationToken))
+        {
+            case AccessChanged:
+                return;
+            case AccessRefused refused:
+                throw RpcErrors.FailedPrecondition(refused.Reason);
+            case var other:
+                throw RpcErrors.Unexpected(other);
+        }
+    }
+
+    private async Task<User> UserAsync(string name, ServerCallContext context) =>
+        await actors.Ask(actors.Access, new ListUsers(DefaultRegistry), context.CancellationToken) is UserList list && list.Users.FirstOrDefault(u => u.Name == name) is { } user
+            ? ToUser(user)
+            : throw RpcErrors.NotFound($"no user named '{name}'");
+
+    private static User ToUser(ApiUser user) => new()
+    {
+        Name = user.Name, Role = (V1.Role)(int)user.Role, ServiceAccount = user.ServiceAccount, Since = user.Since.ToString("O"),
+    };
+}

@@ -1,0 +1,133 @@
+using CloudController.Api.V1;
+using CloudController.Cli;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using Microsoft.Data.Sqlite;
+using Spectre.Console.Testing;
+using Xunit.Abstractions;
+
+namespace CloudController.EndToEnd.Tests;
+
+/// <summary>Access control on: every call carries a user's token and needs that user's role.</summary>
+public class AccessEndToEndTests(ITestOutputHelper output)
+{
+    private sealed class Caller(RunningNode node, string? token) : IDisposable
+    {
+        private readonly GrpcChannel _channel = GrpcChannel.ForAddress(node.Node.Endpoint);
+
+        public CallInvoker Invoker => token is null
+            ? _channel.CreateCallInvoker()
+            : _channel.CreateCallInvoker().Intercept(m =>
+            {
+                m.Add("authorization", $"Bearer {token}");
+                return m;
+            });
+
+        public Hosts.HostsClient Hosts => new(Invoker);
+        public Catalog.CatalogClient Catalog => new(Invoker);
+        public Provisioning.ProvisioningClient Provisioning => new(Invoker);
+        public Vms.VmsClient Vms => new(Invoker);
+        public Access.AccessClient Access => new(Invoker);
+
+        public void Dispose() => _channel.Dispose();
+    }
+
+    private static async Task<RpcException> Refused(Func<Task> call) => await Assert.ThrowsAsync<RpcException>(call);
+
+    [Fact]
+    public async Task Each_call_needs_a_known_token_and_the_role_it_names_and_a_refused_call_changes_nothing()
+    {
+        await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2", "cloudcontroller.access.enabled=on");
+        var adminToken = await Eventually.Get(() => Task.FromResult(
+            File.Exists(Path.Combine(node.DataDir, "secrets", "admin.token")) ? File.ReadAllText(Path.Combine(node.DataDir, "secrets", "admin.token")).Trim() : null),
+            "the first administrator's token");
+        using var nobody = new Caller(node, null);
+        using var stranger = new Caller(node, "cct_not-a-token");
+        using var admin = new Caller(node, adminToken);
+
+        var anonymous = await Refused(() => nobody.Hosts.ListHostsAsync(new ListHostsRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
+        Assert.Contains("CCM_TOKEN", anonymous.Status.Detail);
+        Assert.Equal(StatusCode.Unauthenticated, (await Refused(() => stranger.Hosts.ListHostsAsync(new ListHostsRequest()).ResponseAsync)).StatusCode);
+
+        // The administrator may wait for the bootstrap to land; then adds a viewer and a provisioner.
+        var viewerToken = (await Eventually.Get(async () =>
+        {
+            try { return await admin.Access.AddUserAsync(new AddUserRequest { Name = "val", Role = Role.Viewer }); }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated) { return null; }
+        }, "the administrator accepted")).Token;
+        var provisionerToken = (await admin.Access.AddUserAsync(new AddUserRequest { Name = "pat", Role = Role.Provisioner, ServiceAccount = true })).Token;
+        await admin.Catalog.AddModelAsync(new AddModelRequest
+        {
+            Name = "ubuntu", Os = "ubuntu-24.04", DiskImage = "ubuntu-24.04-server", Apps = { "nginx" },
+            Hardware = new Resources { CpuCores = 1, MemoryMib = 2048, DiskGib = 20 }, Minimum = new Resources { CpuCores = 1, MemoryMib = 1024, DiskGib = 10 },
+        });
+        using var viewer = new Caller(node, viewerToken);
+        using var provisioner = new Caller(node, provisionerToken);
+
+        Assert.Equal(2, (await viewer.Hosts.ListHostsAsync(new ListHostsRequest())).Hosts.Count);
+        var denied = await Refused(() => viewer.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "web-01" }).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        Assert.Contains("Provisioning/Provision needs the provisioner role; val is viewer", denied.Status.Detail);
+        Assert.Empty((await viewer.Vms.ListVmsAsync(new ListVmsRequest())).Vms);
+
+        var started = await provisioner.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "web-01" });
+        Assert.NotEmpty(started.TaskId);
+        var notAdmin = await Refused(() => provisioner.Access.AddUserAsync(new AddUserRequest { Name = "eve", Role = Role.Administrator }).ResponseAsync);
+        Assert.Contains("needs the administrator role; pat is provisioner", notAdmin.Status.Detail);
+        Assert.Equal("pat", (await provisioner.Access.WhoAmIAsync(new WhoAmIRequest())).Name);
+
+        // A bad request is answered with the field, and adds no one.
+        var bad = await Refused(() => admin.Access.AddUserAsync(new AddUserRequest { Name = "Bad Name" }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+        Assert.Equal(["admin", "pat", "val"], (await admin.Access.ListUsersAsync(new ListUsersRequest())).Users.Select(u => u.Name));
+
+        // A removed user's token and a replaced token stop working (within the two seconds a check is remembered).
+        await admin.Access.RemoveUserAsync(new RemoveUserRequest { Name = "val" });
+        var rotated = await admin.Access.RotateTokenAsync(new RotateTokenRequest { Name = "pat" });
+        await Eventually.True(async () =>
+        {
+            try
+            {
+                await viewer.Hosts.ListHostsAsync(new ListHostsRequest());
+                return false;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
+            {
+                return true;
+            }
+        }, "the removed user refused", TimeSpan.FromSeconds(10));
+        await Eventually.True(async () =>
+        {
+            try
+            {
+                await provisioner.Hosts.ListHostsAsync(new ListHostsRequest());
+                return false;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
+            {
+                return true;
+            }
+        }, "the replaced token refused", TimeSpan.FromSeconds(10));
+        using var rotatedCaller = new Caller(node, rotated.Token);
+        Assert.Equal("pat", (await rotatedCaller.Access.WhoAmIAsync(new WhoAmIRequest())).Name);
+        Assert.Contains("last administrator", (await Refused(() => admin.Access.RemoveUserAsync(new RemoveUserRequest { Name = "admin" }).ResponseAsync)).Status.Detail);
+
+        // ccm reads its token from the environment; the token itself is never on its command line.
+        var console = new TestConsole().Width(200);
+        var errors = new StringWriter();
+        var exit = await new CcmApp(console, errors, environment: name => name == "CCM_TOKEN" ? rotated.Token : null)
+            .RunAsync(["--endpoint", node.Node.Endpoint.ToString(), "users", "whoami"], CancellationToken.None);
+        Assert.Equal(0, exit);
+        Assert.Contains("service account", console.Output);
+
+        // No token is kept in clear.
+        await node.StopNodeAsync();
+        SqliteConnection.ClearAllPools();
+        var stored = string.Concat(Directory.GetFiles(node.DataDir, "*.db*").Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f))));
+        Assert.DoesNotContain(rotated.Token, stored);
+        Assert.DoesNotContain(viewerToken, stored);
+        Assert.DoesNotContain(adminToken, stored);
+    }
+}
