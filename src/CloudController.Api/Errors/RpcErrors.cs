@@ -11,6 +11,14 @@ namespace CloudController.Api.Errors;
 /// </summary>
 public static class RpcErrors
 {
+    /// <summary>
+    /// Messages travel in HTTP/2 trailers, which clients cap (64 KiB by default): one that quotes a huge input whole
+    /// would fault the connection and every call on it. Whatever a message quotes, it is cut here.
+    /// </summary>
+    private const int MaxMessage = 1000;
+
+    private static string Bounded(string message) => message.Length <= MaxMessage ? message : message[..MaxMessage] + "…";
+
     public static RpcException InvalidArgument(IReadOnlyCollection<FieldError> errors)
     {
         var badRequest = new BadRequest();
@@ -18,28 +26,28 @@ public static class RpcErrors
         {
             badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation
             {
-                Field = e.Field,
-                Description = e.Description,
+                Field = Bounded(e.Field),
+                Description = Bounded(e.Description),
             });
         }
         var summary = errors.Count == 1 ? errors.First().ToString() : $"{errors.Count} problems: " +
             string.Join("; ", errors.Select(e => $"{e.Field}: {e.Problem}"));
-        return Rich(Code.InvalidArgument, summary, Any.Pack(badRequest));
+        return Rich(Code.InvalidArgument, Bounded(summary), Any.Pack(badRequest));
     }
 
     public static RpcException InvalidArgument(string field, string problem, string fix) =>
         InvalidArgument([new FieldError(field, problem, fix)]);
 
-    public static RpcException NotFound(string what) => new(new Grpc.Core.Status(StatusCode.NotFound, what));
+    public static RpcException NotFound(string what) => new(new Grpc.Core.Status(StatusCode.NotFound, Bounded(what)));
 
-    public static RpcException FailedPrecondition(string why) => new(new Grpc.Core.Status(StatusCode.FailedPrecondition, why));
+    public static RpcException FailedPrecondition(string why) => new(new Grpc.Core.Status(StatusCode.FailedPrecondition, Bounded(why)));
 
-    public static RpcException AlreadyExists(string why) => new(new Grpc.Core.Status(StatusCode.AlreadyExists, why));
+    public static RpcException AlreadyExists(string why) => new(new Grpc.Core.Status(StatusCode.AlreadyExists, Bounded(why)));
 
     public static RpcException ResourceExhausted(string why) =>
-        Rich(Code.ResourceExhausted, why, Any.Pack(new ErrorInfo { Reason = "NO_HOST_FITS", Domain = "cloudcontroller" }));
+        Rich(Code.ResourceExhausted, Bounded(why), Any.Pack(new ErrorInfo { Reason = "NO_HOST_FITS", Domain = "cloudcontroller" }));
 
-    public static RpcException Unavailable(string why) => new(new Grpc.Core.Status(StatusCode.Unavailable, why));
+    public static RpcException Unavailable(string why) => new(new Grpc.Core.Status(StatusCode.Unavailable, Bounded(why)));
 
     public static RpcException Unexpected(object reply) =>
         new(new Grpc.Core.Status(StatusCode.Internal, $"unexpected reply from the cluster: {reply.GetType().Name}"));

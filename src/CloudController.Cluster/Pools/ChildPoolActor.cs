@@ -94,6 +94,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
             if (!_pool.Exists)
             {
                 Sender.Tell(new PoolNotFound(_name));
+                PassivateIfUndefined();
                 return;
             }
             var replyTo = Sender;
@@ -112,7 +113,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
         Command<GetPool>(get =>
         {
             Sender.Tell(_pool.Exists ? Status(get.WithChildren) : new PoolNotFound(_name));
-            if (!_pool.Exists && !_busy) Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
+            PassivateIfUndefined();
         });
         Command<Tick>(_ => Reconcile());
         Command<Observed>(Plan);
@@ -143,6 +144,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
         if (decision.Refusal is { } reason)
         {
             Sender.Tell(_pool.Exists ? new PoolRefused(_name, reason) : new PoolNotFound(_name));
+            PassivateIfUndefined();
             return;
         }
         Record(decision.Event, tagged: false, () =>
@@ -150,6 +152,12 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(Status());
             Self.Tell(Tick.Instance);
         });
+    }
+
+    /// <summary>A lookup of a pool that does not exist woke this entity; it must not stay, nor be remembered.</summary>
+    private void PassivateIfUndefined()
+    {
+        if (!_pool.Exists && !_busy) Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
     }
 
     /// <summary>Starts a round unless one runs: first finish what the journal says is in flight, else look and decide.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using CloudController.Domain.Validation;
 
 namespace CloudController.Domain.Networking;
 
@@ -21,15 +22,15 @@ public sealed record Ipv4Range(uint First, uint Last)
         {
             var parts = text.Split('/');
             if (parts.Length != 2 || Address(parts[0]) is not { } network || !int.TryParse(parts[1], out var bits) || bits is < 8 or > 30)
-                return (null, $"'{text}' is not a CIDR block like 10.0.0.0/24 (prefix 8-30)");
+                return (null, $"'{HostnameRules.Printable(text)}' is not a CIDR block like 10.0.0.0/24 (prefix 8-30)");
             var mask = bits == 0 ? 0u : uint.MaxValue << (32 - bits);
-            if ((network & ~mask) != 0) return (null, $"'{text}' has host bits set; the block starts at {Format(network & mask)}/{bits}");
+            if ((network & ~mask) != 0) return (null, $"'{HostnameRules.Printable(text)}' has host bits set; the block starts at {Format(network & mask)}/{bits}");
             return Checked(new Ipv4Range(network + 1, (network | ~mask) - 1), text);
         }
         var ends = text.Split('-');
         if (ends.Length != 2 || Address(ends[0]) is not { } first || Address(ends[1]) is not { } last)
-            return (null, $"'{text}' is not a range like 10.0.0.10-10.0.0.59");
-        if (last < first) return (null, $"'{text}' ends before it starts");
+            return (null, $"'{HostnameRules.Printable(text)}' is not a range like 10.0.0.10-10.0.0.59");
+        if (last < first) return (null, $"'{HostnameRules.Printable(text)}' ends before it starts");
         return Checked(new Ipv4Range(first, last), text);
     }
 
@@ -45,5 +46,5 @@ public sealed record Ipv4Range(uint First, uint Last)
     public override string ToString() => $"{Format(First)}-{Format(Last)}";
 
     private static (Ipv4Range?, string?) Checked(Ipv4Range range, string text) =>
-        range.Count > MaxSize ? (null, $"'{text}' holds {range.Count} addresses; at most {MaxSize} are allowed") : (range, null);
+        range.Count > MaxSize ? (null, $"'{HostnameRules.Printable(text)}' holds {range.Count} addresses; at most {MaxSize} are allowed") : (range, null);
 }

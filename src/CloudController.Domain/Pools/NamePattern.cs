@@ -17,7 +17,7 @@ public sealed record NamePattern(string Prefix, string Suffix, int Width)
         var format = pattern[(start + 2)..end];
         var width = 0;
         if (format.Length > 0 && (format[0] != ':' || format.Length > 9 || format.Skip(1).Any(c => c != '0')))
-            return (null, $"'{{n{format}}}' is not {{n}} or {{n:000}}");
+            return (null, $"'{{n{HostnameRules.Printable(format)}}}' is not {{n}} or {{n:000}}");
         if (format.Length > 0) width = format.Length - 1;
         var parsed = new NamePattern(pattern[..start], pattern[(end + 1)..], width);
         return HostnameRules.LabelProblem(parsed.NameFor(1).ToLowerInvariant()) is { } problem

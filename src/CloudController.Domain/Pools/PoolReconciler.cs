@@ -34,11 +34,18 @@ public static class PoolReconciler
         var events = ImmutableArray.CreateBuilder<IDomainEvent>();
         var byId = hosts.ToDictionary(h => h.HostId, StringComparer.Ordinal);
         bool Answers(string hostId) => byId.TryGetValue(hostId, out var h) && h.State != HostState.Offline;
+        // Lost means seen not answering. A host the view has not heard from yet (as after a restart, before the first
+        // reports) is unknown: its children are neither lost nor counted as live until it reports.
+        bool Silent(string hostId) => byId.TryGetValue(hostId, out var h) && h.State == HostState.Offline;
 
-        var lost = pool.InState(ChildState.Ready).Where(c => !Answers(c.HostId)).Select(c => c.ChildId).ToImmutableArray();
+        var lost = pool.InState(ChildState.Ready).Where(c => Silent(c.HostId)).Select(c => c.ChildId).ToImmutableArray();
         if (!lost.IsEmpty) events.Add(new ChildrenLost(lost, "the host stopped answering"));
         var back = pool.InState(ChildState.Lost).Where(c => Answers(c.HostId)).Select(c => c.ChildId).ToImmutableArray();
         if (!back.IsEmpty) events.Add(new ChildrenRemoving(back, "replaced while its host did not answer"));
+
+        var unheard = pool.InState(ChildState.Ready).Select(c => c.HostId).Where(h => !byId.ContainsKey(h)).Distinct().Count();
+        if (unheard > 0)
+            return new ReconcileStep(events.ToImmutable(), $"waiting for {unheard} host(s) with children to report before counting them");
 
         bool InService(string hostId) => byId.TryGetValue(hostId, out var h) && h.State == HostState.Active;
         var live = pool.InState(ChildState.Ready).Where(c => Answers(c.HostId)).ToList();

@@ -98,6 +98,21 @@ public class PoolReconcilerTests
     }
 
     [Fact]
+    public void Children_on_a_host_not_heard_from_yet_are_neither_lost_nor_replaced_until_it_reports()
+    {
+        var pool = Pool(4);
+        var up = new[] { Host("a"), Host("b") };
+        pool = ReadyAll(Run(pool, Plan(pool, up)));
+
+        // As after a restart: the view has heard from b only.
+        var waiting = Plan(pool, [Host("b")]);
+        Assert.Empty(waiting.Events);
+        Assert.Contains("waiting for 1 host", waiting.Shortfall);
+
+        Assert.Empty(Plan(pool, up).Events);
+    }
+
+    [Fact]
     public void Says_why_it_falls_short_when_hosts_or_addresses_run_out()
     {
         var full = Plan(Pool(10), [Host("a", freeMemory: 4096 + 3 * 64)]);

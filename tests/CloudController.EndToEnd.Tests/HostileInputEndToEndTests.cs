@@ -1,0 +1,241 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using CloudController.Api.V1;
+using CloudController.Cluster.Hosting;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace CloudController.EndToEnd.Tests;
+
+/// <summary>
+/// Ten thousand malformed and hostile requests, each with at least one defect, with unknown protobuf fields sprinkled
+/// over them: every one is refused with a status that names the field (or the unknown thing), none crashes the node,
+/// and afterwards nothing is changed: no VM, pool, model, host reservation, key-pool token or entity more.
+/// </summary>
+public class HostileInputEndToEndTests(ITestOutputHelper output)
+{
+    private const int Requests = 10_000;
+
+    /// <param name="Fields">For InvalidArgument: the fields a violation may name (a name, or a prefix ending in '.' or '[').</param>
+    private sealed record Hostile(string Service, string Method, IMessage Request, StatusCode[] Allowed, string[] Fields)
+    {
+        public override string ToString() => $"{Service}/{Method} {Request}";
+    }
+
+    private static readonly string[] Texts =
+    [
+        "", " ", "\t", "\0", "web\u0007bell", "line\nbreak", "ünïcødé", "名前", "🙂🙂", "\u202Eevil", "a b", "under_score", "-lead",
+        "'; DROP TABLE journal;--", "$(reboot)", "../../etc/passwd", "%s%n%x", "<script>", "\uFFFF", "\uFFFD",
+        new string('a', 64), new string('x', 300), new string('z', 70_000),
+    ];
+
+    private static string HostileText(Random r) => Texts[r.Next(Texts.Length)] + (r.Next(3) == 0 ? "" : Texts[r.Next(Texts.Length)]);
+
+    private static readonly int[] BadCores = [-1, int.MinValue, 100_000, int.MaxValue];
+    private static readonly long[] BadSizes = [-1, long.MinValue, long.MaxValue, 1L << 50];
+    private static readonly int[] BadCounts = [-1, int.MinValue, int.MaxValue, 1_000_001];
+
+    private static readonly StatusCode[] Invalid = [StatusCode.InvalidArgument];
+    private static readonly StatusCode[] InvalidOrNotFound = [StatusCode.InvalidArgument, StatusCode.NotFound];
+
+    private static Hostile Generate(Random r, string knownVm, string usedToken)
+    {
+        switch (r.Next(12))
+        {
+            case 0:
+                return new("Provisioning", "Provision", new ProvisionRequest { Model = "m-" + HostileText(r), Hostname = "web-01" }, Invalid, ["model", "hostname"]);
+            case 1:
+                return new("Provisioning", "Provision", new ProvisionRequest { Model = "ubuntu", Hostname = HostileText(r) + "_" }, Invalid, ["hostname"]);
+            case 2:
+            {
+                var overrides = new HardwareOverrides();
+                switch (r.Next(3))
+                {
+                    case 0: overrides.CpuCores = BadCores[r.Next(BadCores.Length)]; break;
+                    case 1: overrides.MemoryMib = BadSizes[r.Next(BadSizes.Length)]; break;
+                    default: overrides.DiskGib = BadSizes[r.Next(BadSizes.Length)]; break;
+                }
+                return new("Provisioning", "Provision", new ProvisionRequest { Model = "ubuntu", Hostname = $"ok-{r.Next()}", Overrides = overrides }, Invalid, ["overrides."]);
+            }
+            case 3:
+                return r.Next(2) == 0
+                    ? new("Pools", "ScalePool", new ScalePoolRequest { Name = $"nope-{r.Next()}", Desired = BadCounts[r.Next(BadCounts.Length)] }, Invalid, ["desired"])
+                    : new("Pools", "ScalePool", new ScalePoolRequest { Name = HostileText(r) + $"-{r.Next()}", Desired = r.Next(0, 100) }, InvalidOrNotFound, ["name"]);
+            case 4:
+                return new("Pools", "CreatePool", new CreatePoolRequest
+                {
+                    Name = r.Next(2) == 0 ? HostileText(r) + "!" : $"p-{r.Next()}", Template = $"no-template-{r.Next()}",
+                    IpRange = r.Next(2) == 0 ? HostileText(r) : "10.0.0.0/24", Desired = r.Next(2) == 0 ? BadCounts[r.Next(BadCounts.Length)] : 1,
+                    NamePattern = r.Next(3) == 0 ? HostileText(r) : "",
+                }, Invalid, ["name", "template", "ipRange", "ip_range", "desired", "namePattern", "name_pattern", "domain", "targetHosts", "target_hosts"]);
+            case 5:
+                return r.Next(3) switch
+                {
+                    0 => new("Vms", "GetVm", new GetVmRequest { Id = HostileText(r) + r.Next() }, InvalidOrNotFound, ["id"]),
+                    1 => new("Vms", "DeleteVm", new DeleteVmRequest { Id = HostileText(r) + r.Next() }, InvalidOrNotFound, ["id"]),
+                    _ => new("Vms", "GetVmConfig", new GetVmConfigRequest { Id = HostileText(r) + r.Next(), ShowSecrets = true }, InvalidOrNotFound, ["id"]),
+                };
+            case 6:
+                return r.Next(2) == 0
+                    ? new("Provisioning", "GetTask", new GetTaskRequest { TaskId = HostileText(r) + r.Next() }, InvalidOrNotFound, ["taskId", "task_id"])
+                    : new("Provisioning", "AbortTask", new AbortTaskRequest { TaskId = HostileText(r) + r.Next() }, InvalidOrNotFound, ["taskId", "task_id"]);
+            case 7:
+            {
+                var request = new SetVmConfigRequest { Id = r.Next(4) == 0 ? $"no-vm-{r.Next()}" : knownVm };
+                request.Set[r.Next(2) == 0 ? "" : "key\u0001" + HostileText(r)] = HostileText(r);
+                return new("Vms", "SetVmConfig", request, InvalidOrNotFound, ["set", "data[", "data", "id"]);
+            }
+            case 8:
+                return new("KeyPool", "IssueActivationToken",
+                    new IssueActivationTokenRequest { VmId = $"vm-{r.Next()}", Hostname = HostileText(r) + "_", Ip = r.Next(2) == 0 ? "999.1.1.1" : "" }, Invalid, ["hostname", "ip", "vmId"]);
+            case 9:
+            {
+                var replay = r.Next(2) == 0;
+                return new("Activation", "Activate", new ActivateRequest
+                {
+                    Token = replay ? usedToken : "cct-" + r.Next(), Hostname = "known-01", Ip = "10.0.0.5",
+                    AgentPublicKey = ByteString.CopyFrom(new byte[r.Next(2) == 0 ? 32 : r.Next(0, 100)]),
+                }, [StatusCode.InvalidArgument, StatusCode.FailedPrecondition], ["agentPublicKey"]);
+            }
+            case 10:
+                return new("Catalog", "AddModel", new AddModelRequest
+                {
+                    Name = r.Next(2) == 0 ? HostileText(r) + "!" : $"model-{r.Next()}", Os = "ubuntu-24.04", DiskImage = "img",
+                    Hardware = new Resources { CpuCores = BadCores[r.Next(BadCores.Length)], MemoryMib = BadSizes[r.Next(BadSizes.Length)], DiskGib = 10 },
+                    Minimum = new Resources { CpuCores = 1, MemoryMib = 1024, DiskGib = 10 },
+                }, Invalid, ["name", "hardware.", "minimum."]);
+            default:
+                return new("Pools", "GetPool", new GetPoolRequest { Name = HostileText(r) + r.Next() }, InvalidOrNotFound, ["name"]);
+        }
+    }
+
+    /// <summary>Unknown fields (numbers no message uses, every wire type) appended: a parser must skip them.</summary>
+    private static byte[] WithUnknownFields(byte[] message, Random r)
+    {
+        using var buffer = new MemoryStream();
+        buffer.Write(message);
+        var output = new CodedOutputStream(buffer, leaveOpen: true);
+        for (var i = r.Next(4); i > 0; i--)
+        {
+            var field = r.Next(1000, 100_000);
+            switch (r.Next(3))
+            {
+                case 0:
+                    output.WriteTag(field, WireFormat.WireType.Varint);
+                    output.WriteInt64(r.NextInt64());
+                    break;
+                case 1:
+                    output.WriteTag(field, WireFormat.WireType.Fixed64);
+                    output.WriteFixed64((ulong)r.NextInt64());
+                    break;
+                default:
+                    var bytes = new byte[r.Next(0, 200)];
+                    r.NextBytes(bytes);
+                    output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+                    output.WriteBytes(ByteString.CopyFrom(bytes));
+                    break;
+            }
+        }
+        output.Flush();
+        return buffer.ToArray();
+    }
+
+    private static ByteString AgentKey()
+    {
+        var generator = new Org.BouncyCastle.Crypto.Generators.X25519KeyPairGenerator();
+        generator.Init(new Org.BouncyCastle.Crypto.Parameters.X25519KeyGenerationParameters(new Org.BouncyCastle.Security.SecureRandom()));
+        return ByteString.CopyFrom(((Org.BouncyCastle.Crypto.Parameters.X25519PublicKeyParameters)generator.GenerateKeyPair().Public).GetEncoded());
+    }
+
+    private static readonly Marshaller<byte[]> Raw = Marshallers.Create(b => b, b => b);
+
+    [Fact]
+    public async Task Ten_thousand_hostile_requests_are_each_refused_naming_the_field_and_change_nothing()
+    {
+        await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2");
+        await node.WaitForHostsAsync(2);
+        await node.AddUbuntuModelAsync();
+        var started = await node.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "known-01" });
+        await node.WatchToEndAsync(started.TaskId);
+        var knownVm = started.VmId;
+        await Eventually.True(async () => (await node.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Count == 1, "the VM listed");
+        var usedToken = (await node.KeyPool.IssueActivationTokenAsync(new IssueActivationTokenRequest { VmId = knownVm, Hostname = "known-01", Ip = "10.0.0.5" })).Token;
+        await Eventually.True(async () => (await node.KeyPool.GetKeyPoolStatusAsync(new GetKeyPoolStatusRequest())).Available >= 1, "a set ready", TimeSpan.FromSeconds(60));
+        await node.Activation.ActivateAsync(new ActivateRequest { Token = usedToken, Hostname = "known-01", Ip = "10.0.0.5", AgentPublicKey = AgentKey() });
+        var before = await StateAsync(node);
+
+        using var channel = GrpcChannel.ForAddress(node.Node.Endpoint, new GrpcChannelOptions { MaxSendMessageSize = null });
+        var invoker = channel.CreateCallInvoker();
+        var problems = new ConcurrentQueue<string>();
+        var codes = new ConcurrentDictionary<StatusCode, int>();
+        await Parallel.ForAsync(0, Requests, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+        {
+            var random = new Random(20261203 + i);
+            var hostile = Generate(random, knownVm, usedToken);
+            var method = new Method<byte[], byte[]>(MethodType.Unary, $"cloudcontroller.v1.{hostile.Service}", hostile.Method, Raw, Raw);
+            try
+            {
+                await invoker.AsyncUnaryCall(method, null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)), WithUnknownFields(hostile.Request.ToByteArray(), random));
+                problems.Enqueue($"accepted: {hostile}");
+            }
+            catch (RpcException e)
+            {
+                codes.AddOrUpdate(e.StatusCode, 1, (_, n) => n + 1);
+                if (Problem(hostile, e) is { } problem) problems.Enqueue($"{problem}: {hostile}".Replace("\0", "\\0"));
+            }
+        });
+        output.WriteLine(string.Join(", ", codes.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}")));
+        Assert.True(problems.IsEmpty, $"{problems.Count} requests mishandled, e.g.:\n{string.Join("\n", problems.Take(10).Select(p => p[..Math.Min(p.Length, 400)]))}");
+
+        // Nothing changed, and entities woken by lookups of unknown ids went back to sleep instead of being remembered.
+        var after = before;
+        try
+        {
+            await Eventually.True(async () => Unchanged(before, after = await StateAsync(node)), "the same state as before", TimeSpan.FromSeconds(20));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Equal(before, after);
+        }
+        Assert.Equal(2, (await node.Hosts.ListHostsAsync(new ListHostsRequest())).Hosts.Count);
+    }
+
+    /// <summary>What is wrong with the answer to a hostile request, or null when it is a proper refusal.</summary>
+    private static string? Problem(Hostile hostile, RpcException e)
+    {
+        if (!hostile.Allowed.Contains(e.StatusCode)) return $"answered {e.StatusCode} ({e.Status.Detail})";
+        if (e.StatusCode != StatusCode.InvalidArgument) return e.Status.Detail.Length == 0 ? "no detail" : null;
+        var violations = e.GetRpcStatus()?.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations;
+        if (violations is null || violations.Count == 0) return $"InvalidArgument without field violations ({e.Status.Detail})";
+        var stray = violations.Where(v => !hostile.Fields.Any(f => f.EndsWith('.') || f.EndsWith('[') ? v.Field.StartsWith(f, StringComparison.Ordinal) : v.Field == f)).ToList();
+        return stray.Count == 0 ? null : $"names {string.Join(", ", stray.Select(v => v.Field))}";
+    }
+
+    /// <summary>The same records; and no more live entities of any kind (finished tasks may passivate meanwhile).</summary>
+    private static bool Unchanged((string Records, Dictionary<string, int> Entities) before, (string Records, Dictionary<string, int> Entities) after) =>
+        before.Records == after.Records && after.Entities.All(e => e.Value <= before.Entities.GetValueOrDefault(e.Key));
+
+    /// <summary>Everything a refused request could have changed: the records clients see, and live entities per region.</summary>
+    private static async Task<(string Records, Dictionary<string, int> Entities)> StateAsync(RunningNode node)
+    {
+        var vms = (await node.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Select(v => $"{v.Id}:{v.State}:{v.HostId}");
+        var hosts = (await node.Hosts.ListHostsAsync(new ListHostsRequest())).Hosts.Select(h => $"{h.Id}:{h.Allocated}:{h.Reserved}");
+        var pools = (await node.Pools.ListPoolsAsync(new ListPoolsRequest())).Pools.Select(p => $"{p.Name}:{p.Desired}");
+        var models = (await node.Catalog.ListModelsAsync(new ListModelsRequest())).Models.Select(m => m.Name);
+        var keys = await node.KeyPool.GetKeyPoolStatusAsync(new GetKeyPoolStatusRequest());
+        var registry = node.Node.Services.GetRequiredService<ActorRegistry>();
+        var entities = new Dictionary<string, int>();
+        foreach (var region in new[] { registry.Get<ControllerRegions.Hosts>(), registry.Get<ControllerRegions.Tasks>(), registry.Get<ControllerRegions.Vms>(),
+                     registry.Get<ControllerRegions.Pools>(), registry.Get<ControllerRegions.ReplicaMaps>(), registry.Get<ControllerRegions.Models>() })
+        {
+            var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(5));
+            entities[region.Path.Name] = state.Shards.Sum(s => s.EntityIds.Count);
+        }
+        return (string.Join("|", [.. vms, .. hosts, .. pools, .. models, $"tokens:{keys.TokensOutstanding}:{keys.HandedOutTotal}"]), entities);
+    }
+}
