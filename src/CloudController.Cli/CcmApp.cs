@@ -35,6 +35,13 @@ public sealed class CcmApp
         HelpName = "path",
     };
 
+    private readonly Option<FileInfo?> _caFile = new("--ca-file")
+    {
+        Description = "A PEM CA certificate that the node's TLS certificate chains to (default: CCM_CA_FILE, else the system's roots)",
+        Recursive = true,
+        HelpName = "path",
+    };
+
     private readonly Option<OutputFormat> _output = new("--output", "-o")
     {
         Description = "table for people, json for scripts",
@@ -89,6 +96,7 @@ public sealed class CcmApp
         root.Options.Add(_endpoint);
         root.Options.Add(_output);
         root.Options.Add(_tokenFile);
+        root.Options.Add(_caFile);
 
         var palettes = new[]
         {
@@ -129,8 +137,8 @@ public sealed class CcmApp
                 _errors.WriteLine($"The endpoint '{endpoint}' is not an http:// or https:// URL; fix --endpoint or CCM_ENDPOINT.");
                 return (int)ExitCode.Usage;
             }
-            if (!TryReadToken(parse, out var token)) return (int)ExitCode.Usage;
-            using var session = new CcmSession(uri, parse.GetValue(_output), _console, _errors, _invokers?.Invoke(uri), token);
+            if (!TryReadToken(parse, out var token) || !TryReadCa(parse, out var ca)) return (int)ExitCode.Usage;
+            using var session = new CcmSession(uri, parse.GetValue(_output), _console, _errors, _invokers?.Invoke(uri), token, ca);
             try
             {
                 return (int)await run(parse, session, ct);
@@ -165,6 +173,22 @@ public sealed class CcmApp
         if (token.Length > 0) return true;
         _errors.WriteLine($"The token file '{file}' is empty; put the token `ccm users add` printed in it.");
         return false;
+    }
+
+    private bool TryReadCa(ParseResult parse, out System.Security.Cryptography.X509Certificates.X509Certificate2? ca)
+    {
+        ca = null;
+        if ((parse.GetValue(_caFile)?.FullName ?? _environment("CCM_CA_FILE")) is not { } file) return true;
+        try
+        {
+            ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(file));
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            _errors.WriteLine($"Cannot read the CA certificate '{file}' ({e.Message}); fix --ca-file or CCM_CA_FILE.");
+            return false;
+        }
     }
 
     private int ListPalettes(IEnumerable<Palette> palettes)

@@ -1,4 +1,6 @@
 using CloudController.Api.V1;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
@@ -15,7 +17,9 @@ public sealed class CcmSession : IDisposable
     private readonly GrpcChannel? _channel;
 
     /// <param name="token">The caller's API token, sent with every call; null when the node runs without access control.</param>
-    public CcmSession(Uri endpoint, OutputFormat format, IAnsiConsole console, TextWriter errors, CallInvoker? invoker = null, string? token = null)
+    /// <param name="trustedCa">A private CA the node's TLS certificate must chain to, instead of the system's roots.</param>
+    public CcmSession(Uri endpoint, OutputFormat format, IAnsiConsole console, TextWriter errors, CallInvoker? invoker = null, string? token = null,
+        X509Certificate2? trustedCa = null)
     {
         Endpoint = endpoint;
         Format = format;
@@ -23,7 +27,9 @@ public sealed class CcmSession : IDisposable
         Errors = errors;
         if (invoker is null)
         {
-            _channel = GrpcChannel.ForAddress(endpoint);
+            _channel = trustedCa is null
+                ? GrpcChannel.ForAddress(endpoint)
+                : GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = TrustingOnly(trustedCa) });
             invoker = _channel.CreateCallInvoker();
         }
         if (token is not null)
@@ -74,4 +80,21 @@ public sealed class CcmSession : IDisposable
     public bool Interactive => Format == OutputFormat.Table && Console.Profile.Capabilities.Interactive;
 
     public void Dispose() => _channel?.Dispose();
+
+    private static SocketsHttpHandler TrustingOnly(X509Certificate2 ca) => new()
+    {
+        SslOptions = new SslClientAuthenticationOptions
+        {
+            // The host name must still match; only the root of trust changes.
+            RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            {
+                if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None) return false;
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+            },
+        },
+    };
 }

@@ -9,6 +9,12 @@ public static class RpcErrorReport
     public static ExitCode Write(RpcException error, CcmSession session)
     {
         var errors = session.Errors;
+        if (Inner<System.Security.Authentication.AuthenticationException>(error.Status.DebugException) is { } tls)
+        {
+            errors.WriteLine($"The node at {session.Endpoint} could not be trusted: {tls.Message}");
+            errors.WriteLine("If its certificate comes from a private CA, give that CA with --ca-file or CCM_CA_FILE.");
+            return ExitCode.Unreachable;
+        }
         switch (error.StatusCode)
         {
             case StatusCode.InvalidArgument:
@@ -53,5 +59,14 @@ public static class RpcErrorReport
                 errors.WriteLine($"The node answered {error.StatusCode}: {error.Status.Detail}");
                 return ExitCode.Refused;
         }
+    }
+
+    private static T? Inner<T>(Exception? e) where T : Exception
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is T found) return found;
+        }
+        return null;
     }
 }

@@ -51,6 +51,7 @@ public sealed class ControllerNode : IAsyncDisposable
         var settings = ControllerSettings.FromConfig(withDefaults);
         driver ??= DriverFactory.Create(config);
         var listen = new Uri(config.GetString("cloudcontroller.grpc.endpoint"));
+        var tls = GrpcTls.Load(config, listen);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -64,7 +65,11 @@ public sealed class ControllerNode : IAsyncDisposable
         var health = config.GetString("cloudcontroller.health.endpoint", "") is { Length: > 0 } h ? new Uri(h) : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(AddressOf(listen), listen.Port, o => o.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(AddressOf(listen), listen.Port, o =>
+            {
+                o.Protocols = HttpProtocols.Http2;
+                if (tls is not null) o.UseHttps(tls);
+            });
             // Probes speak HTTP/1.1, which the gRPC listener (h2c only) does not.
             if (health is not null) kestrel.Listen(AddressOf(health), health.Port, o => o.Protocols = HttpProtocols.Http1);
         });

@@ -22,6 +22,8 @@ public sealed record NodeOptions(
         ["CLOUDCONTROLLER_SEEDS"] = "akka.cluster.seed-nodes",
         ["CLOUDCONTROLLER_HEALTH"] = "cloudcontroller.health.endpoint",
         ["CLOUDCONTROLLER_SECRETS_DIR"] = "cloudcontroller.key-pool.secrets-dir",
+        ["CLOUDCONTROLLER_TLS_CERT"] = "cloudcontroller.grpc.tls.certificate",
+        ["CLOUDCONTROLLER_TLS_KEY"] = "cloudcontroller.grpc.tls.key",
     };
 
     public static readonly NodeOptions Embedded = new("embedded", null, null, []);
@@ -37,7 +39,8 @@ public sealed record NodeOptions(
 
         Environment (a cluster node): CLOUDCONTROLLER_DB (PostgreSQL connection string), CLOUDCONTROLLER_HOSTNAME and
         CLOUDCONTROLLER_PORT (where other nodes reach it), CLOUDCONTROLLER_SEEDS (comma-separated akka.tcp:// seed
-        addresses), CLOUDCONTROLLER_HEALTH (http://0.0.0.0:8080 for /healthz and /ready), CLOUDCONTROLLER_SECRETS_DIR.
+        addresses), CLOUDCONTROLLER_HEALTH (http://0.0.0.0:8080 for /healthz and /ready), CLOUDCONTROLLER_SECRETS_DIR,
+        CLOUDCONTROLLER_TLS_CERT and CLOUDCONTROLLER_TLS_KEY (PEM files: gRPC over TLS on an https:// endpoint).
         """;
 
     /// <summary>Parses command-line arguments; throws <see cref="ArgumentException"/> naming the bad one.</summary>
