@@ -2,6 +2,7 @@ using Akka.Configuration;
 using CloudController.Domain;
 using CloudController.Hypervisor;
 using CloudController.Hypervisor.Qemu;
+using CloudController.Hypervisor.Remote;
 using CloudController.Hypervisor.Simulated;
 
 namespace CloudController.Node;
@@ -16,9 +17,15 @@ public static class DriverFactory
         {
             "simulated" => new SimulatedDriver(new SimulatedFleet(SimulatedOptions(config.GetConfig("cloudcontroller.driver.simulated")))),
             "qemu" => new QemuDriver(QemuOptions(config)),
-            _ => throw new ArgumentException($"cloudcontroller.driver.kind = '{kind}' is not a driver this node has; use 'simulated' or 'qemu'."),
+            "remote" => RemoteDriver.Connect(RemoteEndpoint(config), config.GetTimeSpan("cloudcontroller.driver.remote.connect-timeout", TimeSpan.FromSeconds(30))),
+            _ => throw new ArgumentException($"cloudcontroller.driver.kind = '{kind}' is not a driver this node has; use 'simulated', 'qemu' or 'remote'."),
         };
     }
+
+    private static Uri RemoteEndpoint(Config config) =>
+        Uri.TryCreate(config.GetString("cloudcontroller.driver.remote.endpoint", ""), UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https"
+            ? endpoint
+            : throw new ArgumentException("cloudcontroller.driver.remote.endpoint must be the http:// address of a fleet served with `CloudController.Node fleet`.");
 
     private static SimulatedFleetOptions SimulatedOptions(Config? c)
     {
