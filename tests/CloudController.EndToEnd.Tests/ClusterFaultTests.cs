@@ -16,7 +16,7 @@ namespace CloudController.EndToEnd.Tests;
 /// hosts outlive any controller node). One node is killed with SIGKILL while a pool scales to 1,000 and single VMs
 /// are being provisioned; another later leaves with SIGTERM while the pool grows again.
 /// </summary>
-public sealed class ClusterFaultTests(ITestOutputHelper output) : IAsyncDisposable
+public sealed class ClusterFaultTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cc-fault-").FullName;
     private readonly List<NodeProcess> _processes = [];
@@ -228,7 +228,10 @@ public sealed class ClusterFaultTests(ITestOutputHelper output) : IAsyncDisposab
         }, "the pool at 1,100", TimeSpan.FromSeconds(90));
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Every process this test started goes with it, whatever happened; a node left running would load the rest of the suite.</summary>
+    public async Task DisposeAsync()
     {
         foreach (var process in _processes) process.Dispose();
         await Task.Delay(100);
