@@ -2,7 +2,6 @@ using CloudController.Api.V1;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Spectre.Console;
 
@@ -32,14 +31,7 @@ public sealed class CcmSession : IDisposable
                 : GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = TrustingOnly(trustedCa) });
             invoker = _channel.CreateCallInvoker();
         }
-        if (token is not null)
-        {
-            invoker = invoker.Intercept(metadata =>
-            {
-                metadata.Add("authorization", $"Bearer {token}");
-                return metadata;
-            });
-        }
+        if (token is not null) invoker = invoker.WithToken(token);
         Catalog = new Catalog.CatalogClient(invoker);
         Hosts = new Hosts.HostsClient(invoker);
         Provisioning = new Provisioning.ProvisioningClient(invoker);

@@ -4,7 +4,6 @@ using CloudController.Api.V1;
 using CloudController.Hypervisor;
 using CloudController.Hypervisor.Remote;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Xunit.Abstractions;
 using TaskStatus = CloudController.Api.V1.TaskStatus;
@@ -120,11 +119,7 @@ public sealed class ClusterFaultTests(ITestOutputHelper output) : IAsyncLifetime
 
         var token = File.ReadAllText(Path.Combine(secrets, "admin.token")).Trim();
         using var channel = GrpcChannel.ForAddress(nodes[0].Grpc);
-        var invoker = channel.CreateCallInvoker().Intercept(m =>
-        {
-            m.Add("authorization", $"Bearer {token}");
-            return m;
-        });
+        var invoker = channel.CreateCallInvoker().WithToken(token);
         var (catalog, pools, provisioning, hosts) = (new Catalog.CatalogClient(invoker), new Pools.PoolsClient(invoker),
             new Provisioning.ProvisioningClient(invoker), new Hosts.HostsClient(invoker));
         var longCall = TimeSpan.FromSeconds(60);
@@ -200,11 +195,7 @@ public sealed class ClusterFaultTests(ITestOutputHelper output) : IAsyncLifetime
 
         // The pool's status with its 1,000 children, asked of the other node too: one of the two asks crosses nodes.
         using var otherChannel = GrpcChannel.ForAddress(nodes[1].Grpc);
-        var otherPools = new Pools.PoolsClient(otherChannel.CreateCallInvoker().Intercept(m =>
-        {
-            m.Add("authorization", $"Bearer {token}");
-            return m;
-        }));
+        var otherPools = new Pools.PoolsClient(otherChannel.CreateCallInvoker().WithToken(token));
         Assert.Equal(1000, (await otherPools.GetPoolAsync(new GetPoolRequest { Name = "web", WithChildren = true })).Children.Count(c => c.State == "Ready"));
 
         // A node leaving gracefully (SIGTERM) while the pool grows and VMs are provisioned fails nothing.

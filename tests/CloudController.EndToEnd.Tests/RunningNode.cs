@@ -4,7 +4,6 @@ using CloudController.Hypervisor.Simulated;
 using CloudController.Node;
 using CloudController.Cluster.Hosting;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -166,15 +165,7 @@ public sealed class RunningNode : IAsyncDisposable
         _channel = GrpcChannel.ForAddress(Node.Endpoint);
         // With access control on (the postgres profile), the clients call as the first administrator.
         var invoker = _channel.CreateCallInvoker();
-        if (Settings.Access.Enabled)
-        {
-            var token = Settings.Access.AdministratorToken();
-            invoker = invoker.Intercept(metadata =>
-            {
-                metadata.Add("authorization", $"Bearer {token}");
-                return metadata;
-            });
-        }
+        if (Settings.Access.Enabled) invoker = invoker.WithToken(Settings.Access.AdministratorToken());
         Catalog = new Catalog.CatalogClient(invoker);
         Hosts = new Hosts.HostsClient(invoker);
         Provisioning = new Provisioning.ProvisioningClient(invoker);

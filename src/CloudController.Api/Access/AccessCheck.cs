@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CloudController.Api.Services;
+using CloudController.Api.V1;
 using CloudController.Cluster.Access;
 using CloudController.Domain.Access;
 using Grpc.Core;
@@ -14,8 +15,6 @@ namespace CloudController.Api.Access;
 /// </summary>
 public sealed class AccessCheck(ControllerActors actors) : Interceptor
 {
-    private const string Header = "authorization";
-    private const string Scheme = "Bearer ";
     private const int RememberedAtMost = 10_000;
     private static readonly TimeSpan Remembered = TimeSpan.FromSeconds(2);
 
@@ -59,11 +58,11 @@ public sealed class AccessCheck(ControllerActors actors) : Interceptor
     private async Task CheckAsync(ServerCallContext context)
     {
         if (!actors.Settings.Access.Enabled || AccessPolicy.Required(context.Method) is not { } needed) return;
-        var header = context.RequestHeaders.GetValue(Header);
-        if (header is null || !header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) || header.Length == Scheme.Length)
+        var header = context.RequestHeaders.GetValue(ApiTokenHeader.Name);
+        if (header is null || !header.StartsWith(ApiTokenHeader.Scheme, StringComparison.OrdinalIgnoreCase) || header.Length == ApiTokenHeader.Scheme.Length)
             throw new RpcException(new Status(StatusCode.Unauthenticated,
                 "this call needs an API token: give ccm one with CCM_TOKEN or --token-file, or send 'authorization: Bearer <token>'"));
-        var user = await UserOfAsync(AccessToken.Hash(header[Scheme.Length..]), context.CancellationToken)
+        var user = await UserOfAsync(AccessToken.Hash(header[ApiTokenHeader.Scheme.Length..]), context.CancellationToken)
                    ?? throw new RpcException(new Status(StatusCode.Unauthenticated,
                        "the API token is not one this controller knows: it was replaced (`ccm users rotate`) or its user removed"));
         if (user.Role < needed)
