@@ -84,7 +84,7 @@ public sealed class ControllerNode : IAsyncDisposable
         builder.Services.AddControllerApi();
         var sqlite = SqliteJournal.Settings.FromConfig(config);
         // Registered before the actor system, so that it stops after it and folds the journal's log in last.
-        if (sqlite is not null) builder.Services.AddHostedService(sp => SqliteJournal.Create(sqlite, sp.GetRequiredService<ILogger<SqliteJournal>>()));
+        if (sqlite is not null) builder.Services.AddHostedService(sp => new SqliteJournal(sqlite, sp.GetRequiredService<ILogger<SqliteJournal>>()));
         builder.Services.AddAkka(config.GetString("cloudcontroller.cluster.system-name", "cloudcontroller"), (akka, _) =>
         {
             if (sqlite is not null) akka.AddSetup(sqlite.DataOptions());

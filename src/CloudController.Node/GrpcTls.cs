@@ -27,9 +27,7 @@ public static class GrpcTls
             throw new ConfigurationException($"A TLS certificate is set but the gRPC endpoint {endpoint} is http: make it https://.");
         try
         {
-            // Re-imported so that Kestrel on Linux can use the key (an ephemeral PEM key is not usable by SslStream).
-            using var pem = X509Certificate2.CreateFromPemFile(certificate, key);
-            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            return X509Certificate2.CreateFromPemFile(certificate, key);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {

@@ -18,14 +18,12 @@ public sealed class SqliteJournal : BackgroundService
     private static readonly string[] PluginIds =
         ["akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql", "akka.persistence.query.journal.sql"];
 
-    private readonly string _connectionString;
-    private readonly TimeSpan _interval;
+    private readonly Settings _settings;
     private readonly ILogger<SqliteJournal> _log;
 
-    private SqliteJournal(string connectionString, TimeSpan interval, ILogger<SqliteJournal> log)
+    public SqliteJournal(Settings settings, ILogger<SqliteJournal> log)
     {
-        _connectionString = connectionString;
-        _interval = interval;
+        _settings = settings;
         _log = log;
     }
 
@@ -63,14 +61,11 @@ public sealed class SqliteJournal : BackgroundService
         }
     }
 
-    public static SqliteJournal Create(Settings settings, ILogger<SqliteJournal> log) =>
-        new(settings.ConnectionString, settings.CheckpointInterval, log);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using var connection = new SqliteConnection(_connectionString);
+        await using var connection = new SqliteConnection(_settings.ConnectionString);
         await connection.OpenAsync(stoppingToken);
-        using var timer = new PeriodicTimer(_interval);
+        using var timer = new PeriodicTimer(_settings.CheckpointInterval);
         try
         {
             // PASSIVE copies what it can without waiting for, or blocking, the journal's writers and readers.

@@ -95,6 +95,7 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
         new Domain.Access.TokenReplaced("ci-bot", "cd34", At),
         new Cluster.Access.AccessProtocol.AddUser("default", "ci-bot", Domain.Access.Role.Viewer, false, "ab12"),
         new Cluster.Access.AccessProtocol.Authenticated(new Domain.Access.ApiUser("ci-bot", Domain.Access.Role.Viewer, false, "ab12", At)),
+        new Cluster.Access.AccessProtocol.AccessChanged(new Domain.Access.ApiUser("ci-bot", Domain.Access.Role.Viewer, true, "ab12", At)),
         new Cluster.Access.AccessProtocol.UserList([new Domain.Access.ApiUser("alice", Domain.Access.Role.Administrator, false, "ef56", At)]),
     ];
 

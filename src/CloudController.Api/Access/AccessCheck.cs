@@ -21,7 +21,7 @@ public sealed class AccessCheck(ControllerActors actors) : Interceptor
     private readonly ConcurrentDictionary<string, (ApiUser? User, DateTime Until)> _known = new(StringComparer.Ordinal);
     private readonly Lazy<string> _administratorTokenHash = new(() => AccessToken.Hash(actors.Settings.Access.AdministratorToken()));
 
-    public static readonly object UserKey = new();
+    private static readonly object UserKey = new();
 
     /// <summary>The caller as checked, or null when access control is off or the call carries its own credential.</summary>
     public static ApiUser? Caller(ServerCallContext context) => context.UserState.TryGetValue(UserKey, out var user) ? user as ApiUser : null;

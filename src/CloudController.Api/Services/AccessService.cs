@@ -29,8 +29,8 @@ public sealed class AccessService(ControllerActors actors) : V1.Access.AccessBas
             errors.Add(new("role", "is required", "give viewer, provisioner or administrator"));
         RequestGuard.ThrowIfAny(errors);
         var token = AccessToken.New();
-        await ChangeAsync(new AddUser(DefaultRegistry, request.Name!, (Domain.Access.Role)(int)request.Role, request.ServiceAccount, AccessToken.Hash(token)), context);
-        return new UserToken { User = await UserAsync(request.Name!, context), Token = token };
+        var user = await ChangeAsync(new AddUser(DefaultRegistry, request.Name!, (Domain.Access.Role)(int)request.Role, request.ServiceAccount, AccessToken.Hash(token)), context);
+        return new UserToken { User = ToUser(user!), Token = token };
     }
 
     public override async Task<RemoveUserResponse> RemoveUser(RemoveUserRequest request, ServerCallContext context)
@@ -43,27 +43,18 @@ public sealed class AccessService(ControllerActors actors) : V1.Access.AccessBas
     {
         var name = RequestGuard.Id(request.Name, "name", "list users with `ccm users list`");
         var token = AccessToken.New();
-        await ChangeAsync(new ReplaceToken(DefaultRegistry, name, AccessToken.Hash(token)), context);
-        return new UserToken { User = await UserAsync(name, context), Token = token };
+        var user = await ChangeAsync(new ReplaceToken(DefaultRegistry, name, AccessToken.Hash(token)), context);
+        return new UserToken { User = ToUser(user!), Token = token };
     }
 
-    private async Task ChangeAsync(IAccessCommand command, ServerCallContext context)
-    {
-        switch (await actors.Ask(actors.Access, command, context.CancellationToken))
+    /// <summary>The user as the change left it.</summary>
+    private async Task<ApiUser?> ChangeAsync(IAccessCommand command, ServerCallContext context) =>
+        await actors.Ask(actors.Access, command, context.CancellationToken) switch
         {
-            case AccessChanged:
-                return;
-            case AccessRefused refused:
-                throw RpcErrors.FailedPrecondition(refused.Reason);
-            case var other:
-                throw RpcErrors.Unexpected(other);
-        }
-    }
-
-    private async Task<User> UserAsync(string name, ServerCallContext context) =>
-        await actors.Ask(actors.Access, new ListUsers(DefaultRegistry), context.CancellationToken) is UserList list && list.Users.FirstOrDefault(u => u.Name == name) is { } user
-            ? ToUser(user)
-            : throw RpcErrors.NotFound($"no user named '{name}'");
+            AccessChanged changed => changed.User,
+            AccessRefused refused => throw RpcErrors.FailedPrecondition(refused.Reason),
+            var other => throw RpcErrors.Unexpected(other),
+        };
 
     private static User ToUser(ApiUser user) => new()
     {

@@ -34,7 +34,8 @@ public static class AccessProtocol
 
     public sealed record UserList(ImmutableArray<ApiUser> Users) : IClusterMessage;
 
-    public sealed record AccessChanged(string Name) : IClusterMessage;
+    /// <summary>Done; the user as it is now (null once removed).</summary>
+    public sealed record AccessChanged(ApiUser? User) : IClusterMessage;
 
     public sealed record AccessRefused(string Reason) : IClusterMessage;
 }

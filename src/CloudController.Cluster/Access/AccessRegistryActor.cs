@@ -21,11 +21,7 @@ public sealed class AccessRegistryActor : ReceivePersistentActor
         Command<AddUser>(a => Decide(_registry.Add(a.Name, a.Role, a.ServiceAccount, a.TokenHash, DateTimeOffset.UtcNow), a.Name));
         Command<RemoveUser>(r => Decide(_registry.Remove(r.Name), r.Name));
         Command<ReplaceToken>(r => Decide(_registry.ReplaceToken(r.Name, r.TokenHash, DateTimeOffset.UtcNow), r.Name));
-        Command<EnsureAdministrator>(e =>
-        {
-            if (_registry.Users.Values.Any(u => u.Role == Role.Administrator)) Sender.Tell(new AccessChanged(e.Name));
-            else Decide(_registry.Add(e.Name, Role.Administrator, false, e.TokenHash, DateTimeOffset.UtcNow), e.Name);
-        });
+        Command<EnsureAdministrator>(e => Decide(_registry.EnsureAdministrator(e.Name, e.TokenHash, DateTimeOffset.UtcNow), e.Name));
         Command<Authenticate>(a => Sender.Tell(new Authenticated(_registry.Authenticate(a.TokenHash))));
         Command<ListUsers>(_ => Sender.Tell(new UserList([.. _registry.Users.Values.OrderBy(u => u.Name, StringComparer.Ordinal)])));
     }
@@ -43,14 +39,14 @@ public sealed class AccessRegistryActor : ReceivePersistentActor
         }
         if (decision.Event is not { } e)
         {
-            Sender.Tell(new AccessChanged(user));
+            Sender.Tell(new AccessChanged(_registry.Users.GetValueOrDefault(user)));
             return;
         }
         var replyTo = Sender;
         Persist(e, persisted =>
         {
             _registry = _registry.Apply(persisted);
-            replyTo.Tell(new AccessChanged(user));
+            replyTo.Tell(new AccessChanged(_registry.Users.GetValueOrDefault(user)));
         });
     }
 }

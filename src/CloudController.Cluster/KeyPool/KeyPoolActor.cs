@@ -23,7 +23,7 @@ public sealed class KeyPoolActor : ReceivePersistentActor, IWithTimers
 
     private sealed record GenerationFailed(string Reason);
 
-    private sealed record QueuedHandOut(SetHandedOut Event, IActorRef ReplyTo, Guid SetId, Task<byte[]> Bundle);
+    private sealed record QueuedHandOut(SetHandedOut Event, IActorRef ReplyTo, Task<byte[]> Bundle);
 
     private sealed record Trim
     {
@@ -177,7 +177,7 @@ public sealed class KeyPoolActor : ReceivePersistentActor, IWithTimers
         var storage = _secrets.Storage;
         var authority = _secrets.Authority;
         var bundle = Task.Run(() => BundleSealer.Seal(storage.Open(stored.SetId, stored.Sealed), request, authority).ToBytes());
-        _queued.Add(new QueuedHandOut((SetHandedOut)decision.Event!, Sender, stored.SetId, bundle));
+        _queued.Add(new QueuedHandOut((SetHandedOut)decision.Event!, Sender, bundle));
         if (!_writing) WriteQueued();
     }
 
@@ -196,7 +196,7 @@ public sealed class KeyPoolActor : ReceivePersistentActor, IWithTimers
             // Journaled: from here the set is spent whatever happens.
             handOut.Bundle.PipeTo(handOut.ReplyTo,
                 success: bytes => new Activated(bytes),
-                failure: ex => new ActivationRefused($"set {handOut.SetId} could not be completed and is burned: {ex.Message}"));
+                failure: ex => new ActivationRefused($"set {handOut.Event.HandOut.SetId} could not be completed and is burned: {ex.Message}"));
             _sinceTrim++;
             if (next < batch.Length) return;
             _writing = false;

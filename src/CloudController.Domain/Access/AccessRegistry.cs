@@ -46,6 +46,10 @@ public sealed record AccessRegistry(ImmutableDictionary<string, ApiUser> Users, 
         return Decision.Persist(new UserAdded(new ApiUser(name, role, serviceAccount, tokenHash, now)));
     }
 
+    /// <summary>Adds the first administrator, unless one exists already: bootstrapping never adds a second.</summary>
+    public Decision EnsureAdministrator(string name, string tokenHash, DateTimeOffset now) =>
+        Users.Values.Any(u => u.Role == Role.Administrator) ? Decision.AlreadyDone : Add(name, Role.Administrator, false, tokenHash, now);
+
     public Decision Remove(string name)
     {
         if (!Users.TryGetValue(name, out var user)) return Decision.AlreadyDone;

@@ -44,6 +44,16 @@ public class AccessRegistryTests
         Assert.Same(Decision.AlreadyDone, registry.Remove("nobody"));
     }
 
+    [Fact]
+    public void Bootstrapping_makes_the_first_administrator_and_never_a_second()
+    {
+        var first = AccessRegistry.Empty.EnsureAdministrator("admin", "h1", Now);
+        Assert.Equal(Role.Administrator, ((UserAdded)first.Event!).User.Role);
+
+        Assert.Same(Decision.AlreadyDone, With(("root", Role.Administrator)).EnsureAdministrator("admin", "h1", Now));
+        Assert.False(With(("val", Role.Viewer)).EnsureAdministrator("admin", "h1", Now).IsRefused);
+    }
+
     [Theory]
     [InlineData("", "is required")]
     [InlineData("Alice", "upper-case")]
