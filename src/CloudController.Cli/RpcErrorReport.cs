@@ -41,6 +41,14 @@ public static class RpcErrorReport
                 errors.WriteLine($"The node at {session.Endpoint} is up but unavailable: {error.Status.Detail}");
                 errors.WriteLine("Try again in a moment.");
                 return ExitCode.Unreachable;
+            case StatusCode.Internal when error.Status.DebugException is not null:
+                // Failed in this client's transport, not in the node: whatever is listening does not speak gRPC
+                // the way ccm asked (most often TLS on one side only), so the connection broke mid-handshake.
+                errors.WriteLine($"The node at {session.Endpoint} did not answer as a gRPC server ({error.Status.Detail}).");
+                errors.WriteLine(session.Endpoint.Scheme == Uri.UriSchemeHttp
+                    ? "If the node serves TLS, use an https:// endpoint."
+                    : "If the node serves plain HTTP/2, use an http:// endpoint.");
+                return ExitCode.Unreachable;
             case StatusCode.Unavailable:
             case StatusCode.DeadlineExceeded:
                 errors.WriteLine($"The node at {session.Endpoint} is not reachable or did not answer ({error.Status.Detail}).");

@@ -54,6 +54,18 @@ public class RpcErrorReportTests
     }
 
     [Fact]
+    public void A_transport_that_breaks_mid_handshake_is_unreachable_with_the_scheme_to_try()
+    {
+        // What plain HTTP/2 against a TLS port gives: the client's own transport fails, so Internal carries an exception.
+        var broken = new HttpRequestException("The HTTP/2 server closed the connection.");
+        var (code, errors) = Report(new RpcException(new Grpc.Core.Status(StatusCode.Internal, "Error starting gRPC call.", broken)));
+
+        Assert.Equal(ExitCode.Unreachable, code);
+        Assert.Contains("did not answer as a gRPC server", errors);
+        Assert.Contains("use an https:// endpoint", errors);
+    }
+
+    [Fact]
     public void A_node_that_answers_unavailable_is_up_and_asked_again_later()
     {
         var (code, errors) = Report(new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "the cluster is still forming")));

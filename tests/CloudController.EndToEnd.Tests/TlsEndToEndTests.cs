@@ -73,6 +73,7 @@ public sealed class TlsEndToEndTests(ITestOutputHelper output) : IDisposable
 
         // Nor does the node speak plain HTTP/2 on that port.
         var plain = await Ccm("--endpoint", new UriBuilder(node.Endpoint) { Scheme = "http" }.Uri.ToString(), "hosts", "list");
+        output.WriteLine(plain.Err);
         Assert.Equal((int)ExitCode.Unreachable, plain.Exit);
 
         var missing = await Ccm("--endpoint", node.Endpoint.ToString(), "--ca-file", Path.Combine(_dir, "nope.crt"), "hosts", "list");
