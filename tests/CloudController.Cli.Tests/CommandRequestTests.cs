@@ -47,6 +47,10 @@ public class CommandRequestTests
             "\"minMemoryMib\": \"2048\" }"
         },
         {
+            ["vm", "provision", "--model", "ubuntu", "--hostname", "desk-01", "--owner", "carol"],
+            "ProvisionRequest { \"model\": \"ubuntu\", \"hostname\": \"desk-01\", \"overrides\": { }, \"owner\": \"carol\" }"
+        },
+        {
             ["vm", "provision", "--instant", "web-ready", "--hostname", "web-03"],
             "ProvisionRequest { \"hostname\": \"web-03\", \"overrides\": { }, \"instantImage\": \"web-ready\" }"
         },

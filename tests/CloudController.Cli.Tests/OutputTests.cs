@@ -43,8 +43,8 @@ public class OutputTests
         var run = await CcmRun.Against(_node, "vm", "list");
 
         Assert.Equal(0, run.ExitCode);
-        Assert.Matches(@"VM\s+HOSTNAME\s+STATE\s+HOST\s+MODEL\s+HARDWARE\s+TASK", run.Output);
-        Assert.Matches(@"vm-1\s+web-01\s+Running\s+sim-host-01\s+ubuntu\s+2 vCPU, 4096 MiB, 40 GiB\s+task-1", run.Output);
+        Assert.Matches(@"VM\s+HOSTNAME\s+STATE\s+HOST\s+MODEL\s+HARDWARE\s+OWNER\s+TASK", run.Output);
+        Assert.Matches(@"vm-1\s+web-01\s+Running\s+sim-host-01\s+ubuntu\s+2 vCPU, 4096 MiB, 40 GiB\s+alice\s+task-1", run.Output);
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public class AccessEndToEndTests(ITestOutputHelper output)
         public Provisioning.ProvisioningClient Provisioning => new(Invoker);
         public Vms.VmsClient Vms => new(Invoker);
         public Access.AccessClient Access => new(Invoker);
+        public Pools.PoolsClient Pools => new(Invoker);
 
         public void Dispose() => _channel.Dispose();
     }
@@ -42,13 +43,28 @@ public class AccessEndToEndTests(ITestOutputHelper output)
         }
     }, what, TimeSpan.FromSeconds(10));
 
+    private static Task<string> AdminTokenAsync(RunningNode node) => Eventually.Get(() => Task.FromResult(
+        File.Exists(Path.Combine(node.DataDir, "secrets", "admin.token")) ? File.ReadAllText(Path.Combine(node.DataDir, "secrets", "admin.token")).Trim() : null),
+        "the first administrator's token");
+
+    /// <summary>Adds a user once the bootstrap administrator is accepted (the first call may race its bootstrap).</summary>
+    private static async Task<string> AddUserAsync(Caller admin, string name, Role role) => (await Eventually.Get(async () =>
+    {
+        try { return await admin.Access.AddUserAsync(new AddUserRequest { Name = name, Role = role }); }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated) { return null; }
+    }, "the administrator accepted")).Token;
+
+    private static readonly AddModelRequest Ubuntu = new()
+    {
+        Name = "ubuntu", Os = "ubuntu-24.04", DiskImage = "ubuntu-24.04-server", Apps = { "nginx" },
+        Hardware = new Resources { CpuCores = 1, MemoryMib = 2048, DiskGib = 20 }, Minimum = new Resources { CpuCores = 1, MemoryMib = 1024, DiskGib = 10 },
+    };
+
     [Fact]
     public async Task Each_call_needs_a_known_token_and_the_role_it_names_and_a_refused_call_changes_nothing()
     {
         await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2", "cloudcontroller.access.enabled=on");
-        var adminToken = await Eventually.Get(() => Task.FromResult(
-            File.Exists(Path.Combine(node.DataDir, "secrets", "admin.token")) ? File.ReadAllText(Path.Combine(node.DataDir, "secrets", "admin.token")).Trim() : null),
-            "the first administrator's token");
+        var adminToken = await AdminTokenAsync(node);
         using var nobody = new Caller(node, null);
         using var stranger = new Caller(node, "cct_not-a-token");
         using var admin = new Caller(node, adminToken);
@@ -58,18 +74,10 @@ public class AccessEndToEndTests(ITestOutputHelper output)
         Assert.Contains("CCM_TOKEN", anonymous.Status.Detail);
         Assert.Equal(StatusCode.Unauthenticated, (await Refused(() => stranger.Hosts.ListHostsAsync(new ListHostsRequest()).ResponseAsync)).StatusCode);
 
-        // The administrator may wait for the bootstrap to land; then adds a viewer and a provisioner.
-        var viewerToken = (await Eventually.Get(async () =>
-        {
-            try { return await admin.Access.AddUserAsync(new AddUserRequest { Name = "val", Role = Role.Viewer }); }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated) { return null; }
-        }, "the administrator accepted")).Token;
+        // The administrator adds a viewer and a provisioner.
+        var viewerToken = await AddUserAsync(admin, "val", Role.Viewer);
         var provisionerToken = (await admin.Access.AddUserAsync(new AddUserRequest { Name = "pat", Role = Role.Provisioner, ServiceAccount = true })).Token;
-        await admin.Catalog.AddModelAsync(new AddModelRequest
-        {
-            Name = "ubuntu", Os = "ubuntu-24.04", DiskImage = "ubuntu-24.04-server", Apps = { "nginx" },
-            Hardware = new Resources { CpuCores = 1, MemoryMib = 2048, DiskGib = 20 }, Minimum = new Resources { CpuCores = 1, MemoryMib = 1024, DiskGib = 10 },
-        });
+        await admin.Catalog.AddModelAsync(Ubuntu);
         using var viewer = new Caller(node, viewerToken);
         using var provisioner = new Caller(node, provisionerToken);
 
@@ -114,5 +122,61 @@ public class AccessEndToEndTests(ITestOutputHelper output)
         Assert.DoesNotContain(rotated.Token, stored);
         Assert.DoesNotContain(viewerToken, stored);
         Assert.DoesNotContain(adminToken, stored);
+    }
+
+    [Fact]
+    public async Task Provisioners_and_vm_users_see_and_manage_only_what_they_own_and_administrators_everything()
+    {
+        await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2", "cloudcontroller.access.enabled=on");
+        using var admin = new Caller(node, await AdminTokenAsync(node));
+        using var alice = new Caller(node, await AddUserAsync(admin, "alice", Role.Provisioner));
+        using var bob = new Caller(node, await AddUserAsync(admin, "bob", Role.Provisioner));
+        using var carol = new Caller(node, await AddUserAsync(admin, "carol", Role.Viewer));
+        await admin.Catalog.AddModelAsync(Ubuntu);
+
+        var hers = await alice.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "alice-01" });
+        var his = await bob.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "bob-01" });
+        // An administrator provisions for a VM user, who may then see (not change) it.
+        var carols = await admin.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "carol-01", Owner = "carol" });
+        await Eventually.True(async () => (await admin.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Count(v => v.State == "Running") == 3, "three VMs running");
+
+        Assert.Equal([("alice-01", "alice")], (await alice.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Select(v => (v.Hostname, v.Owner)));
+        Assert.Equal(["bob-01"], (await bob.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Select(v => v.Hostname));
+        Assert.Equal(["carol-01"], (await carol.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Select(v => v.Hostname));
+        Assert.Equal(["alice", "bob", "carol"], (await admin.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Select(v => v.Owner).Order());
+
+        // Another's VM and its task are not bob's to see or touch; nothing changes.
+        var notHis = await Refused(() => bob.Vms.GetVmAsync(new GetVmRequest { Id = hers.VmId }).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, notHis.StatusCode);
+        Assert.Equal($"VM {hers.VmId} is not bob's; only its owner or an administrator may see or change it", notHis.Status.Detail);
+        Assert.Equal(StatusCode.PermissionDenied, (await Refused(() => bob.Vms.DeleteVmAsync(new DeleteVmRequest { Id = hers.VmId }).ResponseAsync)).StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, (await Refused(() => bob.Vms.SetVmConfigAsync(new SetVmConfigRequest { Id = hers.VmId, Set = { ["motd"] = "hi" } }).ResponseAsync)).StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, (await Refused(() => bob.Provisioning.GetTaskAsync(new GetTaskRequest { TaskId = hers.TaskId }).ResponseAsync)).StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, (await Refused(() => bob.Provisioning.AbortTaskAsync(new AbortTaskRequest { TaskId = hers.TaskId }).ResponseAsync)).StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, (await Refused(() => carol.Vms.GetVmAsync(new GetVmRequest { Id = his.VmId }).ResponseAsync)).StatusCode);
+        Assert.Equal("Running", (await alice.Vms.GetVmAsync(new GetVmRequest { Id = hers.VmId })).State);
+        Assert.Equal("carol", (await carol.Vms.GetVmAsync(new GetVmRequest { Id = carols.VmId })).Owner);
+        Assert.Contains("needs the provisioner role; carol is viewer",
+            (await Refused(() => carol.Vms.DeleteVmAsync(new DeleteVmRequest { Id = carols.VmId }).ResponseAsync)).Status.Detail);
+
+        // Only an administrator provisions for someone else, and only for a user that exists.
+        var forOther = await Refused(() => alice.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "x-01", Owner = "carol" }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, forOther.StatusCode);
+        Assert.Contains("owner: alice is provisioner; only an administrator creates for another user", forOther.Status.Detail);
+        Assert.Contains("there is no user 'dave'",
+            (await Refused(() => admin.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "x-01", Owner = "dave" }).ResponseAsync)).Status.Detail);
+
+        // Pools the same way.
+        await alice.Pools.DefineTemplateAsync(new DefineTemplateRequest { Name = "tpl", Model = "ubuntu" });
+        await alice.Pools.CreatePoolAsync(new CreatePoolRequest { Name = "web", Template = "tpl", NamePattern = "web-{n}", IpRange = "10.1.0.0/24", Desired = 2 });
+        // Listed once the read model has it; to its owner and administrators only.
+        await Eventually.True(async () => (await admin.Pools.ListPoolsAsync(new ListPoolsRequest())).Pools.Count == 1, "the pool listed");
+        Assert.Equal([("web", "alice")], (await admin.Pools.ListPoolsAsync(new ListPoolsRequest())).Pools.Select(p => (p.Name, p.Owner)));
+        Assert.Equal(["web"], (await alice.Pools.ListPoolsAsync(new ListPoolsRequest())).Pools.Select(p => p.Name));
+        Assert.Empty((await bob.Pools.ListPoolsAsync(new ListPoolsRequest())).Pools);
+        Assert.Equal(StatusCode.PermissionDenied, (await Refused(() => bob.Pools.ScalePoolAsync(new ScalePoolRequest { Name = "web", Desired = 0 }).ResponseAsync)).StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, (await Refused(() => bob.Pools.DeletePoolAsync(new DeletePoolRequest { Name = "web" }).ResponseAsync)).StatusCode);
+        Assert.Equal(2, (await alice.Pools.GetPoolAsync(new GetPoolRequest { Name = "web" })).Desired);
+        Assert.Equal(3, (await alice.Pools.ScalePoolAsync(new ScalePoolRequest { Name = "web", Desired = 3 })).Desired);
     }
 }

@@ -26,6 +26,28 @@ public sealed class AccessCheck(ControllerActors actors) : Interceptor
     /// <summary>The caller as checked, or null when access control is off or the call carries its own credential.</summary>
     public static ApiUser? Caller(ServerCallContext context) => context.UserState.TryGetValue(UserKey, out var user) ? user as ApiUser : null;
 
+    /// <summary>Refuses the call unless its caller may see and act on what <paramref name="owner"/> owns.</summary>
+    /// <param name="what">What it is, as the refusal names it: "VM vm-1a2b", "pool web".</param>
+    public static void DemandOwnership(ServerCallContext context, string? owner, string what)
+    {
+        if (Ownership.Refusal(Caller(context), owner, what) is { } refusal) throw Errors.RpcErrors.PermissionDenied(refusal);
+    }
+
+    /// <summary>The owner of what the call creates (see <see cref="Ownership.OwnerFor"/>); a bad one is refused as the owner field.</summary>
+    public static async Task<string?> OwnerOfNewAsync(ControllerActors actors, ServerCallContext context, string? requested)
+    {
+        var caller = Caller(context);
+        var users = caller is { Role: Domain.Access.Role.Administrator } && !string.IsNullOrWhiteSpace(requested)
+            ? await actors.Ask(actors.Access, new ListUsers(DefaultRegistry), context.CancellationToken) switch
+            {
+                UserList list => list.Users.Select(u => u.Name).ToHashSet(StringComparer.Ordinal),
+                var other => throw Errors.RpcErrors.Unexpected(other),
+            }
+            : [];
+        var (owner, error) = Ownership.OwnerFor(caller, requested, users.Contains);
+        return error is null ? owner : throw Errors.RpcErrors.InvalidArgument([error]);
+    }
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {

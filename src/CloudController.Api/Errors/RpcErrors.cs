@@ -42,6 +42,8 @@ public static class RpcErrors
 
     public static RpcException FailedPrecondition(string why) => new(new Grpc.Core.Status(StatusCode.FailedPrecondition, Bounded(why)));
 
+    public static RpcException PermissionDenied(string why) => new(new Grpc.Core.Status(StatusCode.PermissionDenied, Bounded(why)));
+
     public static RpcException AlreadyExists(string why) => new(new Grpc.Core.Status(StatusCode.AlreadyExists, Bounded(why)));
 
     public static RpcException ResourceExhausted(string why) =>

@@ -70,6 +70,7 @@ public static class ProtoMapping
         CreatedAt = Timestamp.FromDateTimeOffset(v.CreatedAt),
         Identity = v.Identity?.ToProto(),
         Group = v.Group ?? "",
+        Owner = v.Owner ?? "",
     };
 
     public static V1.Os ToProto(this OsDefinition o) => new()
@@ -192,6 +193,7 @@ public static class ProtoMapping
             LastFailure = s.LastFailure ?? "",
             Shortfall = s.Shortfall ?? "",
             Deleting = s.Deleting,
+            Owner = d.Owner ?? "",
         };
         proto.TargetHosts.AddRange(d.TargetHosts);
         if (s.Children is { } children)

@@ -78,6 +78,7 @@ public sealed class CatalogService(ControllerActors actors, IHypervisorDriver dr
             VmProtocol.VmNotFound => throw RpcErrors.NotFound($"no VM '{vmId}'; list the VMs with `ccm vm list`"),
             var other => throw RpcErrors.Unexpected(other),
         };
+        Access.AccessCheck.DemandOwnership(context, vm.Owner, $"VM {vmId}");
         if (vm is not { State: VmState.Running, HostId: { } hostId })
             throw RpcErrors.FailedPrecondition($"VM {vmId} is {vm.State}; only a running VM can be captured");
         var model = await actors.Ask(actors.Models, new GetModel(vm.Model), ct) as ModelStatus

@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
+using CloudController.Api.Access;
 using CloudController.Api.Errors;
 using CloudController.Api.Mapping;
 using CloudController.Api.V1;
 using CloudController.Cluster.ReadModels;
+using CloudController.Domain.Access;
 using CloudController.Domain.InstantClone;
 using CloudController.Domain.Pools;
 using Grpc.Core;
@@ -73,7 +75,8 @@ public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
         var definition = new PoolDefinition(
             request.Name?.Trim() ?? "", request.Template?.Trim() ?? "", request.TargetHosts.Select(h => h.Trim()).ToImmutableArray(),
             request.NamePattern ?? "", request.IpRange ?? "", request.Domain?.Trim() ?? "", request.Desired,
-            ParseSurplusOrder(request.SurplusOrder), request.Persistent, !request.PoweredOff);
+            ParseSurplusOrder(request.SurplusOrder), request.Persistent, !request.PoweredOff,
+            await AccessCheck.OwnerOfNewAsync(actors, context, request.Owner));
         RequestGuard.ThrowIfAny(PoolDefinitionValidator.Validate(definition));
         if (await actors.Ask(actors.ReplicaMaps, new GetReplicaMap(definition.Template), context.CancellationToken) is TemplateNotFound)
             throw RpcErrors.InvalidArgument("template", $"there is no template '{definition.Template}'", FindTemplates);
@@ -90,24 +93,36 @@ public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
         var name = RequestGuard.Id(request.Name, "name", FindPools);
         if (request.Desired is < 0 or > ChildPool.MaxDesired)
             throw RpcErrors.InvalidArgument("desired", $"is {request.Desired}", $"use 0 to {ChildPool.MaxDesired}");
+        await GetOwnPoolAsync(name, context);
         return Answer(name, await actors.Ask(actors.Pools, new ScalePool(name, request.Desired), context.CancellationToken));
     }
 
     public override async Task<Pool> GetPool(GetPoolRequest request, ServerCallContext context)
     {
         var name = RequestGuard.Id(request.Name, "name", FindPools);
-        return Answer(name, await actors.Ask(actors.Pools, new GetPool(name, request.WithChildren), context.CancellationToken));
+        return (await GetOwnPoolAsync(name, context, request.WithChildren)).ToProto();
+    }
+
+    /// <summary>The pool, if it is the caller's to see and act on.</summary>
+    private async Task<PoolStatus> GetOwnPoolAsync(string name, ServerCallContext context, bool withChildren = false)
+    {
+        var reply = await actors.Ask(actors.Pools, new GetPool(name, withChildren), context.CancellationToken);
+        if (reply is not PoolStatus status) throw Refusal(name, reply);
+        AccessCheck.DemandOwnership(context, status.Definition.Owner, $"pool {name}");
+        return status;
     }
 
     public override async Task<ListPoolsResponse> ListPools(ListPoolsRequest request, ServerCallContext context)
     {
         var names = (IReadOnlyList<string>)await actors.Ask(
             actors.PoolDirectory, new ProjectionQuery<PoolDirectory>(d => d.Names()), context.CancellationToken);
+        var caller = AccessCheck.Caller(context);
         var response = new ListPoolsResponse();
         foreach (var name in names)
         {
             // The directory lags the pools a little: one deleted since is simply left out.
-            if (await actors.Ask(actors.Pools, new GetPool(name), context.CancellationToken) is PoolStatus s) response.Pools.Add(s.ToProto());
+            if (await actors.Ask(actors.Pools, new GetPool(name), context.CancellationToken) is PoolStatus s && Ownership.Permits(caller, s.Definition.Owner))
+                response.Pools.Add(s.ToProto());
         }
         return response;
     }
@@ -115,6 +130,7 @@ public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
     public override async Task WatchPool(WatchPoolRequest request, IServerStreamWriter<Pool> responseStream, ServerCallContext context)
     {
         var name = RequestGuard.Id(request.Name, "name", FindPools);
+        await GetOwnPoolAsync(name, context);
         Pool? last = null;
         while (!context.CancellationToken.IsCancellationRequested)
         {
@@ -135,21 +151,24 @@ public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
         var name = RequestGuard.Id(request.Name, "name", FindPools);
         if (request.Count is < 1 or > ChildPool.MaxDesired)
             throw RpcErrors.InvalidArgument("count", $"is {request.Count}", $"start 1 to {ChildPool.MaxDesired} children");
+        await GetOwnPoolAsync(name, context);
         return Answer(name, await actors.Ask(actors.Pools, new StartChildren(name, request.Count), context.CancellationToken));
     }
 
     public override async Task<Pool> DeletePool(DeletePoolRequest request, ServerCallContext context)
     {
         var name = RequestGuard.Id(request.Name, "name", FindPools);
+        await GetOwnPoolAsync(name, context);
         return Answer(name, await actors.Ask(actors.Pools, new DeletePool(name), context.CancellationToken));
     }
 
-    private static Pool Answer(string name, object reply) => reply switch
+    private static Pool Answer(string name, object reply) => reply is PoolStatus s ? s.ToProto() : throw Refusal(name, reply);
+
+    private static RpcException Refusal(string name, object reply) => reply switch
     {
-        PoolStatus s => s.ToProto(),
-        PoolNotFound => throw RpcErrors.NotFound($"no pool '{name}'; {FindPools}"),
-        PoolRefused r => throw RpcErrors.FailedPrecondition(r.Reason),
-        _ => throw RpcErrors.Unexpected(reply),
+        PoolNotFound => RpcErrors.NotFound($"no pool '{name}'; {FindPools}"),
+        PoolRefused r => RpcErrors.FailedPrecondition(r.Reason),
+        _ => RpcErrors.Unexpected(reply),
     };
 
     private static SurplusOrder ParseSurplusOrder(string? value) => (value ?? "").Trim().ToLowerInvariant() switch

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Akka.Actor;
+using CloudController.Api.Access;
 using CloudController.Api.Errors;
 using CloudController.Api.Mapping;
 using CloudController.Api.V1;
@@ -9,6 +10,7 @@ using System.Collections.Immutable;
 using CloudController.Cluster.Catalog;
 using CloudController.Cluster.Hosting;
 using CloudController.Cluster.ReadModels;
+using CloudController.Domain.Access;
 using CloudController.Domain.Catalog;
 using CloudController.Domain.Sizing;
 using CloudController.Domain.Templates;
@@ -46,7 +48,8 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
 
         var (group, policy) = GroupOf(request);
         var data = DataOf(request);
-        if (instant.Length > 0) return await DeployInstantAsync(instant, hostname, group, policy, data, ct);
+        var owner = await AccessCheck.OwnerOfNewAsync(actors, context, request.Owner);
+        if (instant.Length > 0) return await DeployInstantAsync(instant, hostname, group, policy, data, owner, ct);
         var (template, hardware, apps) = os.Length > 0
             ? await PlanCustomBuildAsync(os, request, hostname, overrides, ct)
             : await PlanCloneAsync(new DomainProvisioning.ProvisionRequest(model, hostname, overrides), ct);
@@ -59,7 +62,8 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
         var vm = new VmRecord(vmId, hostname, staged.Name, hardware, VmState.Provisioning,
             null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(hostname), group, policy,
             MinimumMemoryMib: minimumMemory, DiskLayout: settings.DiskLayout, Data: data,
-            StoragePool: await StoragePoolOf(request, ct), StorageRole: string.IsNullOrWhiteSpace(request.StorageRole) ? null : request.StorageRole.Trim());
+            StoragePool: await StoragePoolOf(request, ct), StorageRole: string.IsNullOrWhiteSpace(request.StorageRole) ? null : request.StorageRole.Trim(),
+            Owner: owner);
 
         // Fail fast when no host could ever take it (at its least memory); a host that fills up meanwhile is handled by the task.
         var placement = PlacementRequest.For(vm, staged.DiskImage);
@@ -151,7 +155,7 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
 
     /// <summary>Instant deploy: the library's suspended image copied to a host of its hardware class and resumed.</summary>
     private async Task<ProvisionResponse> DeployInstantAsync(
-        string name, string hostname, string? group, GroupPolicy policy, ProvisioningData? data, CancellationToken ct)
+        string name, string hostname, string? group, GroupPolicy policy, ProvisioningData? data, string? owner, CancellationToken ct)
     {
         if (HostnameRules.NameProblem(hostname) is { } problem)
             throw RpcErrors.InvalidArgument("hostname", $"'{HostnameRules.Printable(hostname)}' {problem}", "use letters, digits and '-', e.g. 'web-01'");
@@ -169,7 +173,7 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
         var taskId = ResourceIds.NewTaskId();
         var vmId = ResourceIds.NewVmId();
         var vm = new VmRecord(vmId, hostname, image.Model, image.Hardware, VmState.Provisioning,
-            null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(hostname), group, policy, Data: data);
+            null, $"{vmId}-disk", taskId, DateTimeOffset.UtcNow, VmIdentity.Assign(hostname), group, policy, Data: data, Owner: owner);
         var placement = PlacementRequest.For(vm, image.BaseImage, image);
         var decision = await actors.FleetView.Ask<PlacementDecision>(new FleetViewProtocol.Place(placement), actors.AskTimeout, ct);
         if (!decision.Found) throw RpcErrors.ResourceExhausted(PlacementExplanation.Explain(decision, placement));
@@ -193,6 +197,7 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
             live.Select(v => v.DataOrEmpty.Values.GetValueOrDefault("ip")).OfType<string>().ToHashSet(StringComparer.Ordinal),
             live.Select(v => v.Hostname).ToHashSet(StringComparer.OrdinalIgnoreCase));
         RequestGuard.ThrowIfAny(errors);
+        var owner = await AccessCheck.OwnerOfNewAsync(actors, context, request.Owner);
         if (await actors.Ask(actors.Networks, new Cluster.Networks.VmNetworkProtocol.GetNetwork(request.Name!.Trim()), ct) is Cluster.Networks.VmNetworkProtocol.NetworkStatus)
             throw RpcErrors.AlreadyExists($"a network named '{request.Name.Trim()}' exists; choose another name");
 
@@ -207,7 +212,8 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
             var staged = Staging.Stage(template).Model;
             var vmId = ResourceIds.NewVmId();
             var vm = new VmRecord(vmId, member.Hostname, staged.Name, hardware, VmState.Provisioning, null, $"{vmId}-disk", ResourceIds.NewTaskId(),
-                DateTimeOffset.UtcNow, VmIdentity.Assign(member.Hostname), DiskLayout: settings.DiskLayout, Data: ProvisioningData.Empty.With(member.Data, []));
+                DateTimeOffset.UtcNow, VmIdentity.Assign(member.Hostname), DiskLayout: settings.DiskLayout, Data: ProvisioningData.Empty.With(member.Data, []),
+                Owner: owner);
             records.Add(new Domain.Networks.NetworkMemberRecord(member, vm, staged.DiskImage, staged.Minimum.DiskGib));
         }
         return await actors.Ask(actors.Networks, new Cluster.Networks.VmNetworkProtocol.CreateNetwork(request.Name.Trim(), records.ToImmutable()), ct) switch
@@ -220,12 +226,15 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
     public override async Task<Network> GetNetwork(GetNetworkRequest request, ServerCallContext context)
     {
         var name = RequestGuard.Id(request.Name, "name", "name the network");
-        return await actors.Ask(actors.Networks, new Cluster.Networks.VmNetworkProtocol.GetNetwork(name), context.CancellationToken) switch
+        var status = await actors.Ask(actors.Networks, new Cluster.Networks.VmNetworkProtocol.GetNetwork(name), context.CancellationToken) switch
         {
-            Cluster.Networks.VmNetworkProtocol.NetworkStatus s => ToProto(s),
+            Cluster.Networks.VmNetworkProtocol.NetworkStatus s => s,
             Cluster.Networks.VmNetworkProtocol.NetworkNotFound => throw RpcErrors.NotFound($"no network '{name}'"),
             var other => throw RpcErrors.Unexpected(other),
         };
+        // A network's VMs all have its owner.
+        AccessCheck.DemandOwnership(context, status.Network.Members.FirstOrDefault()?.Vm.Owner, $"network {name}");
+        return ToProto(status);
     }
 
     private static Network ToProto(Cluster.Networks.VmNetworkProtocol.NetworkStatus s)
@@ -346,20 +355,26 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
         return (match.Template, hardware, installs.ToImmutable());
     }
 
-    public override async Task<V1.TaskStatus> GetTask(GetTaskRequest request, ServerCallContext context)
+    public override async Task<V1.TaskStatus> GetTask(GetTaskRequest request, ServerCallContext context) =>
+        (await GetOwnTaskAsync(RequestGuard.Id(request.TaskId, "task_id", FindTasks), context)).ToProto();
+
+    /// <summary>The task, if its VM is the caller's to see and act on.</summary>
+    private async Task<DomainProvisioning.ProvisioningTask> GetOwnTaskAsync(string id, ServerCallContext context)
     {
-        var id = RequestGuard.Id(request.TaskId, "task_id", FindTasks);
-        return await actors.Ask(actors.Tasks, new GetTask(id), context.CancellationToken) switch
+        var task = await actors.Ask(actors.Tasks, new GetTask(id), context.CancellationToken) switch
         {
-            TaskReport s => s.Task.ToProto(),
+            TaskReport s => s.Task,
             TaskNotFound => throw RpcErrors.NotFound($"no task '{id}'"),
             var other => throw RpcErrors.Unexpected(other),
         };
+        AccessCheck.DemandOwnership(context, task.Vm.Owner, $"task {id}");
+        return task;
     }
 
     public override async Task WatchTask(WatchTaskRequest request, IServerStreamWriter<V1.TaskStatus> responseStream, ServerCallContext context)
     {
         var id = RequestGuard.Id(request.TaskId, "task_id", FindTasks);
+        await GetOwnTaskAsync(id, context);
         var channel = Channel.CreateUnbounded<DomainProvisioning.ProvisioningTask>(new UnboundedChannelOptions { SingleReader = true });
         var watcher = actors.System.ActorOf(TaskWatcher.Props(id, actors.Tasks, channel.Writer, TimeSpan.FromSeconds(2)));
         try
@@ -384,6 +399,7 @@ public sealed class ProvisioningService(ControllerActors actors, ControllerSetti
         var id = RequestGuard.Id(request.TaskId, "task_id", FindTasks);
         var reason = string.IsNullOrWhiteSpace(request.Reason) ? "requested by operator" : request.Reason.Trim();
         if (reason.Length > 500) throw RpcErrors.InvalidArgument("reason", $"is {reason.Length} characters long", "keep it under 500 characters");
+        await GetOwnTaskAsync(id, context);
         return await actors.Ask(actors.Tasks, new AbortTask(id, reason), context.CancellationToken) switch
         {
             TaskReport s => s.Task.ToProto(),

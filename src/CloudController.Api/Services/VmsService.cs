@@ -1,7 +1,9 @@
+using CloudController.Api.Access;
 using CloudController.Api.Errors;
 using CloudController.Api.Mapping;
 using CloudController.Api.V1;
 using CloudController.Cluster.ReadModels;
+using CloudController.Domain.Access;
 using CloudController.Domain.Provisioning;
 using CloudController.Domain.Vms;
 using Grpc.Core;
@@ -19,8 +21,9 @@ public sealed class VmsService(ControllerActors actors) : V1.Vms.VmsBase
         var hostId = request.HostId?.Trim();
         var vms = (IReadOnlyList<VmRecord>)await actors.Ask(
             actors.VmDirectory, new ProjectionQuery<VmDirectory>(d => d.List(hostId)), context.CancellationToken);
+        var caller = AccessCheck.Caller(context);
         var response = new ListVmsResponse();
-        response.Vms.AddRange(vms.Select(v => v.ToProto()));
+        response.Vms.AddRange(vms.Where(v => Ownership.Permits(caller, v.Owner)).Select(v => v.ToProto()));
         return response;
     }
 
@@ -95,14 +98,17 @@ public sealed class VmsService(ControllerActors actors) : V1.Vms.VmsBase
         return config;
     }
 
+    /// <summary>The VM the call names, if it is the caller's to see and act on.</summary>
     private async Task<VmRecord> GetRecordAsync(string? rawId, ServerCallContext context)
     {
         var id = RequestGuard.Id(rawId, "id", FindVms);
-        return await actors.Ask(actors.Vms, new GetVm(id), context.CancellationToken) switch
+        var vm = await actors.Ask(actors.Vms, new GetVm(id), context.CancellationToken) switch
         {
             VmStatus s => s.Record,
             VmNotFound => throw RpcErrors.NotFound($"no VM '{id}'; {FindVms}"),
             var other => throw RpcErrors.Unexpected(other),
         };
+        AccessCheck.DemandOwnership(context, vm.Owner, $"VM {id}");
+        return vm;
     }
 }

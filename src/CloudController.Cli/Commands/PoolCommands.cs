@@ -20,13 +20,14 @@ public static class PoolCommands
         var order = new Option<string?>("--shrink") { Description = "Which children go first when the pool shrinks: newest (default) or oldest", HelpName = "order" };
         var persistent = new Option<bool>("--persistent") { Description = "Children keep their writes across power-off" };
         var poweredOff = new Option<bool>("--powered-off") { Description = "Fork children powered off, to start on demand" };
+        var owner = new Option<string?>("--owner") { Description = "Whose the pool is (administrators only; default: yours)", HelpName = "user" };
         var create = app.Remote("create", "Create a pool of children forked from a template", async (parse, session, ct) =>
         {
             var request = new CreatePoolRequest
             {
                 Name = parse.GetValue(name), Template = parse.GetValue(template), NamePattern = parse.GetValue(names), IpRange = parse.GetValue(ips),
                 Desired = parse.GetValue(count), Domain = parse.GetValue(domain) ?? "", SurplusOrder = parse.GetValue(order) ?? "",
-                Persistent = parse.GetValue(persistent), PoweredOff = parse.GetValue(poweredOff),
+                Persistent = parse.GetValue(persistent), PoweredOff = parse.GetValue(poweredOff), Owner = parse.GetValue(owner) ?? "",
             };
             request.TargetHosts.AddRange(parse.GetValue(hosts) ?? []);
             var pool = await session.Pools.CreatePoolAsync(request, cancellationToken: ct);
@@ -35,7 +36,7 @@ public static class PoolCommands
             return ExitCode.Success;
         });
         create.Arguments.Add(name);
-        foreach (var option in new Option[] { template, names, ips, count, hosts, domain, order, persistent, poweredOff, noWait }) create.Options.Add(option);
+        foreach (var option in new Option[] { template, names, ips, count, hosts, domain, order, persistent, poweredOff, owner, noWait }) create.Options.Add(option);
 
         var desired = new Argument<int>("count") { Description = "Children wanted" };
         var scale = app.Remote("scale", "Set how many children a pool keeps, and follow it there", async (parse, session, ct) =>

@@ -25,6 +25,7 @@ public static class VmCommands
         var ipRange = new Option<string?>("--ip-range") { Description = "Addresses for the VMs, one each: 10.0.0.10-10.0.0.59", HelpName = "range" };
         var storagePool = new Option<string?>("--storage-pool") { Description = "A storage pool the VM's disk draws on", HelpName = "pool" };
         var storageRole = new Option<string?>("--storage-role") { Description = "Its role in a weighted storage pool", HelpName = "role" };
+        var owner = new Option<string?>("--owner") { Description = "Whose the VMs are (administrators only; default: yours)", HelpName = "user" };
         var groupPolicy = new Option<string?>("--group-policy") { Description = "affinity (same hosts) or anti-affinity (never a host of the group)", HelpName = "policy" };
 
         var provision = app.Remote("provision", "Provision a VM: clone a model (--model), build to order (--os, --app), or resume an instant image (--instant)", async (parse, session, ct) =>
@@ -46,6 +47,7 @@ public static class VmCommands
                 StorageRole = parse.GetValue(storageRole) ?? "",
                 Count = parse.GetValue(count) ?? 0,
                 IpRange = parse.GetValue(ipRange) ?? "",
+                Owner = parse.GetValue(owner) ?? "",
             };
             request.Apps.AddRange(parse.GetValue(apps) ?? []);
             if (parse.GetValue(minMemory) is { } least) request.MinMemoryMib = least;
@@ -69,7 +71,7 @@ public static class VmCommands
                 s => $"Task {s.TaskId} is provisioning VM {s.VmId}. Follow it with `ccm task watch {s.TaskId}`.");
             return ExitCode.Success;
         });
-        foreach (var option in new Option[] { model, instant, os, apps, answers, data, storagePool, storageRole, count, ipRange, hostname, cpu, memory, disk, minMemory, group, groupPolicy, wait }) provision.Options.Add(option);
+        foreach (var option in new Option[] { model, instant, os, apps, answers, data, storagePool, storageRole, count, ipRange, owner, hostname, cpu, memory, disk, minMemory, group, groupPolicy, wait }) provision.Options.Add(option);
         // Checked while parsing, so a wrong command line is a usage error before anything reaches the node.
         KeyValueArguments.RequirePairs(data, "--data takes key=value");
         KeyValueArguments.RequirePairs(answers, "--answer takes app.name=value");

@@ -70,10 +70,10 @@ public static class Tables
 
     public static Table Vms(IEnumerable<Vm> vms)
     {
-        var table = New("VM", "HOSTNAME", "STATE", "HOST", "MODEL", "HARDWARE", "TASK");
+        var table = New("VM", "HOSTNAME", "STATE", "HOST", "MODEL", "HARDWARE", "OWNER", "TASK");
         foreach (var v in vms)
         {
-            table.AddRow(Text(v.Id), Text(v.Hostname), State(v.State), Text(Dash(v.HostId)), Text(v.Model), Text(Format(v.Hardware)), Text(v.TaskId));
+            table.AddRow(Text(v.Id), Text(v.Hostname), State(v.State), Text(Dash(v.HostId)), Text(v.Model), Text(Format(v.Hardware)), Text(Dash(v.Owner)), Text(v.TaskId));
         }
         return table;
     }
@@ -89,6 +89,7 @@ public static class Tables
         table.AddRow(Text("hardware"), Text(Format(v.Hardware)));
         table.AddRow(Text("disk layer"), Text(v.DiskLayer));
         table.AddRow(Text("task"), Text(v.TaskId));
+        table.AddRow(Text("owner"), Text(Dash(v.Owner)));
         table.AddRow(Text("created"), Text(v.CreatedAt?.ToDateTimeOffset().ToString("u") ?? "-"));
         return table;
     }
@@ -218,10 +219,10 @@ public static class Tables
 
     public static Table Pools(IEnumerable<Pool> pools)
     {
-        var table = New("POOL", "TEMPLATE", "READY/DESIRED", "PENDING", "LOST", "REMOVING", "FAILED", "NOTE");
+        var table = New("POOL", "TEMPLATE", "OWNER", "READY/DESIRED", "PENDING", "LOST", "REMOVING", "FAILED", "NOTE");
         foreach (var p in pools)
         {
-            table.AddRow(Text(p.Name), Text(p.Template), Text($"{p.Ready}/{p.Desired}"), Text(p.Pending.ToString()), Text(p.Lost.ToString()),
+            table.AddRow(Text(p.Name), Text(p.Template), Text(Dash(p.Owner)), Text($"{p.Ready}/{p.Desired}"), Text(p.Pending.ToString()), Text(p.Lost.ToString()),
                 Text(p.Removing.ToString()), Text(p.FailedTotal.ToString()), Text(Dash(p.Deleting ? "deleting" : p.Shortfall)));
         }
         return table;
@@ -232,6 +233,7 @@ public static class Tables
         var table = Properties();
         table.AddRow(Text("name"), Text(p.Name));
         table.AddRow(Text("template"), Text(p.Template));
+        table.AddRow(Text("owner"), Text(Dash(p.Owner)));
         table.AddRow(Text("hosts"), Text(p.TargetHosts.Count == 0 ? "any active host" : string.Join(", ", p.TargetHosts)));
         table.AddRow(Text("names"), Text(p.NamePattern));
         table.AddRow(Text("addresses"), Text(p.IpRange));

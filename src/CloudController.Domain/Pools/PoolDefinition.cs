@@ -12,7 +12,7 @@ public enum SurplusOrder
 /// <summary>
 /// A pool of children forked from one template: where they may run (no target hosts: any active host), how each is
 /// named and addressed, how many are wanted, which go first when it shrinks, whether a child keeps its writes across
-/// power-off, and whether children run from the start or wait powered off to be started on demand.
+/// power-off, whether children run from the start or wait powered off to be started on demand, and whose it is.
 /// </summary>
 public sealed record PoolDefinition(
     string Name,
@@ -24,14 +24,15 @@ public sealed record PoolDefinition(
     int Desired,
     SurplusOrder SurplusOrder = SurplusOrder.Newest,
     bool Persistent = false,
-    bool PowerOnAhead = true)
+    bool PowerOnAhead = true,
+    string? Owner = null)
 {
     public ImmutableArray<string> TargetHosts { get; init; } = TargetHosts.IsDefault ? [] : TargetHosts;
 
     public bool Equals(PoolDefinition? other) =>
         other is not null && Name == other.Name && Template == other.Template && TargetHosts.SequenceEqual(other.TargetHosts) &&
         NamePattern == other.NamePattern && IpRange == other.IpRange && Domain == other.Domain && Desired == other.Desired &&
-        SurplusOrder == other.SurplusOrder && Persistent == other.Persistent && PowerOnAhead == other.PowerOnAhead;
+        SurplusOrder == other.SurplusOrder && Persistent == other.Persistent && PowerOnAhead == other.PowerOnAhead && Owner == other.Owner;
 
     public override int GetHashCode() => HashCode.Combine(Name, Template, Desired);
 }

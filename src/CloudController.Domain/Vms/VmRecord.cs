@@ -17,7 +17,8 @@ public enum VmState
 
 /// <summary>
 /// The controller's record of one VM. It exists from the moment a provisioning task accepts the request (before
-/// a host is chosen) until the VM is deleted or its provisioning rolled back.
+/// a host is chosen) until the VM is deleted or its provisioning rolled back. Its owner is the user who asked for it
+/// (none when access control is off).
 /// </summary>
 public sealed record VmRecord(
     string VmId,
@@ -39,7 +40,8 @@ public sealed record VmRecord(
     long AppliedGeneration = 0,
     ImmutableSortedDictionary<string, string>? FailedKeys = null,
     string? StoragePool = null,
-    string? StorageRole = null)
+    string? StorageRole = null,
+    string? Owner = null)
 {
     /// <summary>Its provisioning data, the empty set at generation 0 when none was ever given.</summary>
     public ProvisioningData DataOrEmpty => Data ?? ProvisioningData.Empty;

@@ -74,7 +74,7 @@ public sealed class FakeFleet
         Vms.Add(new Vm
         {
             Id = "vm-1", Hostname = "web-01", Model = "ubuntu", State = "Running", HostId = "sim-host-01", Hardware = Size(2, 4096, 40),
-            DiskLayer = "layer-vm-1", TaskId = "task-1", CreatedAt = At(0),
+            DiskLayer = "layer-vm-1", TaskId = "task-1", CreatedAt = At(0), Owner = "alice",
         });
         TaskUpdates.AddRange(
         [
