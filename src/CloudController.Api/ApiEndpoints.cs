@@ -40,6 +40,7 @@ public static class ApiEndpoints
         endpoints.MapGrpcService<GuestChannelService>();
         endpoints.MapGrpcService<StorageService>();
         endpoints.MapGrpcService<AccessService>();
+        endpoints.MapGrpcService<UsageService>();
         endpoints.MapGrpcReflectionService();
         return endpoints;
     }

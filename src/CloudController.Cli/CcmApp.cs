@@ -113,6 +113,7 @@ public sealed class CcmApp
             StorageCommands.Build(this),
             NetworkCommands.Build(this),
             UserCommands.Build(this),
+            UsageCommands.Build(this),
         };
         foreach (var palette in palettes) root.Subcommands.Add(palette.Command);
 

@@ -41,6 +41,7 @@ public sealed class CcmSession : IDisposable
         KeyPool = new KeyPool.KeyPoolClient(invoker);
         Storage = new Storage.StorageClient(invoker);
         Access = new Access.AccessClient(invoker);
+        Usage = new Usage.UsageClient(invoker);
     }
 
     public Uri Endpoint { get; }
@@ -68,6 +69,8 @@ public sealed class CcmSession : IDisposable
     public Storage.StorageClient Storage { get; }
 
     public Access.AccessClient Access { get; }
+
+    public Usage.UsageClient Usage { get; }
 
     public bool Interactive => Format == OutputFormat.Table && Console.Profile.Capabilities.Interactive;
 

@@ -54,6 +54,11 @@ public class CommandRequestTests
             ["vm", "provision", "--instant", "web-ready", "--hostname", "web-03"],
             "ProvisionRequest { \"hostname\": \"web-03\", \"overrides\": { }, \"instantImage\": \"web-ready\" }"
         },
+        { ["usage", "report"], "GetUsageRequest { }" },
+        {
+            ["usage", "report", "--from", "2026-12-01", "--to", "2026-12-02T08:00", "--user", "alice"],
+            "GetUsageRequest { \"from\": \"2026-12-01T00:00:00Z\", \"to\": \"2026-12-02T08:00:00Z\", \"owner\": \"alice\" }"
+        },
         { ["vm", "list"], "ListVmsRequest { }" },
         { ["vm", "list", "--host", "sim-host-01"], "ListVmsRequest { \"hostId\": \"sim-host-01\" }" },
         { ["vm", "show", "vm-1"], "GetVmRequest { \"id\": \"vm-1\" }" },

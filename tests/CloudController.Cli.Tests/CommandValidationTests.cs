@@ -25,6 +25,7 @@ public class CommandValidationTests
         { ["vm", "provision", "--model", "ubuntu", "--hostname", "web-01", "--answer", "nonsense"], "--answer takes app.name=value, got 'nonsense'" },
         { ["vm", "provision", "--model", "ubuntu", "--hostname", "web-01", "--memory", "lots"], "lots" },
         { ["vm", "provision", "--model", "ubuntu", "--hostname", "web-01", "--cpu", "2.5"], "2.5" },
+        { ["usage", "report", "--from", "yesterday"], "--from 'yesterday' is not a time; use 2026-12-01 or 2026-12-01T08:00 (UTC)." },
         { ["vm", "list", "--host"], "--host" },
         { ["vm", "show"], "vm-id" },
         { ["vm", "delete"], "vm-id" },

@@ -132,4 +132,24 @@ public class OutputTests
         using var json = JsonDocument.Parse(run.Output);
         Assert.Equal("web-01", json.RootElement.GetProperty("hostname").GetString());
     }
+
+    [Fact]
+    public async Task Usage_report_is_a_table_per_owner_or_csv_for_billing()
+    {
+        var table = await CcmRun.Against(_node, "usage", "report");
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains("Usage from 1970-01-01 00:00:00Z to 1970-01-01 01:00:00Z (sampled 1970-01-01 00:59:50Z)", table.Output);
+        Assert.Matches(@"alice\s+3\s+12.5\s+25\s+50\s+500\s+2 VMs: 4 vCPU, 8192 MiB, 80 GiB", table.Output);
+        Assert.Matches(@"\(no owner\)\s+0\s+0.33\s+0.67\s+1.33\s+13.33\s+-", table.Output);
+
+        var csv = await CcmRun.Against(_node, "usage", "report", "--csv");
+        Assert.Equal(0, csv.ExitCode);
+        Assert.Equal(
+            [
+                "owner,from,to,vms_started,vm_hours,core_hours,memory_gib_hours,disk_gib_hours,vms_held,cores_held,memory_mib_held,disk_gib_held",
+                "alice,1970-01-01T00:00:00Z,1970-01-01T01:00:00Z,3,12.5,25,50,500,2,4,8192,80",
+                ",1970-01-01T00:00:00Z,1970-01-01T01:00:00Z,0,0.3333,0.6667,1.3333,13.3333,0,0,0,0",
+            ],
+            csv.OutputLines.Where(l => l.Length > 0));
+    }
 }

@@ -97,7 +97,18 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
         new Cluster.Access.AccessProtocol.Authenticated(new Domain.Access.ApiUser("ci-bot", Domain.Access.Role.Viewer, false, "ab12", At)),
         new Cluster.Access.AccessProtocol.AccessChanged(new Domain.Access.ApiUser("ci-bot", Domain.Access.Role.Viewer, true, "ab12", At)),
         new Cluster.Access.AccessProtocol.UserList([new Domain.Access.ApiUser("alice", Domain.Access.Role.Administrator, false, "ef56", At)]),
+        new VmRecordCreated(Vm with { Owner = "alice" }),
+        new PoolCreated(Pool.Definition with { Owner = "alice" }),
+        new Domain.Metering.UsageStarted([Metered]),
+        new Domain.Metering.UsageEnded(["vm:vm-1"], At),
+        new Domain.Metering.UsagePruned(At),
+        Domain.Metering.UsageLedger.Empty.Apply(new Domain.Metering.UsageStarted([Metered, Metered with { SubjectId = "pool:web:web-1", Source = "pool:web" }]))
+            .Apply(new Domain.Metering.UsageEnded(["vm:vm-1"], At.AddHours(1))),
+        new Metering.UsageMeterProtocol.GetUsage(At, At.AddDays(1)),
+        new Metering.UsageMeterProtocol.UsageReport(At, At.AddDays(1), At, [new Domain.Metering.UsageRow("alice", 2, 1.5, 3, 6, 60, 1, new Resources(2, 4096, 40))]),
     ];
+
+    private static readonly Domain.Metering.MeteredVm Metered = new("vm:vm-1", "alice", "vms", new Resources(2, 4096, 40), At);
 
     private static readonly Domain.Storage.StoragePool StoragePool = new("apps",
         [new Domain.Storage.Datastore("san-01", Domain.Storage.DatastoreKind.Shared, Domain.Storage.StorageMedia.Ssd, 200)],

@@ -11,26 +11,10 @@ namespace CloudController.EndToEnd.Tests;
 /// <summary>Access control on: every call carries a user's token and needs that user's role.</summary>
 public class AccessEndToEndTests(ITestOutputHelper output)
 {
-    private sealed class Caller(RunningNode node, string? token) : IDisposable
-    {
-        private readonly GrpcChannel _channel = GrpcChannel.ForAddress(node.Node.Endpoint);
-
-        public CallInvoker Invoker => token is null ? _channel.CreateCallInvoker() : _channel.CreateCallInvoker().WithToken(token);
-
-        public Hosts.HostsClient Hosts => new(Invoker);
-        public Catalog.CatalogClient Catalog => new(Invoker);
-        public Provisioning.ProvisioningClient Provisioning => new(Invoker);
-        public Vms.VmsClient Vms => new(Invoker);
-        public Access.AccessClient Access => new(Invoker);
-        public Pools.PoolsClient Pools => new(Invoker);
-
-        public void Dispose() => _channel.Dispose();
-    }
-
     private static async Task<RpcException> Refused(Func<Task> call) => await Assert.ThrowsAsync<RpcException>(call);
 
     /// <summary>Within the two seconds a node remembers a token's check, and some slack, the caller is no longer accepted.</summary>
-    private static Task RefusedSoonAsync(Caller caller, string what) => Eventually.True(async () =>
+    private static Task RefusedSoonAsync(ApiCaller caller, string what) => Eventually.True(async () =>
     {
         try
         {
@@ -43,17 +27,6 @@ public class AccessEndToEndTests(ITestOutputHelper output)
         }
     }, what, TimeSpan.FromSeconds(10));
 
-    private static Task<string> AdminTokenAsync(RunningNode node) => Eventually.Get(() => Task.FromResult(
-        File.Exists(Path.Combine(node.DataDir, "secrets", "admin.token")) ? File.ReadAllText(Path.Combine(node.DataDir, "secrets", "admin.token")).Trim() : null),
-        "the first administrator's token");
-
-    /// <summary>Adds a user once the bootstrap administrator is accepted (the first call may race its bootstrap).</summary>
-    private static async Task<string> AddUserAsync(Caller admin, string name, Role role) => (await Eventually.Get(async () =>
-    {
-        try { return await admin.Access.AddUserAsync(new AddUserRequest { Name = name, Role = role }); }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated) { return null; }
-    }, "the administrator accepted")).Token;
-
     private static readonly AddModelRequest Ubuntu = new()
     {
         Name = "ubuntu", Os = "ubuntu-24.04", DiskImage = "ubuntu-24.04-server", Apps = { "nginx" },
@@ -64,10 +37,10 @@ public class AccessEndToEndTests(ITestOutputHelper output)
     public async Task Each_call_needs_a_known_token_and_the_role_it_names_and_a_refused_call_changes_nothing()
     {
         await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2", "cloudcontroller.access.enabled=on");
-        var adminToken = await AdminTokenAsync(node);
-        using var nobody = new Caller(node, null);
-        using var stranger = new Caller(node, "cct_not-a-token");
-        using var admin = new Caller(node, adminToken);
+        var adminToken = await ApiCaller.AdminTokenAsync(node);
+        using var nobody = new ApiCaller(node, null);
+        using var stranger = new ApiCaller(node, "cct_not-a-token");
+        using var admin = new ApiCaller(node, adminToken);
 
         var anonymous = await Refused(() => nobody.Hosts.ListHostsAsync(new ListHostsRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
@@ -75,11 +48,11 @@ public class AccessEndToEndTests(ITestOutputHelper output)
         Assert.Equal(StatusCode.Unauthenticated, (await Refused(() => stranger.Hosts.ListHostsAsync(new ListHostsRequest()).ResponseAsync)).StatusCode);
 
         // The administrator adds a viewer and a provisioner.
-        var viewerToken = await AddUserAsync(admin, "val", Role.Viewer);
+        var viewerToken = await ApiCaller.AddUserAsync(admin, "val", Role.Viewer);
         var provisionerToken = (await admin.Access.AddUserAsync(new AddUserRequest { Name = "pat", Role = Role.Provisioner, ServiceAccount = true })).Token;
         await admin.Catalog.AddModelAsync(Ubuntu);
-        using var viewer = new Caller(node, viewerToken);
-        using var provisioner = new Caller(node, provisionerToken);
+        using var viewer = new ApiCaller(node, viewerToken);
+        using var provisioner = new ApiCaller(node, provisionerToken);
 
         Assert.Equal(2, (await viewer.Hosts.ListHostsAsync(new ListHostsRequest())).Hosts.Count);
         var denied = await Refused(() => viewer.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "web-01" }).ResponseAsync);
@@ -103,7 +76,7 @@ public class AccessEndToEndTests(ITestOutputHelper output)
         var rotated = await admin.Access.RotateTokenAsync(new RotateTokenRequest { Name = "pat" });
         await RefusedSoonAsync(viewer, "the removed user refused");
         await RefusedSoonAsync(provisioner, "the replaced token refused");
-        using var rotatedCaller = new Caller(node, rotated.Token);
+        using var rotatedCaller = new ApiCaller(node, rotated.Token);
         Assert.Equal("pat", (await rotatedCaller.Access.WhoAmIAsync(new WhoAmIRequest())).Name);
         Assert.Contains("last administrator", (await Refused(() => admin.Access.RemoveUserAsync(new RemoveUserRequest { Name = "admin" }).ResponseAsync)).Status.Detail);
 
@@ -128,10 +101,10 @@ public class AccessEndToEndTests(ITestOutputHelper output)
     public async Task Provisioners_and_vm_users_see_and_manage_only_what_they_own_and_administrators_everything()
     {
         await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2", "cloudcontroller.access.enabled=on");
-        using var admin = new Caller(node, await AdminTokenAsync(node));
-        using var alice = new Caller(node, await AddUserAsync(admin, "alice", Role.Provisioner));
-        using var bob = new Caller(node, await AddUserAsync(admin, "bob", Role.Provisioner));
-        using var carol = new Caller(node, await AddUserAsync(admin, "carol", Role.Viewer));
+        using var admin = new ApiCaller(node, await ApiCaller.AdminTokenAsync(node));
+        using var alice = new ApiCaller(node, await ApiCaller.AddUserAsync(admin, "alice", Role.Provisioner));
+        using var bob = new ApiCaller(node, await ApiCaller.AddUserAsync(admin, "bob", Role.Provisioner));
+        using var carol = new ApiCaller(node, await ApiCaller.AddUserAsync(admin, "carol", Role.Viewer));
         await admin.Catalog.AddModelAsync(Ubuntu);
 
         var hers = await alice.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "alice-01" });

@@ -27,6 +27,7 @@ public sealed class ControllerActors(
     IRequiredActor<ControllerRegions.StorageAllocations> storage,
     IRequiredActor<ControllerRegions.Networks> networks,
     IRequiredActor<ControllerRegions.AccessRegistries> access,
+    IRequiredActor<ControllerRegions.UsageMeter> usageMeter,
     ActorSystem system,
     ControllerSettings settings)
 {
@@ -65,6 +66,8 @@ public sealed class ControllerActors(
     public IActorRef Networks => networks.ActorRef;
 
     public IActorRef Access => access.ActorRef;
+
+    public IActorRef UsageMeter => usageMeter.ActorRef;
 
     /// <summary>The software catalog as this node's read model has it: configured defaults plus operators' changes.</summary>
     public async Task<SoftwareCatalog> SoftwareCatalogAsync(CancellationToken ct) =>

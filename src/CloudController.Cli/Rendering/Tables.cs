@@ -326,6 +326,19 @@ public static class Tables
         return table;
     }
 
+    public static IRenderable Usage(UsageReport r)
+    {
+        var table = New("OWNER", "VMS STARTED", "VM-HOURS", "vCPU-HOURS", "MEMORY GiB-HOURS", "DISK GiB-HOURS", "HELD NOW");
+        foreach (var o in r.Owners)
+        {
+            table.AddRow(Text(o.Owner.Length == 0 ? "(no owner)" : o.Owner), Text(o.VmsStarted.ToString()), Text(o.VmHours.ToString("0.##")),
+                Text(o.CoreHours.ToString("0.##")), Text(o.MemoryGibHours.ToString("0.##")), Text(o.DiskGibHours.ToString("0.##")),
+                Text(o.VmsHeld == 0 ? "-" : $"{o.VmsHeld} VMs: {Format(o.Held)}"));
+        }
+        var sampled = r.SampledAt is null ? "not sampled yet" : $"sampled {r.SampledAt.ToDateTimeOffset():u}";
+        return new Rows(new Markup(Markup.Escape($"Usage from {r.From.ToDateTimeOffset():u} to {r.To.ToDateTimeOffset():u} ({sampled})")), table);
+    }
+
     public static Table Migrations(RebalanceResponse r)
     {
         var table = New("VM", "FROM", "TO", "TASK", "WHY");

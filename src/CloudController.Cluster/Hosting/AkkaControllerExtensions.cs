@@ -9,6 +9,7 @@ using CloudController.Cluster.Hosts;
 using CloudController.Cluster.InstantClone;
 using CloudController.Cluster.Access;
 using CloudController.Cluster.KeyPool;
+using CloudController.Cluster.Metering;
 using CloudController.Cluster.Networks;
 using CloudController.Cluster.Pools;
 using CloudController.Cluster.Provisioning;
@@ -160,6 +161,14 @@ public static class AkkaControllerExtensions
                 (_, registry, _) => FleetBalancer.Props(
                     registry.Get<ControllerRegions.FleetView>(), registry.Get<ControllerRegions.VmDirectory>(),
                     registry.Get<ControllerRegions.Tasks>(), settings),
+                new ClusterSingletonOptions())
+            .WithSingleton<ControllerRegions.UsageMeter>(
+                "usage-meter",
+                (_, registry, _) => UsageMeterActor.Props(
+                    new UsageObserver(
+                        registry.Get<ControllerRegions.VmDirectory>(), registry.Get<ControllerRegions.PoolDirectory>(),
+                        registry.Get<ControllerRegions.Pools>(), registry.Get<ControllerRegions.ReplicaMaps>(), settings.AskTimeout),
+                    settings),
                 new ClusterSingletonOptions());
 
         return builder;

@@ -33,6 +33,8 @@ public static class ControllerRegions
 
     public sealed class FleetBalancer;
 
+    public sealed class UsageMeter;
+
     public sealed class KeyPools;
 
     public sealed class AccessRegistries;

@@ -28,7 +28,9 @@ public sealed record ControllerSettings(
     int RebalanceMaxMoves,
     CloudController.Cluster.KeyPool.KeyPoolSettings KeyPool,
     TimeSpan StorageRebalanceInterval,
-    CloudController.Cluster.Access.AccessSettings Access)
+    CloudController.Cluster.Access.AccessSettings Access,
+    TimeSpan UsageSampleInterval,
+    TimeSpan UsageRetention)
 {
     public static ControllerSettings FromConfig(Config config)
     {
@@ -68,7 +70,9 @@ public sealed record ControllerSettings(
             RebalanceMaxMoves: Positive(c, "rebalancing.max-moves", 10),
             KeyPool: keyPool,
             StorageRebalanceInterval: c.GetTimeSpan("storage.rebalance-interval", TimeSpan.FromSeconds(30)),
-            Access: CloudController.Cluster.Access.AccessSettings.FromConfig(c.GetConfig("access") ?? ConfigurationFactory.Empty, keyPool.SecretsDirectory));
+            Access: CloudController.Cluster.Access.AccessSettings.FromConfig(c.GetConfig("access") ?? ConfigurationFactory.Empty, keyPool.SecretsDirectory),
+            UsageSampleInterval: c.GetTimeSpan("usage.sample-interval", TimeSpan.FromSeconds(10)),
+            UsageRetention: c.GetTimeSpan("usage.retention", TimeSpan.FromDays(400)));
     }
 
     private static double Fraction(Config c, string key, double fallback)

@@ -99,5 +99,5 @@ public sealed class FakeFleet
 
     public static Resources Size(int cpu, long memoryMib, long diskGib) => new() { CpuCores = cpu, MemoryMib = memoryMib, DiskGib = diskGib };
 
-    private static Timestamp At(int seconds) => Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch.AddSeconds(seconds));
+    public static Timestamp At(int seconds) => Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch.AddSeconds(seconds));
 }

@@ -42,6 +42,7 @@ public sealed class FakeNode : IAsyncLifetime
         _app.MapGrpcService<FakeProvisioning>();
         _app.MapGrpcService<FakeVms>();
         _app.MapGrpcService<FakeAdvisor>();
+        _app.MapGrpcService<FakeUsage>();
         await _app.StartAsync();
         var addresses = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>();
         _endpoint = new Uri(addresses.Addresses.Single());

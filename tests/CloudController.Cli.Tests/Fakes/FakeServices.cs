@@ -135,3 +135,21 @@ public sealed class FakeAdvisor(FakeFleet fleet) : Advisor.AdvisorBase
             Rejections = { new HostRejection { HostId = "sim-host-02", Filter = "HostState", Reason = "draining" } },
         }));
 }
+
+public sealed class FakeUsage(FakeFleet fleet) : Usage.UsageBase
+{
+    public override Task<UsageReport> GetUsage(GetUsageRequest request, ServerCallContext context) =>
+        Task.FromResult(fleet.Answer(request, () => new UsageReport
+        {
+            From = FakeFleet.At(0), To = FakeFleet.At(3600), SampledAt = FakeFleet.At(3590),
+            Owners =
+            {
+                new OwnerUsage
+                {
+                    Owner = "alice", VmsStarted = 3, VmHours = 12.5, CoreHours = 25, MemoryGibHours = 50, DiskGibHours = 500, VmsHeld = 2,
+                    Held = FakeFleet.Size(4, 8192, 80),
+                },
+                new OwnerUsage { Owner = "", VmHours = 1.0 / 3, CoreHours = 2.0 / 3, MemoryGibHours = 4.0 / 3, DiskGibHours = 40.0 / 3, Held = FakeFleet.Size(0, 0, 0) },
+            },
+        }));
+}
