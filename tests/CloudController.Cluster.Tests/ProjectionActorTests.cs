@@ -10,16 +10,13 @@ namespace CloudController.Cluster.Tests;
 
 public class ProjectionActorTests(ITestOutputHelper output) : EntityTestKit(output)
 {
-    private static readonly GuestChannel Channel = new(
-        new Hypervisor.Simulated.SimulatedDriver(new Hypervisor.Simulated.SimulatedFleet(new Hypervisor.Simulated.SimulatedFleetOptions())), TestSecrets.Instance);
-
     [Fact]
     public void A_query_asked_the_moment_a_node_starts_is_answered_from_everything_journaled_before()
     {
         for (var i = 0; i < 50; i++)
         {
             var id = $"vm-{i}";
-            Sys.ActorOf(VmActor.Props(id, Channel)).Tell(new CreateVm(new VmRecord(id, $"web-{i}", "ubuntu", new Resources(1, 1024, 10),
+            Sys.ActorOf(VmActor.Props(id, VmActorTests.Channel)).Tell(new CreateVm(new VmRecord(id, $"web-{i}", "ubuntu", new Resources(1, 1024, 10),
                 VmState.Provisioning, null, $"{id}-disk", "task-1", DateTimeOffset.UnixEpoch.AddSeconds(i))), TestActor);
             ExpectMsg<Applied>();
         }

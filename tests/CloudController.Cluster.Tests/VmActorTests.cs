@@ -13,7 +13,7 @@ public class VmActorTests(ITestOutputHelper output) : EntityTestKit(output)
         "vm-1", "web-01", "ubuntu", new Resources(2, 4096, 40), VmState.Provisioning, null, "vm-1-disk", "task-1",
         new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    private static readonly GuestChannel Channel = new(
+    internal static readonly GuestChannel Channel = new(
         new Hypervisor.Simulated.SimulatedDriver(new Hypervisor.Simulated.SimulatedFleet(new Hypervisor.Simulated.SimulatedFleetOptions())), TestSecrets.Instance);
 
     [Fact]
