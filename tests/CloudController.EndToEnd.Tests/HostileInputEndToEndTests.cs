@@ -45,7 +45,7 @@ public class HostileInputEndToEndTests(ITestOutputHelper output)
 
     private static Hostile Generate(Random r, string knownVm, string usedToken)
     {
-        switch (r.Next(12))
+        switch (r.Next(14))
         {
             case 0:
                 return new("Provisioning", "Provision", new ProvisionRequest { Model = "m-" + HostileText(r), Hostname = "web-01" }, Invalid, ["model", "hostname"]);
@@ -109,6 +109,25 @@ public class HostileInputEndToEndTests(ITestOutputHelper output)
                     Hardware = new Resources { CpuCores = BadCores[r.Next(BadCores.Length)], MemoryMib = BadSizes[r.Next(BadSizes.Length)], DiskGib = 10 },
                     Minimum = new Resources { CpuCores = 1, MemoryMib = 1024, DiskGib = 10 },
                 }, Invalid, ["name", "hardware.", "minimum."]);
+            case 11:
+                return r.Next(2) == 0
+                    ? new("Provisioning", "Provision", new ProvisionRequest { Model = "ubuntu", Hostname = $"ok-{r.Next()}", Owner = HostileText(r) + "!" }, Invalid, ["owner"])
+                    : new("Pools", "CreatePool", new CreatePoolRequest
+                    {
+                        Name = $"p-{r.Next()}", Template = "no-template", NamePattern = "web-{n}", IpRange = "10.0.0.0/24", Desired = 1, Owner = HostileText(r) + "!",
+                    }, Invalid, ["owner", "template"]);
+            case 12:
+            {
+                // A period that ends before it starts, or an owner that is no name.
+                var from = DateTimeOffset.UnixEpoch.AddSeconds(r.NextInt64(0, 4_000_000_000));
+                return r.Next(2) == 0
+                    ? new("Usage", "GetUsage", new GetUsageRequest
+                    {
+                        From = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(from),
+                        To = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(from.AddSeconds(-r.Next(0, 1_000_000))),
+                    }, Invalid, ["from"])
+                    : new("Usage", "GetUsage", new GetUsageRequest { From = new Google.Protobuf.WellKnownTypes.Timestamp { Seconds = long.MaxValue } }, Invalid, ["from"]);
+            }
             default:
                 return new("Pools", "GetPool", new GetPoolRequest { Name = HostileText(r) + r.Next() }, InvalidOrNotFound, ["name"]);
         }
