@@ -106,9 +106,14 @@ public class AccessEndToEndTests(ITestOutputHelper output)
         using var bob = new ApiCaller(node, await ApiCaller.AddUserAsync(admin, "bob", Role.Provisioner));
         using var carol = new ApiCaller(node, await ApiCaller.AddUserAsync(admin, "carol", Role.Viewer));
         await admin.Catalog.AddModelAsync(Ubuntu);
+        await admin.Storage.DefinePoolAsync(new StoragePool
+        {
+            Id = "apps", Policy = "equal", Datastores = { new StorageDatastore { Id = "san-01", Kind = "shared", Media = "ssd", CapacityGib = 200 } },
+        });
+        await Eventually.True(async () => (await admin.Hosts.ListHostsAsync(new ListHostsRequest())).Hosts.Count == 2, "both hosts");
 
-        var hers = await alice.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "alice-01" });
-        var his = await bob.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "bob-01" });
+        var hers = await alice.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "alice-01", StoragePool = "apps" });
+        var his = await bob.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "bob-01", StoragePool = "apps" });
         // An administrator provisions for a VM user, who may then see (not change) it.
         var carols = await admin.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "carol-01", Owner = "carol" });
         await Eventually.True(async () => (await admin.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Count(v => v.State == "Running") == 3, "three VMs running");
@@ -117,6 +122,12 @@ public class AccessEndToEndTests(ITestOutputHelper output)
         Assert.Equal(["bob-01"], (await bob.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Select(v => v.Hostname));
         Assert.Equal(["carol-01"], (await carol.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Select(v => v.Hostname));
         Assert.Equal(["alice", "bob", "carol"], (await admin.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Select(v => v.Owner).Order());
+
+        // Storage allocations likewise: each sees its own VMs' shares, an administrator all.
+        Assert.Equal([hers.VmId], (await alice.Storage.ListAllocationsAsync(new ListAllocationsRequest())).Allocations.Select(a => a.VmId));
+        Assert.Equal([his.VmId], (await bob.Storage.ListAllocationsAsync(new ListAllocationsRequest())).Allocations.Select(a => a.VmId));
+        Assert.All((await bob.Storage.ListChangesAsync(new ListAllocationChangesRequest())).Changes, c => Assert.Equal(his.VmId, c.VmId));
+        Assert.Equal(2, (await admin.Storage.ListAllocationsAsync(new ListAllocationsRequest())).Allocations.Count);
 
         // Another's VM and its task are not bob's to see or touch; nothing changes.
         var notHis = await Refused(() => bob.Vms.GetVmAsync(new GetVmRequest { Id = hers.VmId }).ResponseAsync);

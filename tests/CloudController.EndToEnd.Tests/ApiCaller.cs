@@ -18,6 +18,7 @@ public sealed class ApiCaller(RunningNode node, string? token) : IDisposable
     public Access.AccessClient Access => new(Invoker);
     public Pools.PoolsClient Pools => new(Invoker);
     public Usage.UsageClient Usage => new(Invoker);
+    public Storage.StorageClient Storage => new(Invoker);
 
     public void Dispose() => _channel.Dispose();
 

@@ -1,7 +1,11 @@
 using System.Collections.Immutable;
+using CloudController.Api.Access;
 using CloudController.Api.Errors;
+using CloudController.Cluster.ReadModels;
 using CloudController.Api.V1;
+using CloudController.Domain.Access;
 using CloudController.Domain.Storage;
+using CloudController.Domain.Vms;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using static CloudController.Cluster.Storage.StorageProtocol;
@@ -41,9 +45,10 @@ public sealed class StorageService(ControllerActors actors) : V1.Storage.Storage
     public override async Task<ListAllocationsResponse> ListAllocations(ListAllocationsRequest request, ServerCallContext context)
     {
         var pool = request.PoolId?.Trim() ?? "";
+        var visible = await VisibleVmsAsync(context);
         var response = new ListAllocationsResponse();
         response.Allocations.AddRange((await TableAsync(context)).Allocations.Values
-            .Where(a => pool.Length == 0 || a.PoolId == pool)
+            .Where(a => (pool.Length == 0 || a.PoolId == pool) && (visible is null || visible.Contains(a.VmId)))
             .OrderBy(a => a.PoolId, StringComparer.Ordinal).ThenBy(a => a.DatastoreId, StringComparer.Ordinal).ThenBy(a => a.VmId, StringComparer.Ordinal)
             .Select(a => new StorageAllocation
             {
@@ -56,13 +61,22 @@ public sealed class StorageService(ControllerActors actors) : V1.Storage.Storage
     public override async Task<ListAllocationChangesResponse> ListChanges(ListAllocationChangesRequest request, ServerCallContext context)
     {
         var limit = request.Limit is > 0 and <= AllocationTable.ChangesKept ? request.Limit : 100;
+        var visible = await VisibleVmsAsync(context);
         var response = new ListAllocationChangesResponse();
-        response.Changes.AddRange((await TableAsync(context)).Changes.TakeLast(limit).Select(c => new V1.AllocationChange
+        response.Changes.AddRange((await TableAsync(context)).Changes.Where(c => visible is null || visible.Contains(c.VmId)).TakeLast(limit).Select(c => new V1.AllocationChange
         {
             At = Timestamp.FromDateTimeOffset(c.At), VmId = c.VmId, PoolId = c.PoolId, DatastoreId = c.DatastoreId,
             FromGib = c.FromGib, ToGib = c.ToGib, Why = c.Why,
         }));
         return response;
+    }
+
+    /// <summary>The VMs a caller who sees only its own has; null for one who sees every VM.</summary>
+    private async Task<HashSet<string>?> VisibleVmsAsync(ServerCallContext context)
+    {
+        if (AccessCheck.Caller(context) is not { Role: < Domain.Access.Role.Administrator } caller) return null;
+        var vms = (IReadOnlyList<VmRecord>)await actors.Ask(actors.VmDirectory, new ProjectionQuery<VmDirectory>(d => d.List(null)), context.CancellationToken);
+        return vms.Where(v => Ownership.Permits(caller, v.Owner)).Select(v => v.VmId).ToHashSet(StringComparer.Ordinal);
     }
 
     public override async Task<RebalanceStorageResponse> Rebalance(RebalanceStorageRequest request, ServerCallContext context)
