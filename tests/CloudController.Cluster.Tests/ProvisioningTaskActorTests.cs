@@ -36,12 +36,14 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         new VmRecord(VmId, "web-01", "ubuntu", new Resources(2, 4096, 40), VmState.Provisioning, null, $"{VmId}-disk", TaskId, DateTimeOffset.UtcNow),
         "ubuntu-24.04", 10);
 
-    private IActorRef StartController(ActorSystem system)
+    /// <param name="settings">Instead of <see cref="Settings"/>.</param>
+    /// <param name="inFrontOfHost">What the task reaches the host through, in place of the host's region.</param>
+    private IActorRef StartController(ActorSystem system, ControllerSettings? settings = null, Func<IActorRef, Props>? inFrontOfHost = null)
     {
         var driver = new SimulatedDriver(_fleet);
         var hostId = _fleet.HostIds[0];
         var fleetView = system.ActorOf(FleetView.Props(PlacementPolicy.Default));
-        var host = system.ActorOf(HostActor.Props(hostId, driver, Settings));
+        var host = system.ActorOf(HostActor.Props(hostId, driver, settings ?? Settings));
         var channel = new GuestChannel(driver, TestSecrets.Instance);
         var vm = system.ActorOf(VmActor.Props(VmId, channel));
         var inventory = driver.DiscoverHostsAsync(CancellationToken.None).Result.Single();
@@ -49,8 +51,9 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         // Placement needs the host in the fleet view before the task asks.
         AwaitCondition(() => fleetView.Ask<FleetViewProtocol.Hosts>(new FleetViewProtocol.ListHosts()).Result.Snapshots.Count == 1);
         // No VM here names a storage pool, so the storage table is never asked.
-        var runner = new TaskStepRunner(driver, channel, host, vm, fleetView, ActorRefs.Nobody, Settings);
-        return system.ActorOf(ProvisioningTaskActor.Props(TaskId, runner, Settings));
+        var hosts = inFrontOfHost is null ? host : system.ActorOf(inFrontOfHost(host));
+        var runner = new TaskStepRunner(driver, channel, hosts, vm, fleetView, ActorRefs.Nobody, settings ?? Settings);
+        return system.ActorOf(ProvisioningTaskActor.Props(TaskId, runner, settings ?? Settings));
     }
 
     /// <summary>Watches from a probe of the task's own system, which outlives the test actor after a crash.</summary>
@@ -123,6 +126,37 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         Assert.Equal(TaskState.Failed, end.State);
         Assert.Contains("injected", end.Error);
         Assert.Equal(fleetBefore, _fleet.Fingerprint(includeBaseLayers: false));
+    }
+
+    /// <summary>Forwards everything to its target but the first message of type <typeparamref name="T"/>, which it drops.</summary>
+    private sealed class DropsFirst<T> : ReceiveActor
+    {
+        public DropsFirst(IActorRef target)
+        {
+            var dropped = false;
+            ReceiveAny(message =>
+            {
+                if (message is T && !dropped) dropped = true;
+                else target.Forward(message);
+            });
+        }
+    }
+
+    [Fact]
+    public void A_command_lost_on_its_way_to_an_entity_is_sent_again_and_the_task_goes_on()
+    {
+        // As a shard region drops what it buffered for a shard being handed off (a node leaving the cluster): the host
+        // never hears of the first reservation, and the task's ask of it times out.
+        var settings = Settings with { AskTimeout = TimeSpan.FromMilliseconds(500) };
+        var task = StartController(Sys, settings, host => Props.Create(() => new DropsFirst<HostProtocol.Reserve>(host)));
+        task.Tell(Start, TestActor);
+        ExpectMsg<TaskReport>();
+
+        var end = WatchUntil(task, t => t.IsEnded).Task;
+
+        Assert.Equal(TaskState.Succeeded, end.State);
+        Assert.DoesNotContain(end.History, h => h.Stage.StartsWith("RollingBack"));
+        Assert.Contains(_fleet.Inspect(_fleet.HostIds[0]).Vms, v => v.VmId == VmId && v.PowerState == VmPowerState.Running);
     }
 
     [Fact]

@@ -12,7 +12,8 @@ namespace CloudController.EndToEnd.Tests;
 /// <summary>The key pool: sets made ahead, each handed out once to an agent that verifies before it installs.</summary>
 public class KeyPoolEndToEndTests(ITestOutputHelper output)
 {
-    private static ByteString AgentKey() =>
+    /// <summary>A fresh agent's X25519 public key, as an activation agent sends it.</summary>
+    internal static ByteString AgentKey() =>
         ByteString.CopyFrom(((X25519PublicKeyParameters)NewAgentKeys().Public).GetEncoded());
 
     private static Org.BouncyCastle.Crypto.AsymmetricCipherKeyPair NewAgentKeys()

@@ -26,6 +26,9 @@ public sealed class NodeProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id (the node runs in the dotnet host's own process).</summary>
+    public int Id => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     public string Output
@@ -51,8 +54,12 @@ public sealed class NodeProcess : IDisposable
         return new NodeProcess(name, Process.Start(start)!);
     }
 
-    /// <summary>SIGKILL: no shutdown, no leaving the cluster, nothing flushed.</summary>
-    public void Kill() => _process.Kill(entireProcessTree: true);
+    /// <summary>SIGKILL: no shutdown, no leaving the cluster, nothing flushed. Returns once the process is gone.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
 
     /// <summary>SIGTERM, as Kubernetes stops a pod; the node leaves the cluster and exits.</summary>
     public async Task<bool> TerminateAsync(TimeSpan within)

@@ -64,15 +64,14 @@ public sealed class TaskStepRunner(
                 return StepOutcome.Done;
             case TaskStep.Placing:
                 var lease = DateTimeOffset.UtcNow + settings.ReservationLease;
-                var reply = await hosts.Ask<object>(
-                    new HostProtocol.Reserve(HostOf(task), task.TaskId, vm.Hardware, lease, vm.Group, vm.GroupPolicy == GroupPolicy.AntiAffinity),
-                    settings.AskTimeout, ct);
+                var reply = await AskEntity(hosts,
+                    new HostProtocol.Reserve(HostOf(task), task.TaskId, vm.Hardware, lease, vm.Group, vm.GroupPolicy == GroupPolicy.AntiAffinity), ct);
                 if (reply is HostProtocol.Refused r) return new StepOutcome(r.Reason);
                 if (reply is not HostProtocol.Applied) throw new StepFailedException($"unexpected reply from host {host}: {reply}");
                 if (vm.StoragePool is not { } pool) return StepOutcome.Done;
                 // Its storage is part of its place: a host whose datastores cannot give it its share is refused like a full one.
                 var member = new StorageMember(vm.VmId, vm.Hardware.DiskGib, vm.StorageRole);
-                var allocated = await storage.Ask<object>(new StorageProtocol.Allocate(pool, HostOf(task), member, task.BaseImage, task.BaseImageGib), settings.AskTimeout, ct);
+                var allocated = await AskEntity(storage, new StorageProtocol.Allocate(pool, HostOf(task), member, task.BaseImage, task.BaseImageGib), ct);
                 if (allocated is StorageProtocol.StorageApplied) return StepOutcome.Done;
                 await AskHost(new HostProtocol.ReleaseReservation(HostOf(task), task.TaskId, "its storage did not fit"), ct);
                 return new StepOutcome(allocated is StorageProtocol.StorageRefused refused ? $"storage: {refused.Reason}" : $"storage: {allocated}");
@@ -259,7 +258,7 @@ public sealed class TaskStepRunner(
     private async Task<string?> DatastoreOfAsync(VmRecord vm, CancellationToken ct)
     {
         if (vm.StoragePool is null) return null;
-        var table = await storage.Ask<StorageProtocol.TableStatus>(new StorageProtocol.GetTable(), settings.AskTimeout, ct);
+        var table = (StorageProtocol.TableStatus)await AskEntity(storage, new StorageProtocol.GetTable(), ct);
         return table.Table.Allocations.TryGetValue(vm.VmId, out var allocation)
             ? allocation.DatastoreId
             : throw new StepFailedException($"VM {vm.VmId} has no storage allocation in pool {vm.StoragePool}");
@@ -268,7 +267,7 @@ public sealed class TaskStepRunner(
     private async Task ReleaseStorageAsync(VmRecord vm, CancellationToken ct)
     {
         if (vm.StoragePool is null) return;
-        if (await storage.Ask<object>(new StorageProtocol.Release(vm.VmId), settings.AskTimeout, ct) is not StorageProtocol.StorageApplied)
+        if (await AskEntity(storage, new StorageProtocol.Release(vm.VmId), ct) is not StorageProtocol.StorageApplied)
             throw new StepFailedException($"the storage of VM {vm.VmId} was not released");
     }
 
@@ -278,7 +277,7 @@ public sealed class TaskStepRunner(
     /// </summary>
     private async Task DeliverDataAsync(ProvisioningTask task, CancellationToken ct)
     {
-        var reply = await vms.Ask<object>(new VmProtocol.GetVm(task.Vm.VmId), settings.AskTimeout, ct);
+        var reply = await AskEntity(vms, new VmProtocol.GetVm(task.Vm.VmId), ct);
         if (reply is not VmProtocol.VmStatus { Record: var record }) throw new StepFailedException($"the record of VM {task.Vm.VmId} is gone");
         await channel.PushAsync(HostOf(task), record, ct);
     }
@@ -290,16 +289,38 @@ public sealed class TaskStepRunner(
     private static string HostOf(ProvisioningTask task) =>
         task.HostId ?? throw new StepFailedException("no host has been chosen for this task");
 
+    /// <summary>
+    /// Asks an entity (through its shard region), and asks again each time no answer comes within the ask timeout,
+    /// until the step's own deadline. Sharding delivers at most once: a region drops the messages it buffered for a
+    /// shard that is being handed off (a node leaving, a rebalance), so an unanswered command may never have arrived,
+    /// and taking that for the step's failure rolled back tasks that nothing had gone wrong with. Every command a step
+    /// or an undo sends is idempotent (the task repeats them after a restart anyway), so sending one twice is safe.
+    /// </summary>
+    private async Task<object> AskEntity(IActorRef region, object command, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                return await region.Ask<object>(command, settings.AskTimeout, ct);
+            }
+            catch (AskTimeoutException) when (!ct.IsCancellationRequested)
+            {
+                // Not answered: sent again, until the step times out.
+            }
+        }
+    }
+
     private async Task AskHost(HostProtocol.IHostCommand command, CancellationToken ct)
     {
-        var reply = await hosts.Ask<object>(command, settings.AskTimeout, ct);
+        var reply = await AskEntity(hosts, command, ct);
         if (reply is HostProtocol.Refused r) throw new StepFailedException($"host {r.HostId} refused: {r.Reason}");
         if (reply is not HostProtocol.Applied) throw new StepFailedException($"unexpected reply from host {command.HostId}: {reply}");
     }
 
     private async Task AskVm(VmProtocol.IVmCommand command, CancellationToken ct)
     {
-        var reply = await vms.Ask<object>(command, settings.AskTimeout, ct);
+        var reply = await AskEntity(vms, command, ct);
         switch (reply)
         {
             case VmProtocol.Applied:
