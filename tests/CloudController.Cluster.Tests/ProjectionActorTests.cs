@@ -61,8 +61,8 @@ public class ProjectionActorTests(ITestOutputHelper output) : TestKit(output: ou
             : new Journal(Events)));
 
         ExpectSeen(projection, "thing-1", "thing-2", "thing-3");
-        // The one that failed, the one for the events so far, the one for the live query.
-        Assert.Equal(3, Volatile.Read(ref lookups));
+        // The one that failed, the one for the events so far, the one for the live query (which starts just after).
+        AwaitAssert(() => Assert.Equal(3, Volatile.Read(ref lookups)), TimeSpan.FromSeconds(5));
     }
 
     [Fact]
