@@ -26,6 +26,9 @@ public sealed class AccessCheck(ControllerActors actors) : Interceptor
     /// <summary>The caller as checked, or null when access control is off or the call carries its own credential.</summary>
     public static ApiUser? Caller(ServerCallContext context) => context.UserState.TryGetValue(UserKey, out var user) ? user as ApiUser : null;
 
+    /// <summary>Whether the call's caller may see and act on everything (access control off, or an administrator).</summary>
+    public static bool SeesEverything(ServerCallContext context) => Ownership.SeesEverything(Caller(context));
+
     /// <summary>Refuses the call unless its caller may see and act on what <paramref name="owner"/> owns.</summary>
     /// <param name="what">What it is, as the refusal names it: "VM vm-1a2b", "pool web".</param>
     public static void DemandOwnership(ServerCallContext context, string? owner, string what)

@@ -93,7 +93,7 @@ public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
         var name = RequestGuard.Id(request.Name, "name", FindPools);
         if (request.Desired is < 0 or > ChildPool.MaxDesired)
             throw RpcErrors.InvalidArgument("desired", $"is {request.Desired}", $"use 0 to {ChildPool.MaxDesired}");
-        await GetOwnPoolAsync(name, context);
+        await DemandOwnPoolAsync(name, context);
         return Answer(name, await actors.Ask(actors.Pools, new ScalePool(name, request.Desired), context.CancellationToken));
     }
 
@@ -101,6 +101,12 @@ public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
     {
         var name = RequestGuard.Id(request.Name, "name", FindPools);
         return (await GetOwnPoolAsync(name, context, request.WithChildren)).ToProto();
+    }
+
+    /// <summary>Refuses the call unless the pool is the caller's; no read when the caller may act on every pool.</summary>
+    private async Task DemandOwnPoolAsync(string name, ServerCallContext context)
+    {
+        if (!AccessCheck.SeesEverything(context)) await GetOwnPoolAsync(name, context);
     }
 
     /// <summary>The pool, if it is the caller's to see and act on.</summary>
@@ -130,7 +136,7 @@ public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
     public override async Task WatchPool(WatchPoolRequest request, IServerStreamWriter<Pool> responseStream, ServerCallContext context)
     {
         var name = RequestGuard.Id(request.Name, "name", FindPools);
-        await GetOwnPoolAsync(name, context);
+        await DemandOwnPoolAsync(name, context);
         Pool? last = null;
         while (!context.CancellationToken.IsCancellationRequested)
         {
@@ -151,14 +157,14 @@ public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
         var name = RequestGuard.Id(request.Name, "name", FindPools);
         if (request.Count is < 1 or > ChildPool.MaxDesired)
             throw RpcErrors.InvalidArgument("count", $"is {request.Count}", $"start 1 to {ChildPool.MaxDesired} children");
-        await GetOwnPoolAsync(name, context);
+        await DemandOwnPoolAsync(name, context);
         return Answer(name, await actors.Ask(actors.Pools, new StartChildren(name, request.Count), context.CancellationToken));
     }
 
     public override async Task<Pool> DeletePool(DeletePoolRequest request, ServerCallContext context)
     {
         var name = RequestGuard.Id(request.Name, "name", FindPools);
-        await GetOwnPoolAsync(name, context);
+        await DemandOwnPoolAsync(name, context);
         return Answer(name, await actors.Ask(actors.Pools, new DeletePool(name), context.CancellationToken));
     }
 
