@@ -12,6 +12,7 @@ namespace CloudController.EndToEnd.Tests;
 /// 1,000, single VMs are provisioned and agents activate through every node; another node later leaves with SIGTERM
 /// while the pool grows again.
 /// </summary>
+[Collection(ClusterOfProcessesCollection.Name)]
 public sealed class ClusterFaultTests(ITestOutputHelper output) : IAsyncLifetime
 {
     /// <summary>Activation tokens redeemed around the kill: half before it, half racing it.</summary>

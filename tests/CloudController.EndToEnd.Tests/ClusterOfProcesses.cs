@@ -358,3 +358,13 @@ public sealed class ClusterOfProcesses : IAsyncDisposable
         }
     }
 }
+
+/// <summary>
+/// The tests that run a cluster of node processes run alone, after the others: two cores shared with another test
+/// class starved a node's key generation (at nice 19) and its heartbeats past any fair deadline.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ClusterOfProcessesCollection
+{
+    public const string Name = "cluster of processes";
+}

@@ -11,6 +11,7 @@ namespace CloudController.EndToEnd.Tests;
 /// VMs are being provisioned, then started again on the same database, data directories and ports. Nothing but the
 /// journal carries the work over; the fleet (a process of its own, as real hosts) keeps what was done to it.
 /// </summary>
+[Collection(ClusterOfProcessesCollection.Name)]
 public sealed class ClusterRestartTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Desired = 500;
