@@ -26,6 +26,9 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
     {
         if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
         this.options = options;
+        // Once per driver start: a machine's KVM does not change while the node runs.
+        Acceleration = AcceleratorProbe.Read(options.DeviceRoot).Choose(options.Accelerator,
+            () => KvmTrial.Run(options.QemuProgram, "kvm", KvmTrial.FindKernel(options.ImagesDirectory, options.DeviceRoot), options.KvmTrialTimeout));
         Paths = new QemuPaths(options.Root, options.RuntimeDirectory);
         img = new QemuImg(options.QemuImgProgram);
         hosts = options.Hosts.ToImmutableDictionary(h => h.Id);
@@ -40,10 +43,13 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
 
     public QemuPaths Paths { get; }
 
-    public string Name => $"qemu ({Accelerator}, {hosts.Count} hosts)";
+    public string Name => $"qemu, {hosts.Count} hosts ({Acceleration.Reason})";
+
+    /// <summary>What the VMs run on and why, chosen when the driver started.</summary>
+    public AcceleratorChoice Acceleration { get; }
 
     /// <summary>kvm or tcg: what the VMs run on.</summary>
-    public string Accelerator => options.ResolvedAccelerator;
+    public string Accelerator => Acceleration.Accelerator;
 
     public DriverCapabilities Capabilities =>
         DriverCapabilities.Suspend | DriverCapabilities.Fork | DriverCapabilities.LiveMigration | DriverCapabilities.GuestData;
@@ -500,7 +506,7 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
         var boot = baseLayer.Kernel is { } kernel ? new BootFiles(kernel, baseLayer.Initrd, options.KernelCommandLine) : null;
         var spec = new QemuLaunch(vmId, vm.Definition.Hardware.CpuCores, vm.Definition.Hardware.MemoryMib, memoryFile, memoryShared,
             chain[0].File, boot, Paths.Console(hostId, vmId), Paths.Channel(hostId, vmId, launch), Paths.Qmp(hostId, vmId, launch),
-            Paths.PidFile(hostId, vmId, launch), incoming, options.ResolvedAccelerator);
+            Paths.PidFile(hostId, vmId, launch), incoming, Accelerator);
         try
         {
             return await QemuVmProcess.StartAsync(options.QemuProgram, spec, launch, Paths.ProcessLog(hostId, vmId), options.StartTimeout,

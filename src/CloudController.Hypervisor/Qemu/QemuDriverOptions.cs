@@ -10,7 +10,8 @@ namespace CloudController.Hypervisor.Qemu;
 /// <param name="ImagesDirectory">Base images as <c>NAME.qcow2</c>; an image may ship <c>NAME.vmlinuz</c> and
 /// <c>NAME.initrd</c> beside it, which are then booted directly.</param>
 /// <param name="RuntimeDirectory">VM sockets (QMP, guest channel, migration), short paths apart from the root.</param>
-/// <param name="Accelerator">kvm, tcg, or auto (kvm when /dev/kvm exists).</param>
+/// <param name="Accelerator">kvm, tcg, or auto: kvm only where the machine has hardware virtualization and a test
+/// guest boots under it (<see cref="AcceleratorProbe"/>), else tcg.</param>
 public sealed record QemuDriverOptions(
     string Root,
     string ImagesDirectory,
@@ -25,7 +26,11 @@ public sealed record QemuDriverOptions(
 
     public TimeSpan MigrationTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    public string ResolvedAccelerator => Accelerator == "auto" ? (File.Exists("/dev/kvm") ? "kvm" : "tcg") : Accelerator;
+    /// <summary>How long a test guest may take to print its first line under KVM before KVM is taken as unusable.</summary>
+    public TimeSpan KvmTrialTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The device tree KVM is looked for in ("/"; a fake tree in tests).</summary>
+    public string DeviceRoot { get; init; } = "/";
 
     /// <summary>Every problem with these options, each naming the setting and the fix; empty when they can be used.</summary>
     public IReadOnlyList<string> Problems()
