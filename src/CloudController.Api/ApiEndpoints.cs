@@ -41,6 +41,7 @@ public static class ApiEndpoints
         endpoints.MapGrpcService<StorageService>();
         endpoints.MapGrpcService<AccessService>();
         endpoints.MapGrpcService<UsageService>();
+        endpoints.MapGrpcService<Autoscaling.CloudProviderService>();
         endpoints.MapGrpcReflectionService();
         return endpoints;
     }

@@ -52,6 +52,7 @@ public sealed class ControllerNode : IAsyncDisposable
         driver ??= DriverFactory.Create(config);
         var listen = new Uri(config.GetString("cloudcontroller.grpc.endpoint"));
         var tls = GrpcTls.Load(config, listen);
+        var autoscaler = AutoscalerListener.Load(config);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -72,6 +73,7 @@ public sealed class ControllerNode : IAsyncDisposable
             });
             // Probes speak HTTP/1.1, which the gRPC listener (h2c only) does not.
             if (health is not null) kestrel.Listen(AddressOf(health), health.Port, o => o.Protocols = HttpProtocols.Http1);
+            if (autoscaler is not null) kestrel.Listen(AddressOf(autoscaler.Endpoint), autoscaler.Endpoint.Port, autoscaler.Configure);
         });
         builder.Services.AddSingleton(driver);
         builder.Services.AddSingleton(settings);

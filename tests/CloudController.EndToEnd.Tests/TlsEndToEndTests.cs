@@ -1,6 +1,3 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Akka.Configuration;
 using CloudController.Cli;
 using CloudController.Node;
@@ -20,26 +17,9 @@ public sealed class TlsEndToEndTests(ITestOutputHelper output) : IDisposable
     /// <summary>A CA, and a certificate it issued for 127.0.0.1 and localhost; PEM files for both.</summary>
     private (string Ca, string Certificate, string Key) IssueCertificates()
     {
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=Test CA", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=cloudcontroller", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var issued = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), [1, 2, 3, 4]);
-
-        var (caFile, certificateFile, keyFile) = (Path.Combine(_dir, "ca.crt"), Path.Combine(_dir, "node.crt"), Path.Combine(_dir, "node.key"));
-        File.WriteAllText(caFile, ca.ExportCertificatePem());
-        File.WriteAllText(certificateFile, issued.ExportCertificatePem());
-        File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
-        return (caFile, certificateFile, keyFile);
+        using var authority = new TestCertificates(_dir);
+        var (certificate, key) = authority.IssueServer();
+        return (authority.AuthorityFile, certificate, key);
     }
 
     private static async Task<(int Exit, string Out, string Err)> Ccm(params string[] args)

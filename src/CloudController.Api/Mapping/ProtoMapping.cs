@@ -196,20 +196,22 @@ public static class ProtoMapping
             Owner = d.Owner ?? "",
         };
         proto.TargetHosts.AddRange(d.TargetHosts);
-        if (s.Children is { } children)
-        {
-            proto.Children.AddRange(children.Select(c => new V1.PoolChild
-            {
-                Id = c.ChildId,
-                Number = c.Number,
-                Identity = new V1.Identity { Hostname = c.Name, MachineId = c.MachineId.ToString(), Macs = { c.Mac } },
-                Ip = c.Ip,
-                HostId = c.HostId,
-                State = c.State.ToString(),
-                CreatedAt = Timestamp.FromDateTimeOffset(c.CreatedAt),
-                Running = c.Running,
-            }));
-        }
+        if (d.Autoscaling is { } bounds) proto.Autoscaling = new V1.Autoscaling { Min = bounds.Min, Max = bounds.Max };
+        if (s.Children is { } children) proto.Children.AddRange(children.Select(ToProto));
+        proto.Incidents.AddRange(s.Incidents.Select(ToProto));
         return proto;
     }
+
+    public static V1.PoolChild ToProto(this Domain.Pools.PoolChild c) => new()
+    {
+        Id = c.ChildId,
+        Number = c.Number,
+        Identity = new V1.Identity { Hostname = c.Name, MachineId = c.MachineId.ToString(), Macs = { c.Mac } },
+        Ip = c.Ip,
+        HostId = c.HostId,
+        State = c.State.ToString(),
+        CreatedAt = Timestamp.FromDateTimeOffset(c.CreatedAt),
+        Running = c.Running,
+        Failure = c.Failure ?? "",
+    };
 }

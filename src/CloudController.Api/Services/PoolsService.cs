@@ -76,7 +76,8 @@ public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
             request.Name?.Trim() ?? "", request.Template?.Trim() ?? "", request.TargetHosts.Select(h => h.Trim()).ToImmutableArray(),
             request.NamePattern ?? "", request.IpRange ?? "", request.Domain?.Trim() ?? "", request.Desired,
             ParseSurplusOrder(request.SurplusOrder), request.Persistent, !request.PoweredOff,
-            await AccessCheck.OwnerOfNewAsync(actors, context, request.Owner));
+            await AccessCheck.OwnerOfNewAsync(actors, context, request.Owner),
+            request.Autoscaling is { } bounds ? new PoolAutoscaling(bounds.Min, bounds.Max) : null);
         RequestGuard.ThrowIfAny(PoolDefinitionValidator.Validate(definition));
         if (await actors.Ask(actors.ReplicaMaps, new GetReplicaMap(definition.Template), context.CancellationToken) is TemplateNotFound)
             throw RpcErrors.InvalidArgument("template", $"there is no template '{definition.Template}'", FindTemplates);
@@ -166,6 +167,25 @@ public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
         var name = RequestGuard.Id(request.Name, "name", FindPools);
         await DemandOwnPoolAsync(name, context);
         return Answer(name, await actors.Ask(actors.Pools, new DeletePool(name), context.CancellationToken));
+    }
+
+    public override async Task<Pool> SetPoolAutoscaling(SetPoolAutoscalingRequest request, ServerCallContext context)
+    {
+        var name = RequestGuard.Id(request.Name, "name", FindPools);
+        var bounds = request.Autoscaling is { } a ? new PoolAutoscaling(a.Min, a.Max) : null;
+        if (bounds is not null) RequestGuard.ThrowIfAny(bounds.Problems());
+        await DemandOwnPoolAsync(name, context);
+        return Answer(name, await actors.Ask(actors.Pools, new SetAutoscaling(name, bounds), context.CancellationToken));
+    }
+
+    public override async Task<Pool> RemoveChildren(RemoveChildrenRequest request, ServerCallContext context)
+    {
+        var name = RequestGuard.Id(request.Name, "name", FindPools);
+        if (request.ChildIds.Count == 0)
+            throw RpcErrors.InvalidArgument("childIds", "no child is named", "name children as `ccm pool show NAME --children` lists them");
+        var ids = request.ChildIds.Select((id, i) => RequestGuard.Id(id, $"childIds[{i}]", "name children as `ccm pool show NAME --children` lists them")).ToList();
+        await DemandOwnPoolAsync(name, context);
+        return Answer(name, await actors.Ask(actors.Pools, new RemoveChildren(name, ids, "removed by name"), context.CancellationToken));
     }
 
     private static Pool Answer(string name, object reply) => reply is PoolStatus s ? s.ToProto() : throw Refusal(name, reply);

@@ -21,13 +21,18 @@ public static class PoolCommands
         var persistent = new Option<bool>("--persistent") { Description = "Children keep their writes across power-off" };
         var poweredOff = new Option<bool>("--powered-off") { Description = "Fork children powered off, to start on demand" };
         var owner = new Option<string?>("--owner") { Description = "Whose the pool is (administrators only; default: yours)", HelpName = "user" };
+        var autoscale = new Option<bool>("--autoscale") { Description = "Let an autoscaler (Kubernetes Cluster Autoscaler) size the pool within --min and --max" };
+        var min = new Option<int>("--min") { Description = "Fewest children an autoscaler may leave", DefaultValueFactory = _ => 0, HelpName = "n" };
+        var max = new Option<int?>("--max") { Description = "Most children an autoscaler may ask for", HelpName = "n" };
         var create = app.Remote("create", "Create a pool of children forked from a template", async (parse, session, ct) =>
         {
+            if (parse.GetValue(autoscale) && parse.GetValue(max) is null) return NeedsMax(session);
             var request = new CreatePoolRequest
             {
                 Name = parse.GetValue(name), Template = parse.GetValue(template), NamePattern = parse.GetValue(names), IpRange = parse.GetValue(ips),
                 Desired = parse.GetValue(count), Domain = parse.GetValue(domain) ?? "", SurplusOrder = parse.GetValue(order) ?? "",
                 Persistent = parse.GetValue(persistent), PoweredOff = parse.GetValue(poweredOff), Owner = parse.GetValue(owner) ?? "",
+                Autoscaling = parse.GetValue(autoscale) ? new Autoscaling { Min = parse.GetValue(min), Max = parse.GetValue(max)!.Value } : null,
             };
             request.TargetHosts.AddRange(parse.GetValue(hosts) ?? []);
             var pool = await session.Pools.CreatePoolAsync(request, cancellationToken: ct);
@@ -36,7 +41,40 @@ public static class PoolCommands
             return ExitCode.Success;
         });
         create.Arguments.Add(name);
-        foreach (var option in new Option[] { template, names, ips, count, hosts, domain, order, persistent, poweredOff, owner, noWait }) create.Options.Add(option);
+        foreach (var option in new Option[] { template, names, ips, count, hosts, domain, order, persistent, poweredOff, owner, autoscale, min, max, noWait })
+            create.Options.Add(option);
+
+        var noAutoscale = new Option<bool>("--no-autoscale") { Description = "Take the pool out of autoscaling" };
+        var set = app.Remote("set", "Let an autoscaler size a pool within bounds (--autoscale --min --max), or stop it (--no-autoscale)", async (parse, session, ct) =>
+        {
+            if (parse.GetValue(autoscale) == parse.GetValue(noAutoscale))
+            {
+                session.Errors.WriteLine("Give --autoscale with --min and --max, or --no-autoscale.");
+                return ExitCode.Usage;
+            }
+            if (parse.GetValue(autoscale) && parse.GetValue(max) is null) return NeedsMax(session);
+            var request = new SetPoolAutoscalingRequest
+            {
+                Name = parse.GetValue(name),
+                Autoscaling = parse.GetValue(autoscale) ? new Autoscaling { Min = parse.GetValue(min), Max = parse.GetValue(max)!.Value } : null,
+            };
+            Output.Write(session, await session.Pools.SetPoolAutoscalingAsync(request, cancellationToken: ct), Tables.Pool);
+            return ExitCode.Success;
+        });
+        set.Arguments.Add(name);
+        foreach (var option in new Option[] { autoscale, min, max, noAutoscale }) set.Options.Add(option);
+
+        var childIds = new Argument<string[]>("child") { Description = "Child ids as `pool show --children` lists them", Arity = ArgumentArity.OneOrMore };
+        var removeChild = app.Remote("remove-child", "Remove named children; the pool's count drops by as many, so none is replaced", async (parse, session, ct) =>
+        {
+            var request = new RemoveChildrenRequest { Name = parse.GetValue(name) };
+            request.ChildIds.AddRange(parse.GetValue(childIds) ?? []);
+            var pool = await session.Pools.RemoveChildrenAsync(request, cancellationToken: ct);
+            Output.WriteLine(session, pool, p => $"Pool {p.Name}: {request.ChildIds.Count} children being removed; it now keeps {p.Desired}.");
+            return ExitCode.Success;
+        });
+        removeChild.Arguments.Add(name);
+        removeChild.Arguments.Add(childIds);
 
         var desired = new Argument<int>("count") { Description = "Children wanted" };
         var scale = app.Remote("scale", "Set how many children a pool keeps, and follow it there", async (parse, session, ct) =>
@@ -89,6 +127,12 @@ public static class PoolCommands
         delete.Arguments.Add(name);
 
         return app.NewPalette("pool", "Pools of forked children that keep a count, for autoscalers")
-            .Add(create).Add(scale).Add(show).Add(list).Add(watch).Add(start).Add(delete);
+            .Add(create).Add(scale).Add(show).Add(list).Add(watch).Add(start).Add(set).Add(removeChild).Add(delete);
+    }
+
+    private static ExitCode NeedsMax(CcmSession session)
+    {
+        session.Errors.WriteLine("--autoscale needs --max: the most children an autoscaler may ask for.");
+        return ExitCode.Usage;
     }
 }

@@ -243,6 +243,8 @@ public static class Tables
         table.AddRow(Text("kind"), Text($"{(p.Persistent ? "persistent" : "non-persistent")}, {(p.PoweredOff ? "forked powered off" : "running from the start")}"));
         table.AddRow(Text("failed"), Text(p.FailedTotal == 0 ? "0" : $"{p.FailedTotal} (last: {p.LastFailure})"));
         if (p.Shortfall.Length > 0) table.AddRow(Text("short"), Text(p.Shortfall));
+        table.AddRow(Text("autoscaling"), Text(p.Autoscaling is { } a ? $"{a.Min}-{a.Max} children" : "off"));
+        foreach (var c in p.Incidents) table.AddRow(Text("replacing"), Text($"{c.Id} on {c.HostId}: {c.Failure}"));
         if (p.Children.Count == 0) return table;
         var children = New("CHILD", "HOSTNAME", "IP", "MAC", "MACHINE ID", "HOST", "STATE");
         foreach (var c in p.Children.OrderBy(c => c.Number))

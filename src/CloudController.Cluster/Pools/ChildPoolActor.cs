@@ -89,6 +89,10 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
         });
         Command<ScalePool>(scale => Decide(_pool.Scale(scale.Desired)));
         Command<DeletePool>(_ => Decide(_pool.Delete()));
+        Command<SetAutoscaling>(set => Decide(_pool.SetAutoscaling(set.Autoscaling)));
+        Command<GrowPool>(grow => Decide(_pool.Grow(grow.Delta)));
+        Command<ShrinkPoolTarget>(shrink => Decide(_pool.ShrinkTarget(shrink.Delta)));
+        Command<RemoveChildren>(remove => Decide(_pool.RemoveChildren(remove.ChildIds, remove.Reason)));
         Command<StartChildren>(start =>
         {
             if (!_pool.Exists)
@@ -277,5 +281,5 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
     private PoolStatus Status(bool withChildren = false) => new(
         _pool.Definition!, _pool.Count(ChildState.Ready), _pool.RunningCount, _pool.Count(ChildState.Forking), _pool.Count(ChildState.Lost),
         _pool.Count(ChildState.Removing), _pool.FailedTotal, _pool.LastFailure, _shortfall, _pool.Deleting,
-        withChildren ? _pool.Children.Values.ToList() : null);
+        withChildren ? _pool.Children.Values.ToList() : null, _pool.Incidents.Take(IncidentsListed).ToList());
 }

@@ -26,10 +26,23 @@ public static class ChildPoolProtocol
     /// <summary>Starts up to <paramref name="Count"/> children that wait powered off; answered with the pool.</summary>
     public sealed record StartChildren(string Pool, int Count) : IChildPoolCommand;
 
+    /// <summary>Sets the pool's autoscaling bounds, or (null) turns autoscaling off.</summary>
+    public sealed record SetAutoscaling(string Pool, PoolAutoscaling? Autoscaling) : IChildPoolCommand;
+
+    /// <summary>An autoscaler raises the desired count by <paramref name="Delta"/>, within the pool's max.</summary>
+    public sealed record GrowPool(string Pool, int Delta) : IChildPoolCommand;
+
+    /// <summary>An autoscaler takes back <paramref name="Delta"/> (negative) requested children not yet forked.</summary>
+    public sealed record ShrinkPoolTarget(string Pool, int Delta) : IChildPoolCommand;
+
+    /// <summary>Removes the named children and lowers the desired count by as many.</summary>
+    public sealed record RemoveChildren(string Pool, IReadOnlyList<string> ChildIds, string Reason) : IChildPoolCommand;
+
     /// <summary>Removes every child, then the pool.</summary>
     public sealed record DeletePool(string Pool) : IChildPoolCommand;
 
-    /// <summary>The pool now, with its counts by state and why it falls short of its count, if it does.</summary>
+    /// <summary>The pool now, with its counts by state, why it falls short of its count, if it does, and the children
+    /// being replaced (at most <see cref="IncidentsListed"/>).</summary>
     public sealed record PoolStatus(
         PoolDefinition Definition,
         int Ready,
@@ -41,7 +54,10 @@ public static class ChildPoolProtocol
         string? LastFailure,
         string? Shortfall,
         bool Deleting,
-        IReadOnlyList<PoolChild>? Children) : IClusterMessage;
+        IReadOnlyList<PoolChild>? Children,
+        IReadOnlyList<PoolChild> Incidents) : IClusterMessage;
+
+    public const int IncidentsListed = 100;
 
     public sealed record PoolNotFound(string Pool) : IClusterMessage;
 

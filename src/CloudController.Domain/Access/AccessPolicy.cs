@@ -13,6 +13,8 @@ public static class AccessPolicy
     private static readonly FrozenSet<string> Open = FrozenSet.ToFrozenSet(
     [
         "cloudcontroller.v1.Activation", "cloudcontroller.v1.GuestChannel",
+        // Kubernetes Cluster Autoscaler proves itself with a client certificate on a listener of its own.
+        "clusterautoscaler.cloudprovider.v1.externalgrpc.CloudProvider",
         "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection",
     ]);
 
@@ -21,6 +23,7 @@ public static class AccessPolicy
         "Provisioning/Provision", "Provisioning/AbortTask", "Provisioning/ProvisionNetwork",
         "Vms/DeleteVm", "Vms/SetVmConfig",
         "Pools/DefineTemplate", "Pools/CreatePool", "Pools/ScalePool", "Pools/StartChildren", "Pools/DeletePool",
+        "Pools/SetPoolAutoscaling", "Pools/RemoveChildren",
         "Catalog/CaptureInstantImage", "KeyPool/IssueActivationToken",
     ]);
 

@@ -6,7 +6,7 @@ namespace CloudController.Domain.Pools;
 /// A pool's state: its definition, the desired count, every child it holds with its state, the next child number,
 /// and its failures. Rebuilt exactly from its journal; the reconciler decides what changes.
 /// </summary>
-public sealed record ChildPool(
+public sealed partial record ChildPool(
     PoolDefinition? Definition,
     ImmutableSortedDictionary<string, PoolChild> Children,
     long NextNumber,
@@ -38,15 +38,18 @@ public sealed record ChildPool(
             Children = Children.SetItems(p.Children.Select(c => KeyValuePair.Create(c.ChildId, c))),
             NextNumber = Math.Max(NextNumber, p.Children.Max(c => c.Number) + 1),
         },
-        ChildrenReady r => Move(r.ChildIds, ChildState.Ready),
+        // A child removed by name while it was being forked stays removed when its fork completes.
+        ChildrenReady r => Move(r.ChildIds, ChildState.Ready, only: ChildState.Forking),
         ChildrenStarted s => this with
         {
             Children = Children.SetItems(s.ChildIds.Where(Children.ContainsKey).Select(id => KeyValuePair.Create(id, Children[id] with { Running = true }))),
         },
-        ChildrenFailed f => Move(f.ChildIds, ChildState.Removing) with { FailedTotal = FailedTotal + f.ChildIds.Length, LastFailure = f.Reason },
-        ChildrenLost l => Move(l.ChildIds, ChildState.Lost),
+        ChildrenFailed f => Move(f.ChildIds, ChildState.Removing, failure: f.Reason) with { FailedTotal = FailedTotal + f.ChildIds.Length, LastFailure = f.Reason },
+        ChildrenLost l => Move(l.ChildIds, ChildState.Lost, failure: l.Reason),
         ChildrenRemoving r => Move(r.ChildIds, ChildState.Removing),
         ChildrenRemoved r => this with { Children = Children.RemoveRange(r.ChildIds) },
+        PoolAutoscalingSet a => this with { Definition = Definition! with { Autoscaling = a.Autoscaling } },
+        NamedChildrenRemoving n => Move(n.ChildIds, ChildState.Removing) with { Definition = Definition! with { Desired = n.Desired } },
         PoolDeleting => this with { Deleting = true },
         PoolDeleted => this with { Deleted = true, Children = Children.Clear() },
         _ => this,
@@ -64,12 +67,21 @@ public sealed record ChildPool(
         if (!Exists) return Decision.Refuse("the pool does not exist");
         if (Deleting) return Decision.Refuse("the pool is being deleted");
         if (desired is < 0 or > MaxDesired) return Decision.Refuse($"desired must be 0-{MaxDesired}, not {desired}");
+        if (Definition!.Autoscaling is { } bounds && (desired < bounds.Min || desired > bounds.Max))
+        {
+            return Decision.Refuse($"pool {Definition.Name} is autoscaled within {bounds.Min}-{bounds.Max}: scale it within those bounds, " +
+                                   $"or change them with `ccm pool set {Definition.Name} --min N --max M`");
+        }
         return desired == Definition!.Desired ? Decision.AlreadyDone : Decision.Persist(new PoolScaled(desired));
     }
 
     /// <summary>Ready children that wait powered off, lowest numbers first: the next ones to start on demand.</summary>
     public IEnumerable<PoolChild> Startable(int count) =>
         InState(ChildState.Ready).Where(c => !c.Running).OrderBy(c => c.Number).Take(count);
+
+    /// <summary>Children being replaced now because their fork failed or their host stopped answering, each with why.</summary>
+    public IEnumerable<PoolChild> Incidents =>
+        Children.Values.Where(c => c.Failure is not null && c.State is ChildState.Lost or ChildState.Removing);
 
     public int RunningCount => Children.Values.Count(c => c.State == ChildState.Ready && c.Running);
 
@@ -79,12 +91,13 @@ public sealed record ChildPool(
         return Deleting ? Decision.AlreadyDone : Decision.Persist(new PoolDeleting());
     }
 
-    private ChildPool Move(ImmutableArray<string> ids, ChildState state)
+    private ChildPool Move(ImmutableArray<string> ids, ChildState state, ChildState? only = null, string? failure = null)
     {
         var children = Children.ToBuilder();
         foreach (var id in ids)
         {
-            if (children.TryGetValue(id, out var child)) children[id] = child with { State = state };
+            if (children.TryGetValue(id, out var child) && (only is null || child.State == only))
+                children[id] = child with { State = state, Failure = failure ?? child.Failure };
         }
         return this with { Children = children.ToImmutable() };
     }

@@ -17,7 +17,8 @@ public enum ChildState
 
 /// <summary>
 /// One child of a pool: its identity (unique in the pool and its address range), its host and its state, and whether
-/// it runs (a pool may fork children powered off, to start on demand).
+/// it runs (a pool may fork children powered off, to start on demand), and why it is being replaced, if it failed or
+/// was lost.
 /// </summary>
 public sealed record PoolChild(
     string ChildId,
@@ -29,7 +30,8 @@ public sealed record PoolChild(
     string HostId,
     ChildState State,
     DateTimeOffset CreatedAt,
-    bool Running = true)
+    bool Running = true,
+    string? Failure = null)
 {
     /// <summary>Its own disk layer, copy-on-write over the replica's.</summary>
     public string DiskLayerId => $"{ChildId}-disk";

@@ -12,7 +12,8 @@ public enum SurplusOrder
 /// <summary>
 /// A pool of children forked from one template: where they may run (no target hosts: any active host), how each is
 /// named and addressed, how many are wanted, which go first when it shrinks, whether a child keeps its writes across
-/// power-off, whether children run from the start or wait powered off to be started on demand, and whose it is.
+/// power-off, whether children run from the start or wait powered off to be started on demand, whose it is, and
+/// whether an autoscaler may size it.
 /// </summary>
 public sealed record PoolDefinition(
     string Name,
@@ -25,14 +26,16 @@ public sealed record PoolDefinition(
     SurplusOrder SurplusOrder = SurplusOrder.Newest,
     bool Persistent = false,
     bool PowerOnAhead = true,
-    string? Owner = null)
+    string? Owner = null,
+    PoolAutoscaling? Autoscaling = null)
 {
     public ImmutableArray<string> TargetHosts { get; init; } = TargetHosts.IsDefault ? [] : TargetHosts;
 
     public bool Equals(PoolDefinition? other) =>
         other is not null && Name == other.Name && Template == other.Template && TargetHosts.SequenceEqual(other.TargetHosts) &&
         NamePattern == other.NamePattern && IpRange == other.IpRange && Domain == other.Domain && Desired == other.Desired &&
-        SurplusOrder == other.SurplusOrder && Persistent == other.Persistent && PowerOnAhead == other.PowerOnAhead && Owner == other.Owner;
+        SurplusOrder == other.SurplusOrder && Persistent == other.Persistent && PowerOnAhead == other.PowerOnAhead && Owner == other.Owner &&
+        Equals(Autoscaling, other.Autoscaling);
 
     public override int GetHashCode() => HashCode.Combine(Name, Template, Desired);
 }

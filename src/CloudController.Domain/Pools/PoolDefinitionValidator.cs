@@ -23,6 +23,13 @@ public static class PoolDefinitionValidator
             errors.Add(new FieldError("desired", $"desired is {pool.Desired}", $"use 0 to {ChildPool.MaxDesired}"));
         else if (range is not null && pool.Desired > range.Count)
             errors.Add(new FieldError("desired", $"{pool.Desired} children cannot fit in {range.Count} addresses of {pool.IpRange}", $"widen ipRange to at least {pool.Desired} addresses or lower desired"));
+        if (pool.Autoscaling is { } autoscaling)
+        {
+            errors.AddRange(autoscaling.Problems());
+            if (autoscaling.Problems().Count == 0 && (pool.Desired < autoscaling.Min || pool.Desired > autoscaling.Max))
+                errors.Add(new FieldError("desired", $"desired {pool.Desired} is outside the autoscaling bounds {autoscaling.Min}-{autoscaling.Max}",
+                    $"give a count from {autoscaling.Min} to {autoscaling.Max}"));
+        }
         for (var i = 0; i < pool.TargetHosts.Length; i++)
         {
             if (pool.TargetHosts[i].Length == 0 || HostnameRules.NameProblem(pool.TargetHosts[i]) is not null)

@@ -30,3 +30,9 @@ public sealed record ChildrenRemoved(ImmutableArray<string> ChildIds) : IDomainE
 public sealed record PoolDeleting : IDomainEvent;
 
 public sealed record PoolDeleted : IDomainEvent;
+
+/// <summary>The pool's autoscaling bounds were set (or, null, autoscaling turned off).</summary>
+public sealed record PoolAutoscalingSet(PoolAutoscaling? Autoscaling) : IDomainEvent;
+
+/// <summary>Named children removed on request, and the desired count lowered by as many, in one write.</summary>
+public sealed record NamedChildrenRemoving(ImmutableArray<string> ChildIds, int Desired, string Reason) : IDomainEvent;
