@@ -65,6 +65,9 @@ public static class DriverFactory
             hosts,
             c.GetString("runtime-directory", "/run/cloudcontroller"),
             c.GetString("accelerator", "auto"),
-            KernelCommandLine: c.GetString("kernel-command-line", "console=ttyS0 quiet panic=-1"));
+            KernelCommandLine: c.GetString("kernel-command-line", "console=ttyS0 quiet panic=-1"))
+        {
+            GuestStartTimeout = c.GetTimeSpan("guest-start-timeout", TimeSpan.FromSeconds(45)),
+        };
     }
 }

@@ -458,8 +458,46 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
         var memory = Paths.Memory(hostId, vm.Definition.VmId);
         File.Delete(memory);
         var record = vm with { MemoryFile = memory };
-        await LaunchAsync(op, hostId, record, memory, memoryShared: true, incoming: false, ct);
+        var console = Paths.Console(hostId, vm.Definition.VmId);
+        var spoken = FileLength(console);
+        var process = await LaunchAsync(op, hostId, record, memory, memoryShared: true, incoming: false, ct);
+        await WaitForSignOfLifeAsync(op, hostId, vm.Definition.VmId, process, console, spoken, ct);
     }
+
+    /// <summary>
+    /// A booting guest shows that it runs by printing on its console or speaking on its channel. One that does
+    /// neither within the bound (a guest hung under an accelerator that cannot run it) is stopped, and the power-on
+    /// fails naming the VM, the accelerator and how its console ends, instead of leaving a silent process behind.
+    /// </summary>
+    private async Task WaitForSignOfLifeAsync(DriverOperation op, string hostId, string vmId, QemuVmProcess process, string console, long spoken, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + options.GuestStartTimeout;
+        try
+        {
+            while (process.ReadyCount == 0 && FileLength(console) <= spoken)
+            {
+                var alive = QemuVmProcess.IsAlive(process.Pid);
+                if (alive && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(50, ct);
+                    continue;
+                }
+                await StopProcessAsync(hostId, vmId, CancellationToken.None);
+                var lines = File.Exists(console) ? File.ReadAllLines(console).Where(l => l.Trim().Length > 0).TakeLast(3).ToList() : [];
+                var tail = lines.Count > 0 ? "its console ends: " + string.Join(" | ", lines) : "its console is empty";
+                var what = alive ? $"showed no sign of life within {options.GuestStartTimeout.TotalSeconds:0.#} s" : "stopped before it showed a sign of life";
+                throw Refuse(op, hostId, $"VM {vmId} {what} under {Accelerator} (nothing on its console or its channel); {tail}");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // A power-on given up is not left half-done: the process goes, whatever token the caller held.
+            await StopProcessAsync(hostId, vmId, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private static long FileLength(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
     /// <summary>A forked child starts from its parent's saved state over a private mapping of its parent's memory.</summary>
     private async Task StartForkedAsync(DriverOperation op, string hostId, QemuVmRecord child, string parentVmId, CancellationToken ct)

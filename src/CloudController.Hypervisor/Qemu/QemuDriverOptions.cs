@@ -26,6 +26,9 @@ public sealed record QemuDriverOptions(
 
     public TimeSpan MigrationTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long a booting guest may stay silent (nothing on its console, nothing on its channel) before its power-on fails.</summary>
+    public TimeSpan GuestStartTimeout { get; init; } = TimeSpan.FromSeconds(45);
+
     /// <summary>How long a test guest may take to print its first line under KVM before KVM is taken as unusable.</summary>
     public TimeSpan KvmTrialTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -44,6 +47,8 @@ public sealed record QemuDriverOptions(
         if (Accelerator is not ("auto" or "kvm" or "tcg"))
             problems.Add($"qemu.accelerator = '{Accelerator}': use auto, kvm or tcg");
         // A unix socket path has room for 107 bytes; a socket name takes 30 of them.
+        if (GuestStartTimeout <= TimeSpan.Zero)
+            problems.Add($"qemu.guest-start-timeout = {GuestStartTimeout}: give a booting guest time to speak, e.g. 45s");
         if (Path.GetFullPath(RuntimeDirectory).Length > 70)
             problems.Add($"qemu.runtime-directory '{RuntimeDirectory}' is longer than 70 characters: VM sockets under it would not fit a unix socket path; choose a shorter one");
         return problems;
