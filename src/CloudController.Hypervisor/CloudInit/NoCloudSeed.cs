@@ -37,10 +37,18 @@ public sealed record NoCloudSeed(string MetaData, string UserData, string Networ
     }
 
     /// <summary>
-    /// The keys cloud-init reads from the seed. A change to any of them needs a new instance id for cloud-init to apply
-    /// it at the next boot; the agent's own keys (<c>guest.*</c>) never go into the seed.
+    /// The instance id a seed carries once its data changed: cloud-init applies users, keys and files once per
+    /// instance, so a VM that has booted gets a new id when a key the seed renders changed (its VM id and the new
+    /// generation), to be applied at its next boot. Before its first boot, or when only the agent's own keys
+    /// (<c>guest.*</c>, never in the seed) changed, the id stays.
     /// </summary>
-    public static bool IsSeedKey(string key) => !key.StartsWith("guest.", StringComparison.Ordinal);
+    public static string InstanceAfter(string vmId, string? current, bool booted, IReadOnlyDictionary<string, string>? before, IReadOnlyDictionary<string, string> after, long generation)
+    {
+        static IEnumerable<KeyValuePair<string, string>> Seeded(IReadOnlyDictionary<string, string>? data) =>
+            (data ?? new Dictionary<string, string>()).Where(d => !d.Key.StartsWith("guest.", StringComparison.Ordinal)).OrderBy(d => d.Key, StringComparer.Ordinal);
+        var changed = !Seeded(before).SequenceEqual(Seeded(after));
+        return booted && changed ? $"{vmId}-{generation}" : current ?? vmId;
+    }
 
     /// <summary>App keys: what the key=value store holds (the keys cloud-init and the agent interpret stay out).</summary>
     public static bool IsAppKey(string key) =>

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using CloudController.Domain;
+using CloudController.Hypervisor.CloudInit;
 using CloudController.Domain.Fleet;
 
 namespace CloudController.Hypervisor.Qemu;
@@ -279,8 +280,10 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
             const DriverOperation op = DriverOperation.SetGuestData;
             var vm = RequireVm(op, hostId, vmId);
             if (vm.Data is { } held && held.Generation >= data.Generation) return;
-            vm = vm with { Data = data };
+            var instance = NoCloudSeed.InstanceAfter(vmId, vm.SeedInstance, vm.Launch > 0, vm.Data?.Values, data.Values, data.Generation);
+            vm = vm with { Data = data, SeedInstance = instance };
             Save(hostId, vm);
+            await WriteSeedAsync(hostId, vm, ct);
             // A guest not yet listening gets the data it holds now when it says it is ready.
             if (PowerState(hostId, vm) == VmPowerState.Running && await ProcessOf(hostId, vmId, ct) is { Listening: true } process)
                 await process.SendDataAsync(data, ct);
@@ -542,9 +545,10 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
         var chain = Chain(hostId, vm.Definition.DiskLayerId);
         var baseLayer = chain[^1];
         var boot = baseLayer.Kernel is { } kernel ? new BootFiles(kernel, baseLayer.Initrd, options.KernelCommandLine) : null;
+        await WriteSeedAsync(hostId, vm, ct);
         var spec = new QemuLaunch(vmId, vm.Definition.Hardware.CpuCores, vm.Definition.Hardware.MemoryMib, memoryFile, memoryShared,
             chain[0].File, boot, Paths.Console(hostId, vmId), Paths.Channel(hostId, vmId, launch), Paths.Qmp(hostId, vmId, launch),
-            Paths.PidFile(hostId, vmId, launch), incoming, Accelerator);
+            Paths.PidFile(hostId, vmId, launch), incoming, Accelerator, Paths.Seed(hostId, vmId), VmMac.Of(vm.Definition));
         try
         {
             return await QemuVmProcess.StartAsync(options.QemuProgram, spec, launch, Paths.ProcessLog(hostId, vmId), options.StartTimeout,
@@ -554,6 +558,17 @@ public sealed class QemuDriver : IHypervisorDriver, IAsyncDisposable
         {
             throw Refuse(op, hostId, $"VM {vmId}: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The VM's cloud-init seed as its record has it now: written before every start of its process (so a fork, a
+    /// clone or a migrated VM has its own) and on every change of its data.
+    /// </summary>
+    private Task WriteSeedAsync(string hostId, QemuVmRecord vm, CancellationToken ct)
+    {
+        IReadOnlyDictionary<string, string> data = vm.Data?.Values ?? ImmutableSortedDictionary<string, string>.Empty;
+        var seed = NoCloudSeed.Render(vm.SeedInstance ?? vm.Definition.VmId, vm.Definition.Hostname, VmMac.Of(vm.Definition), data, Sha512Crypt.Hash);
+        return NoCloudSeedDisk.WriteAsync(Paths.Seed(hostId, vm.Definition.VmId), seed, ct);
     }
 
     /// <summary>

@@ -9,6 +9,8 @@ namespace CloudController.Hypervisor.Qemu;
 /// forked); a forked child maps its parent's file private instead, copying a page only when it writes it.</param>
 /// <param name="Incoming">Start waiting for saved or migrating state (<c>-incoming defer</c> then migrate-incoming),
 /// instead of booting.</param>
+/// <param name="SeedDisk">The VM's cloud-init NoCloud seed, attached read-only as a second virtio disk.</param>
+/// <param name="Mac">The MAC of the VM's NIC, which the seed's network configuration is bound to.</param>
 public sealed record QemuLaunch(
     string VmId,
     int Cpus,
@@ -22,7 +24,9 @@ public sealed record QemuLaunch(
     string QmpSocket,
     string PidFile,
     bool Incoming,
-    string Accelerator)
+    string Accelerator,
+    string? SeedDisk = null,
+    string? Mac = null)
 {
     /// <summary>The command line, argument by argument (no shell involved, so paths need no quoting).</summary>
     public IReadOnlyList<string> Arguments()
@@ -49,6 +53,15 @@ public sealed record QemuLaunch(
             "-qmp", $"unix:{QmpSocket},server=on,wait=off",
             "-pidfile", PidFile,
         };
+        if (SeedDisk is not null)
+        {
+            // A virtio disk, not a CD-ROM: Debian's cloud kernel has no AHCI for q35's CD-ROM. The SMBIOS serial tells
+            // cloud-init of an image booted from its disk to look for a NoCloud seed.
+            args.AddRange(["-drive", $"file={SeedDisk},format=raw,if=none,id=seed0,readonly=on", "-device", "virtio-blk-pci,drive=seed0"]);
+            args.AddRange(["-smbios", "type=1,serial=ds=nocloud"]);
+        }
+        if (Mac is not null)
+            args.AddRange(["-netdev", "user,id=net0", "-device", $"virtio-net-pci,netdev=net0,mac={Mac}"]);
         if (Boot is { } boot)
         {
             args.AddRange(["-kernel", boot.Kernel]);
@@ -57,6 +70,18 @@ public sealed record QemuLaunch(
         }
         if (Incoming) args.AddRange(["-incoming", "defer"]);
         return args;
+    }
+}
+
+/// <summary>The MACs of VMs' NICs.</summary>
+public static class VmMac
+{
+    /// <summary>The VM's own MAC, or one derived from its id: locally administered, the same at every start.</summary>
+    public static string Of(VmDefinition vm)
+    {
+        if (vm.MacAddress is { } mac) return mac;
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(vm.VmId));
+        return "02:" + string.Join(':', hash.Take(5).Select(b => b.ToString("x2")));
     }
 }
 

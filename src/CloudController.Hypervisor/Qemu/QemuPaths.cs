@@ -38,6 +38,9 @@ public sealed class QemuPaths(string root, string runtime)
 
     public string Console(string hostId, string vmId) => Path.Combine(Vm(hostId, vmId), "console.log");
 
+    /// <summary>The VM's cloud-init seed: owner-only (it may hold secrets), and gone with the VM's directory.</summary>
+    public string Seed(string hostId, string vmId) => Path.Combine(Vm(hostId, vmId), "seed.img");
+
     public string ProcessLog(string hostId, string vmId) => Path.Combine(Vm(hostId, vmId), "qemu.log");
 
     public string Checkpoint(string hostId, string vmId, string checkpointId) => Path.Combine(Vm(hostId, vmId), "checkpoints", checkpointId + ".qcow2");

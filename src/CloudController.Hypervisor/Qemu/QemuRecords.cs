@@ -30,6 +30,9 @@ public sealed record QemuVmRecord(VmDefinition Definition)
 
     public GuestData? Data { get; init; }
 
+    /// <summary>The instance id the VM's cloud-init seed carries; null until its data first changes after a boot.</summary>
+    public string? SeedInstance { get; init; }
+
     public ImmutableList<string> Customizations { get; init; } = [];
 
     public ImmutableList<string> Apps { get; init; } = [];
