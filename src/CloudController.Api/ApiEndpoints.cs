@@ -1,5 +1,6 @@
 using CloudController.Api.Access;
 using CloudController.Api.Errors;
+using CloudController.Api.Http;
 using CloudController.Api.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -19,7 +20,7 @@ public static class ApiEndpoints
             o.Interceptors.Add<AccessCheck>();
             // Requests are small; a bigger one is a mistake or an attack.
             o.MaxReceiveMessageSize = 4 * 1024 * 1024;
-        });
+        }).AddJsonApi();
         services.AddGrpcReflection();
         services.AddSingleton<ControllerActors>();
         services.AddSingleton(provider => new Cluster.Vms.GuestChannel(
@@ -43,6 +44,7 @@ public static class ApiEndpoints
         endpoints.MapGrpcService<UsageService>();
         endpoints.MapGrpcService<Autoscaling.CloudProviderService>();
         endpoints.MapGrpcReflectionService();
+        endpoints.MapOpenApiDocument();
         return endpoints;
     }
 }

@@ -64,15 +64,19 @@ public sealed class ControllerNode : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
         var health = config.GetString("cloudcontroller.health.endpoint", "") is { Length: > 0 } h ? new Uri(h) : null;
+        var json = config.GetString("cloudcontroller.http.endpoint", "") is { Length: > 0 } j ? new Uri(j) : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(AddressOf(listen), listen.Port, o =>
             {
-                o.Protocols = HttpProtocols.Http2;
+                // Over TLS, ALPN lets HTTP/1.1 clients of the JSON API share the port; plain h2c cannot be shared.
+                o.Protocols = tls is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
                 if (tls is not null) o.UseHttps(tls);
             });
             // Probes speak HTTP/1.1, which the gRPC listener (h2c only) does not.
             if (health is not null) kestrel.Listen(AddressOf(health), health.Port, o => o.Protocols = HttpProtocols.Http1);
+            // The HTTP/JSON API for HTTP/1.1 clients (curl without --http2-prior-knowledge, most scripts).
+            if (json is not null) kestrel.Listen(AddressOf(json), json.Port, o => o.Protocols = HttpProtocols.Http1);
             if (autoscaler is not null) kestrel.Listen(AddressOf(autoscaler.Endpoint), autoscaler.Endpoint.Port, autoscaler.Configure);
         });
         builder.Services.AddSingleton(driver);

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using CloudController.Api.Autoscaling;
 using CloudController.Api.V1;
@@ -32,7 +31,7 @@ public sealed class ClusterAutoscalerEndToEndTests(ITestOutputHelper output) : I
     {
         var authority = new TestCertificates(_dir);
         var (certificate, key) = authority.IssueServer();
-        var endpoint = new Uri($"https://127.0.0.1:{FreePort()}");
+        var endpoint = new Uri($"https://127.0.0.1:{FreePort.Next()}");
         var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2", "cloudcontroller.pools.reconcile-interval=200ms",
             $"cloudcontroller.autoscaler.endpoint={endpoint}", $"cloudcontroller.autoscaler.tls.certificate={certificate}",
             $"cloudcontroller.autoscaler.tls.key={key}", $"cloudcontroller.autoscaler.tls.client-ca={authority.AuthorityFile}");
@@ -220,12 +219,5 @@ public sealed class ClusterAutoscalerEndToEndTests(ITestOutputHelper output) : I
         var onMainEndpoint = new CloudProvider.CloudProviderClient(GrpcChannel.ForAddress(a.Node.Node.Endpoint));
         var denied = await Assert.ThrowsAsync<RpcException>(() => onMainEndpoint.NodeGroupsAsync(new NodeGroupsRequest()).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
