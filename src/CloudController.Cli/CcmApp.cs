@@ -194,10 +194,10 @@ public sealed class CcmApp
 
     private int ListPalettes(IEnumerable<Palette> palettes)
     {
-        _console.Write(Tables.Palette(palettes.Select(p => ($"{p.Command.Name} help", p.Command.Description ?? ""))));
+        _console.Write(HelpTables.Palette(palettes.Select(p => ($"{p.Command.Name} help", p.Command.Description ?? ""))));
         _console.WriteLine("Usage: ccm [--endpoint URL] [--token-file PATH] [--output table|json] <palette> <command> [options]");
         _console.WriteLine();
-        _console.Write(Tables.ExitCodes(Enum.GetValues<ExitCode>().Select(c => ((int)c, c.Meaning()))));
+        _console.Write(HelpTables.ExitCodes(Enum.GetValues<ExitCode>().Select(c => ((int)c, c.Meaning()))));
         return (int)ExitCode.Success;
     }
 }

@@ -29,7 +29,7 @@ public class RenderingTests
     [Fact]
     public void The_hosts_table_has_a_row_per_host_with_used_and_free_capacity()
     {
-        var text = Render(Tables.Hosts([Host("sim-host-01", "Active", 126976), Host("sim-host-02", "Draining", 131072)]));
+        var text = Render(HostTables.Hosts([Host("sim-host-01", "Active", 126976), Host("sim-host-02", "Draining", 131072)]));
         Assert.Contains("sim-host-01", text);
         Assert.Contains("Draining", text);
         Assert.Contains("2/32", text);
@@ -40,7 +40,7 @@ public class RenderingTests
     [Fact]
     public void Server_text_with_markup_characters_is_shown_literally()
     {
-        var text = Render(Tables.Vms([new Vm { Id = "vm-1", Hostname = "[red]x[/]", State = "Running", Model = "m", TaskId = "t" }]));
+        var text = Render(VmTables.Vms([new Vm { Id = "vm-1", Hostname = "[red]x[/]", State = "Running", Model = "m", TaskId = "t" }]));
         Assert.Contains("[red]x[/]", text);
     }
 
@@ -53,7 +53,7 @@ public class RenderingTests
             VmId = "vm-1", Hostname = "web-01", Error = "PowerOn on host sim-host-01 failed: injected fault",
             History = { new TaskEvent { At = Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch), Stage = "PoweringOn", Message = "PoweringOn failed: injected fault" } },
         };
-        var text = Render(Tables.Task(status)) + Render(Tables.History(status));
+        var text = Render(TaskTables.Task(status)) + Render(TaskTables.History(status));
         Assert.Contains("injected fault", text);
         Assert.Contains("PoweringOn", text);
         Assert.Contains("Failed", text);

@@ -12,25 +12,25 @@ public static class CatalogCommands
         var oses = app.Remote("oses", "List the operating systems and what each needs", async (_, session, ct) =>
         {
             var response = await session.Advisor.ListOsesAsync(new ListOsesRequest(), cancellationToken: ct);
-            Output.Write(session, response, r => Tables.Oses(r.Oses));
+            Output.Write(session, response, r => CatalogTables.Oses(r.Oses));
             return ExitCode.Success;
         });
         var apps = app.Remote("apps", "List the application library and where each app runs", async (_, session, ct) =>
         {
             var response = await session.Advisor.ListAppsAsync(new ListAppsRequest(), cancellationToken: ct);
-            Output.Write(session, response, r => Tables.Apps(r.Apps));
+            Output.Write(session, response, r => CatalogTables.Apps(r.Apps));
             return ExitCode.Success;
         });
         var profiles = app.Remote("profiles", "List the hardware profiles", async (_, session, ct) =>
         {
             var response = await session.Advisor.ListProfilesAsync(new ListProfilesRequest(), cancellationToken: ct);
-            Output.Write(session, response, r => Tables.Profiles(r.Profiles));
+            Output.Write(session, response, r => CatalogTables.Profiles(r.Profiles));
             return ExitCode.Success;
         });
         var goals = app.Remote("goals", "List the performance goals and the hardware rule of each", async (_, session, ct) =>
         {
             var response = await session.Advisor.ListGoalsAsync(new ListGoalsRequest(), cancellationToken: ct);
-            Output.Write(session, response, r => Tables.Goals(r.Goals));
+            Output.Write(session, response, r => CatalogTables.Goals(r.Goals));
             return ExitCode.Success;
         });
 
@@ -55,7 +55,7 @@ public static class CatalogCommands
                 };
             }
             var response = await session.Advisor.CheckBuildAsync(request, cancellationToken: ct);
-            Output.Write(session, response, r => new Rows(Tables.BuildCheck(r)));
+            Output.Write(session, response, r => new Rows(CatalogTables.BuildCheck(r)));
             return response.Passes ? ExitCode.Success : ExitCode.Refused;
         });
         foreach (var option in new Option[] { os, appNames, cpu, memory, disk, profile, goal, amount }) check.Options.Add(option);

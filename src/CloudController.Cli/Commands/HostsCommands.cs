@@ -11,7 +11,7 @@ public static class HostsCommands
         var list = app.Remote("list", "List the hosts of the fleet with their capacity and load", async (_, session, ct) =>
         {
             var response = await session.Hosts.ListHostsAsync(new ListHostsRequest(), cancellationToken: ct);
-            Output.Write(session, response, r => Tables.Hosts(r.Hosts));
+            Output.Write(session, response, r => HostTables.Hosts(r.Hosts));
             return ExitCode.Success;
         });
 
@@ -19,7 +19,7 @@ public static class HostsCommands
         var show = app.Remote("show", "Show one host in detail", async (parse, session, ct) =>
         {
             var host = await session.Hosts.GetHostAsync(new GetHostRequest { Id = parse.GetValue(id) }, cancellationToken: ct);
-            Output.Write(session, host, Tables.Host);
+            Output.Write(session, host, HostTables.Host);
             return ExitCode.Success;
         });
         show.Arguments.Add(id);
@@ -29,7 +29,7 @@ public static class HostsCommands
         var setState = app.Remote("state", "Take a host out of placement (draining, maintenance) or put it back (active)", async (parse, session, ct) =>
         {
             var request = new SetHostStateRequest { Id = parse.GetValue(id), State = parse.GetValue(state), Reason = parse.GetValue(reason) ?? "" };
-            Output.Write(session, await session.Hosts.SetHostStateAsync(request, cancellationToken: ct), Tables.Host);
+            Output.Write(session, await session.Hosts.SetHostStateAsync(request, cancellationToken: ct), HostTables.Host);
             return ExitCode.Success;
         });
         setState.Arguments.Add(id);
@@ -39,7 +39,7 @@ public static class HostsCommands
         var evacuate = app.Remote("evacuate", "Drain a host and migrate every VM on it elsewhere (pools replace their children)", async (parse, session, ct) =>
         {
             var response = await session.Hosts.EvacuateHostAsync(new EvacuateHostRequest { Id = parse.GetValue(id) }, cancellationToken: ct);
-            Output.Write(session, response, Tables.Evacuation);
+            Output.Write(session, response, HostTables.Evacuation);
             return ExitCode.Success;
         });
         evacuate.Arguments.Add(id);
@@ -50,7 +50,7 @@ public static class HostsCommands
         var rebalance = app.Remote("rebalance", "Migrate VMs off hosts over their load thresholds", async (parse, session, ct) =>
         {
             var request = new RebalanceRequest { MemoryThreshold = parse.GetValue(memory) ?? 0, CpuThreshold = parse.GetValue(cpu) ?? 0, DryRun = parse.GetValue(dryRun) };
-            Output.Write(session, await session.Hosts.RebalanceAsync(request, cancellationToken: ct), Tables.Migrations);
+            Output.Write(session, await session.Hosts.RebalanceAsync(request, cancellationToken: ct), HostTables.Migrations);
             return ExitCode.Success;
         });
         foreach (var option in new Option[] { memory, cpu, dryRun }) rebalance.Options.Add(option);

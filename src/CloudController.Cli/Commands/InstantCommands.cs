@@ -24,7 +24,7 @@ public static class InstantCommands
         var list = app.Remote("list", "List the instant-deploy library", async (_, session, ct) =>
         {
             var response = await session.Catalog.ListInstantImagesAsync(new ListInstantImagesRequest(), cancellationToken: ct);
-            Output.Write(session, response, r => Tables.InstantImages(r.Images));
+            Output.Write(session, response, r => InstantTables.InstantImages(r.Images));
             return ExitCode.Success;
         });
 

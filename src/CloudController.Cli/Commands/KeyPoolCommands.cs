@@ -10,7 +10,7 @@ public static class KeyPoolCommands
     {
         var status = app.Remote("status", "Show the key pool: sets ready, its marks, refill and hand-out rates, time to empty", async (_, session, ct) =>
         {
-            Output.Write(session, await session.KeyPool.GetKeyPoolStatusAsync(new GetKeyPoolStatusRequest(), cancellationToken: ct), Tables.KeyPool);
+            Output.Write(session, await session.KeyPool.GetKeyPoolStatusAsync(new GetKeyPoolStatusRequest(), cancellationToken: ct), KeyPoolTables.KeyPool);
             return ExitCode.Success;
         });
 

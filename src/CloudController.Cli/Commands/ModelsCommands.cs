@@ -35,7 +35,7 @@ public static class ModelsCommands
             request.Apps.AddRange(parse.GetValue(apps) ?? []);
             request.Users.AddRange(parse.GetValue(users) ?? []);
             var model = await session.Catalog.AddModelAsync(request, cancellationToken: ct);
-            Output.Write(session, model, Tables.Model);
+            Output.Write(session, model, ModelTables.Model);
             return ExitCode.Success;
         });
         add.Arguments.Add(name);
@@ -44,7 +44,7 @@ public static class ModelsCommands
         var list = app.Remote("list", "List the catalog's models", async (_, session, ct) =>
         {
             var response = await session.Catalog.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct);
-            Output.Write(session, response, r => Tables.Models(r.Models));
+            Output.Write(session, response, r => ModelTables.Models(r.Models));
             return ExitCode.Success;
         });
 
@@ -52,7 +52,7 @@ public static class ModelsCommands
         var show = app.Remote("show", "Show one model", async (parse, session, ct) =>
         {
             var model = await session.Catalog.GetModelAsync(new GetModelRequest { Name = parse.GetValue(showName) }, cancellationToken: ct);
-            Output.Write(session, model, Tables.Model);
+            Output.Write(session, model, ModelTables.Model);
             return ExitCode.Success;
         });
         show.Arguments.Add(showName);

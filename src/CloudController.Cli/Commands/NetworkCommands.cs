@@ -27,7 +27,7 @@ public static class NetworkCommands
                 session.Errors.WriteLine($"{path.Name} is not a network description: {e.Message}");
                 return ExitCode.Usage;
             }
-            Output.Write(session, await session.Provisioning.ProvisionNetworkAsync(request, cancellationToken: ct), Tables.Network);
+            Output.Write(session, await session.Provisioning.ProvisionNetworkAsync(request, cancellationToken: ct), NetworkTables.Network);
             return ExitCode.Success;
         });
         create.Options.Add(file);
@@ -35,7 +35,7 @@ public static class NetworkCommands
         var name = new Argument<string>("network") { Description = "The network's name" };
         var show = app.Remote("show", "Show a network: its phase and each member's identity and state", async (parse, session, ct) =>
         {
-            Output.Write(session, await session.Provisioning.GetNetworkAsync(new GetNetworkRequest { Name = parse.GetValue(name) }, cancellationToken: ct), Tables.Network);
+            Output.Write(session, await session.Provisioning.GetNetworkAsync(new GetNetworkRequest { Name = parse.GetValue(name) }, cancellationToken: ct), NetworkTables.Network);
             return ExitCode.Success;
         });
         show.Arguments.Add(name);

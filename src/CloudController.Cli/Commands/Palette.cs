@@ -34,7 +34,7 @@ public sealed class Palette
 
     private int List()
     {
-        _console.Write(Tables.Palette(_commands.Select(c => ($"{Command.Name} {Usage(c)}", c.Description ?? ""))));
+        _console.Write(HelpTables.Palette(_commands.Select(c => ($"{Command.Name} {Usage(c)}", c.Description ?? ""))));
         _console.WriteLine($"Options of a command: ccm {Command.Name} <command> --help");
         return (int)ExitCode.Success;
     }

@@ -22,7 +22,7 @@ public static class PlacementCommands
             };
             request.CpuFlags.AddRange(parse.GetValue(flags) ?? []);
             var response = await session.Advisor.ExplainPlacementAsync(request, cancellationToken: ct);
-            Output.Write(session, response, Tables.Placement);
+            Output.Write(session, response, PlacementTables.Placement);
             return response.Found ? ExitCode.Success : ExitCode.NoCapacity;
         });
         foreach (var option in new Option[] { cpu, memory, disk, flags, strategy }) explain.Options.Add(option);

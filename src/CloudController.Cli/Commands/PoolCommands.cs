@@ -37,7 +37,7 @@ public static class PoolCommands
             request.TargetHosts.AddRange(parse.GetValue(hosts) ?? []);
             var pool = await session.Pools.CreatePoolAsync(request, cancellationToken: ct);
             if (!parse.GetValue(noWait) && pool.Desired > 0) return await PoolProgress.WatchAsync(session, pool.Name, ct);
-            Output.Write(session, pool, Tables.Pool);
+            Output.Write(session, pool, PoolTables.Pool);
             return ExitCode.Success;
         });
         create.Arguments.Add(name);
@@ -58,7 +58,7 @@ public static class PoolCommands
                 Name = parse.GetValue(name),
                 Autoscaling = parse.GetValue(autoscale) ? new Autoscaling { Min = parse.GetValue(min), Max = parse.GetValue(max)!.Value } : null,
             };
-            Output.Write(session, await session.Pools.SetPoolAutoscalingAsync(request, cancellationToken: ct), Tables.Pool);
+            Output.Write(session, await session.Pools.SetPoolAutoscalingAsync(request, cancellationToken: ct), PoolTables.Pool);
             return ExitCode.Success;
         });
         set.Arguments.Add(name);
@@ -81,7 +81,7 @@ public static class PoolCommands
         {
             var pool = await session.Pools.ScalePoolAsync(new ScalePoolRequest { Name = parse.GetValue(name), Desired = parse.GetValue(desired) }, cancellationToken: ct);
             if (!parse.GetValue(noWait)) return await PoolProgress.WatchAsync(session, pool.Name, ct);
-            Output.Write(session, pool, Tables.Pool);
+            Output.Write(session, pool, PoolTables.Pool);
             return ExitCode.Success;
         });
         scale.Arguments.Add(name);
@@ -92,7 +92,7 @@ public static class PoolCommands
         var show = app.Remote("show", "Show a pool and its counts", async (parse, session, ct) =>
         {
             var pool = await session.Pools.GetPoolAsync(new GetPoolRequest { Name = parse.GetValue(name), WithChildren = parse.GetValue(withChildren) }, cancellationToken: ct);
-            Output.Write(session, pool, Tables.Pool);
+            Output.Write(session, pool, PoolTables.Pool);
             return ExitCode.Success;
         });
         show.Arguments.Add(name);
@@ -100,7 +100,7 @@ public static class PoolCommands
 
         var list = app.Remote("list", "List the pools", async (_, session, ct) =>
         {
-            Output.Write(session, await session.Pools.ListPoolsAsync(new ListPoolsRequest(), cancellationToken: ct), r => Tables.Pools(r.Pools));
+            Output.Write(session, await session.Pools.ListPoolsAsync(new ListPoolsRequest(), cancellationToken: ct), r => PoolTables.Pools(r.Pools));
             return ExitCode.Success;
         });
 

@@ -47,7 +47,7 @@ public static class StorageCommands
                 }
                 pool.RoleWeights[w[..at]] = weight;
             }
-            Output.Write(session, await session.Storage.DefinePoolAsync(pool, cancellationToken: ct), p => Tables.StoragePools([p]));
+            Output.Write(session, await session.Storage.DefinePoolAsync(pool, cancellationToken: ct), p => StorageTables.StoragePools([p]));
             return ExitCode.Success;
         });
         define.Arguments.Add(id);
@@ -55,7 +55,7 @@ public static class StorageCommands
 
         var pools = app.Remote("pools", "List the storage pools", async (_, session, ct) =>
         {
-            Output.Write(session, await session.Storage.ListPoolsAsync(new ListStoragePoolsRequest(), cancellationToken: ct), r => Tables.StoragePools(r.Pools));
+            Output.Write(session, await session.Storage.ListPoolsAsync(new ListStoragePoolsRequest(), cancellationToken: ct), r => StorageTables.StoragePools(r.Pools));
             return ExitCode.Success;
         });
 
@@ -63,7 +63,7 @@ public static class StorageCommands
         var allocations = app.Remote("allocations", "The allocation table: per VM, its datastore and share", async (parse, session, ct) =>
         {
             var response = await session.Storage.ListAllocationsAsync(new ListAllocationsRequest { PoolId = parse.GetValue(onlyPool) ?? "" }, cancellationToken: ct);
-            Output.Write(session, response, r => Tables.StorageAllocations(r.Allocations));
+            Output.Write(session, response, r => StorageTables.StorageAllocations(r.Allocations));
             return ExitCode.Success;
         });
         allocations.Options.Add(onlyPool);
@@ -72,7 +72,7 @@ public static class StorageCommands
         var changes = app.Remote("changes", "The latest changes to allocations, each with why", async (parse, session, ct) =>
         {
             var response = await session.Storage.ListChangesAsync(new ListAllocationChangesRequest { Limit = parse.GetValue(limit) ?? 0 }, cancellationToken: ct);
-            Output.Write(session, response, r => Tables.StorageChanges(r.Changes));
+            Output.Write(session, response, r => StorageTables.StorageChanges(r.Changes));
             return ExitCode.Success;
         });
         changes.Options.Add(limit);

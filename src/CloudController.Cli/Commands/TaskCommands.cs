@@ -13,7 +13,7 @@ public static class TaskCommands
         var show = app.Remote("show", "Show a task's state, stage and history", async (parse, session, ct) =>
         {
             var status = await session.Provisioning.GetTaskAsync(new GetTaskRequest { TaskId = parse.GetValue(showId) }, cancellationToken: ct);
-            Output.Write(session, status, s => new Rows(Tables.Task(s), Tables.History(s)));
+            Output.Write(session, status, s => new Rows(TaskTables.Task(s), TaskTables.History(s)));
             return ExitCode.Success;
         });
         show.Arguments.Add(showId);

@@ -29,7 +29,7 @@ public static class TemplateCommands
                 var parts = c.Split(':');
                 request.Customizations.Add(new ParentCustomization { Name = parts[0], Reboots = int.Parse(parts[1]) });
             }
-            Output.Write(session, await session.Pools.DefineTemplateAsync(request, cancellationToken: ct), Tables.Template);
+            Output.Write(session, await session.Pools.DefineTemplateAsync(request, cancellationToken: ct), TemplateTables.Template);
             return ExitCode.Success;
         });
         define.Arguments.Add(name);
@@ -39,7 +39,7 @@ public static class TemplateCommands
 
         var show = app.Remote("show", "Show a template and its replica on each host", async (parse, session, ct) =>
         {
-            Output.Write(session, await session.Pools.GetTemplateAsync(new GetTemplateRequest { Name = parse.GetValue(name) }, cancellationToken: ct), Tables.Template);
+            Output.Write(session, await session.Pools.GetTemplateAsync(new GetTemplateRequest { Name = parse.GetValue(name) }, cancellationToken: ct), TemplateTables.Template);
             return ExitCode.Success;
         });
         show.Arguments.Add(name);
@@ -48,7 +48,7 @@ public static class TemplateCommands
         var remove = app.Remote("remove-replica", "Remove a template's replica from a host (refused while children share it)", async (parse, session, ct) =>
         {
             var request = new RemoveReplicaRequest { Template = parse.GetValue(name), HostId = parse.GetValue(host) };
-            Output.Write(session, await session.Pools.RemoveReplicaAsync(request, cancellationToken: ct), Tables.Template);
+            Output.Write(session, await session.Pools.RemoveReplicaAsync(request, cancellationToken: ct), TemplateTables.Template);
             return ExitCode.Success;
         });
         remove.Arguments.Add(name);

@@ -21,7 +21,7 @@ public static class UsageCommands
             if (parse.GetValue(csv))
                 session.Console.Profile.Out.Writer.Write(UsageCsv.Format(answer));
             else
-                Output.Write(session, answer, Tables.Usage);
+                Output.Write(session, answer, UsageTables.Usage);
             return ExitCode.Success;
         });
         foreach (var option in new Option[] { from, to, user, csv }) report.Options.Add(option);

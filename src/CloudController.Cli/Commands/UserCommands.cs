@@ -10,13 +10,13 @@ public static class UserCommands
     {
         var whoami = app.Remote("whoami", "Show who your token belongs to and its role", async (_, session, ct) =>
         {
-            Output.Write(session, await session.Access.WhoAmIAsync(new WhoAmIRequest(), cancellationToken: ct), u => Tables.Users([u]));
+            Output.Write(session, await session.Access.WhoAmIAsync(new WhoAmIRequest(), cancellationToken: ct), u => UserTables.Users([u]));
             return ExitCode.Success;
         });
 
         var list = app.Remote("list", "List users and service accounts with their roles (administrators)", async (_, session, ct) =>
         {
-            Output.Write(session, await session.Access.ListUsersAsync(new ListUsersRequest(), cancellationToken: ct), r => Tables.Users(r.Users));
+            Output.Write(session, await session.Access.ListUsersAsync(new ListUsersRequest(), cancellationToken: ct), r => UserTables.Users(r.Users));
             return ExitCode.Success;
         });
 

@@ -56,7 +56,7 @@ public static class VmCommands
             var started = await session.Provisioning.ProvisionAsync(request, cancellationToken: ct);
             if (started.Vms.Count > 1)
             {
-                Output.Write(session, started, Tables.Provisioned);
+                Output.Write(session, started, VmTables.Provisioned);
                 if (!parse.GetValue(wait)) return ExitCode.Success;
                 var worst = ExitCode.Success;
                 foreach (var vm in started.Vms)
@@ -88,7 +88,7 @@ public static class VmCommands
         var list = app.Remote("list", "List the VMs", async (parse, session, ct) =>
         {
             var response = await session.Vms.ListVmsAsync(new ListVmsRequest { HostId = parse.GetValue(host) ?? "" }, cancellationToken: ct);
-            Output.Write(session, response, r => Tables.Vms(r.Vms));
+            Output.Write(session, response, r => VmTables.Vms(r.Vms));
             return ExitCode.Success;
         });
         list.Options.Add(host);
@@ -97,7 +97,7 @@ public static class VmCommands
         var show = app.Remote("show", "Show one VM", async (parse, session, ct) =>
         {
             var vm = await session.Vms.GetVmAsync(new GetVmRequest { Id = parse.GetValue(showId) }, cancellationToken: ct);
-            Output.Write(session, vm, Tables.Vm);
+            Output.Write(session, vm, VmTables.Vm);
             return ExitCode.Success;
         });
         show.Arguments.Add(showId);
@@ -144,7 +144,7 @@ public static class VmCommands
             var request = new SetVmConfigRequest { Id = parse.GetValue(id) };
             KeyValueArguments.AddTo(request.Set, parse.GetValue(pairs));
             request.Remove.AddRange(parse.GetValue(remove) ?? []);
-            Output.Write(session, await session.Vms.SetVmConfigAsync(request, cancellationToken: ct), Tables.VmConfig);
+            Output.Write(session, await session.Vms.SetVmConfigAsync(request, cancellationToken: ct), VmTables.VmConfig);
             return ExitCode.Success;
         });
         set.Arguments.Add(id);
@@ -155,7 +155,7 @@ public static class VmCommands
         var get = app.Remote("get", "Show a VM's provisioning data (secrets masked)", async (parse, session, ct) =>
         {
             var config = await session.Vms.GetVmConfigAsync(new GetVmConfigRequest { Id = parse.GetValue(id), ShowSecrets = parse.GetValue(showSecrets) }, cancellationToken: ct);
-            Output.Write(session, config, Tables.VmConfig);
+            Output.Write(session, config, VmTables.VmConfig);
             return ExitCode.Success;
         });
         get.Arguments.Add(id);

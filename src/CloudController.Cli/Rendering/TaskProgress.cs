@@ -40,7 +40,7 @@ public static class TaskProgress
                 if (last is null || last.Stage != status.Stage || last.State != status.State)
                 {
                     Output.WriteLine(session, status,
-                        s => $"{DateTime.Now:HH:mm:ss} {s.Id} {Tables.StateName(s.State)} {s.Stage} {s.Percent}%");
+                        s => $"{DateTime.Now:HH:mm:ss} {s.Id} {TaskTables.StateName(s.State)} {s.Stage} {s.Percent}%");
                 }
                 last = status;
             }
@@ -63,11 +63,11 @@ public static class TaskProgress
                 return ExitCode.Success;
             case TaskState.Failed:
             case TaskState.Aborted:
-                session.Errors.WriteLine($"Task {status.Id} ended {Tables.StateName(status.State)}: {status.Error}");
+                session.Errors.WriteLine($"Task {status.Id} ended {TaskTables.StateName(status.State)}: {status.Error}");
                 session.Errors.WriteLine("Everything it had done was rolled back. See its history with `ccm task show " + status.Id + "`.");
                 return ExitCode.Refused;
             default:
-                session.Errors.WriteLine($"The stream ended with task {status.Id} still {Tables.StateName(status.State)}; follow it with `ccm task watch {status.Id}`.");
+                session.Errors.WriteLine($"The stream ended with task {status.Id} still {TaskTables.StateName(status.State)}; follow it with `ccm task watch {status.Id}`.");
                 return ExitCode.Unreachable;
         }
     }
