@@ -42,6 +42,28 @@ public sealed class DataDaemon(GuestChannel.GuestChannelClient channel, string r
         }
     }
 
+    /// <summary>
+    /// Follows the host's channel instead of the controller's stream: every newer generation it delivers is applied
+    /// in order and acknowledged to the controller. An acknowledgement that cannot be delivered is logged; the
+    /// generation stays applied.
+    /// </summary>
+    public async Task FollowAsync(IAsyncEnumerable<ChannelData> updates, CancellationToken ct)
+    {
+        await foreach (var update in updates.WithCancellation(ct))
+        {
+            if (update.Generation <= Applied) continue;
+            var data = new GuestData(update.Values);
+            try
+            {
+                await ApplyAsync(data.Required("guest.vm-id"), data.Required("guest.token"), update.Generation, update.Values, ct);
+            }
+            catch (RpcException e)
+            {
+                log.WriteLine($"generation {update.Generation} applied; its acknowledgement did not reach the controller ({e.Status.Detail})");
+            }
+        }
+    }
+
     private async Task ApplyAsync(string vmId, string token, long generation, IReadOnlyDictionary<string, string> data, CancellationToken ct)
     {
         var failed = new Dictionary<string, string>();
