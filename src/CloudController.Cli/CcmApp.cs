@@ -100,8 +100,8 @@ public sealed class CcmApp
 
         var palettes = new[]
         {
-            HostsCommands.Build(this),
-            ModelsCommands.Build(this),
+            HostCommands.Build(this),
+            ModelCommands.Build(this),
             VmCommands.Build(this),
             TaskCommands.Build(this),
             CatalogCommands.Build(this),
@@ -124,7 +124,7 @@ public sealed class CcmApp
         return root;
     }
 
-    internal Palette NewPalette(string name, string description) => new(name, description, _console);
+    internal Palette NewPalette(string name, string description, params string[] aliases) => new(name, description, _console, aliases);
 
     /// <summary>A command whose action talks to the node: opens the session, runs, reports server errors.</summary>
     internal Command Remote(string name, string description, Func<ParseResult, CcmSession, CancellationToken, Task<ExitCode>> run)
@@ -172,7 +172,7 @@ public sealed class CcmApp
             return false;
         }
         if (token.Length > 0) return true;
-        _errors.WriteLine($"The token file '{file}' is empty; put the token `ccm users add` printed in it.");
+        _errors.WriteLine($"The token file '{file}' is empty; put the token `ccm user create` printed in it.");
         return false;
     }
 
@@ -194,7 +194,7 @@ public sealed class CcmApp
 
     private int ListPalettes(IEnumerable<Palette> palettes)
     {
-        _console.Write(HelpTables.Palette(palettes.Select(p => ($"{p.Command.Name} help", p.Command.Description ?? ""))));
+        _console.Write(HelpTables.Palette(palettes.Select(p => ($"{p.Command.Name} help", Palette.Described(p.Command)))));
         _console.WriteLine("Usage: ccm [--endpoint URL] [--token-file PATH] [--output table|json] <palette> <command> [options]");
         _console.WriteLine();
         _console.Write(HelpTables.ExitCodes(Enum.GetValues<ExitCode>().Select(c => ((int)c, c.Meaning()))));

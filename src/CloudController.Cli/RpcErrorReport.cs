@@ -56,7 +56,7 @@ public static class RpcErrorReport
                 return ExitCode.Unreachable;
             case StatusCode.Unauthenticated:
                 errors.WriteLine($"Not accepted: {error.Status.Detail}");
-                errors.WriteLine("An administrator makes tokens with `ccm users add NAME --role ROLE`; the first one is in the node's secrets directory (admin.token).");
+                errors.WriteLine("An administrator makes tokens with `ccm user create NAME --role ROLE`; the first one is in the node's secrets directory (admin.token).");
                 return ExitCode.Refused;
             case StatusCode.FailedPrecondition:
             case StatusCode.AlreadyExists:

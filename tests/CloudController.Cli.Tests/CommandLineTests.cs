@@ -9,7 +9,7 @@ public class CommandLineTests
     {
         var run = await CcmRun.Of("help");
         Assert.Equal(0, run.ExitCode);
-        foreach (var palette in new[] { "hosts help", "models help", "vm help", "task help", "catalog help", "instant help", "placement help" })
+        foreach (var palette in new[] { "host help", "model help", "vm help", "task help", "catalog help", "instant help", "placement help", "user help" })
             Assert.Contains(palette, run.Output);
         Assert.Contains("Usage: ccm [--endpoint URL] [--token-file PATH] [--output table|json] <palette> <command> [options]", run.Output);
         foreach (var code in Enum.GetValues<ExitCode>())
@@ -26,12 +26,12 @@ public class CommandLineTests
     }
 
     [Theory]
-    [InlineData("hosts", new[] { "hosts list", "hosts show <host-id>" })]
-    [InlineData("models", new[] { "models add <name> --os <os>", "models list", "models show <name>", "models remove <name>" })]
-    [InlineData("vm", new[] { "vm provision --hostname <name>", "vm list", "vm show <vm-id>", "vm delete <vm-id>" })]
+    [InlineData("host", new[] { "host list", "host show <host-id>", "host set <host-id> <state>" })]
+    [InlineData("model", new[] { "model create <name> --os <os>", "model list", "model show <name>", "model delete <name>" })]
+    [InlineData("vm", new[] { "vm create --hostname <name>", "vm list", "vm show <vm-id>", "vm delete <vm-id>" })]
     [InlineData("task", new[] { "task show <task-id>", "task watch <task-id>", "task abort <task-id>" })]
-    [InlineData("catalog", new[] { "catalog oses", "catalog check --os <os>", "catalog define-os <name> --family <family>", "catalog remove <kind> <name>" })]
-    [InlineData("instant", new[] { "instant capture <name> --vm <vm-id>", "instant list", "instant remove <name>" })]
+    [InlineData("catalog", new[] { "catalog oses", "catalog check --os <os>", "catalog define-os <name> --family <family>", "catalog delete <kind> <name>" })]
+    [InlineData("instant", new[] { "instant capture <name> --vm <vm-id>", "instant list", "instant delete <name>" })]
     [InlineData("placement", new[] { "placement explain --cpu <n> --memory <mib> --disk <gib>" })]
     public async Task A_palette_help_lists_its_commands(string palette, string[] commands)
     {
@@ -42,7 +42,29 @@ public class CommandLineTests
     }
 
     [Theory]
+    [InlineData("hosts", "host")]
+    [InlineData("models", "model")]
+    [InlineData("users", "user")]
+    [InlineData("vms", "vm")]
+    public async Task A_plural_palette_is_an_alias_of_the_singular_one(string plural, string singular)
+    {
+        var run = await CcmRun.Of(plural, "help");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal((await CcmRun.Of(singular, "help")).Output, run.Output);
+        Assert.Contains($"(also: {plural})", (await CcmRun.Of("help")).Output);
+    }
+
+    [Fact]
+    public async Task A_renamed_verb_is_listed_with_its_old_name()
+    {
+        var run = await CcmRun.Of("model", "help");
+        Assert.Matches(@"model create <name>.*\(also: add\)", run.Output);
+        Assert.Matches(@"model delete <name>.*\(also: remove\)", run.Output);
+    }
+
+    [Theory]
     [InlineData("vm", "provision", "--help")]
+    [InlineData("model", "create", "-h")]
     [InlineData("models", "add", "-h")]
     [InlineData("task", "watch", "--help")]
     public async Task Help_on_a_command_lists_its_options_even_without_the_required_ones(params string[] args)

@@ -100,6 +100,23 @@ public class CommandRequestTests
         },
     };
 
+    /// <summary>The singular grammar beside the older names above: both send the same request.</summary>
+    public static TheoryData<string[], string> SingularCommands => new()
+    {
+        { ["host", "list"], "ListHostsRequest { }" },
+        { ["host", "set", "sim-host-01", "draining", "--reason", "disk swap"], "SetHostStateRequest { \"id\": \"sim-host-01\", \"state\": \"draining\", \"reason\": \"disk swap\" }" },
+        { ["hosts", "state", "sim-host-01", "draining"], "SetHostStateRequest { \"id\": \"sim-host-01\", \"state\": \"draining\" }" },
+        { ["model", "delete", "ubuntu"], "RemoveModelRequest { \"name\": \"ubuntu\" }" },
+        { ["vm", "create", "--model", "ubuntu", "--hostname", "web-02"], "ProvisionRequest { \"model\": \"ubuntu\", \"hostname\": \"web-02\", \"overrides\": { } }" },
+        { ["vms", "list"], "ListVmsRequest { }" },
+        { ["catalog", "delete", "os", "debian-13"], "RemoveCatalogEntryRequest { \"kind\": \"os\", \"name\": \"debian-13\" }" },
+        { ["instant", "delete", "web-ready"], "RemoveInstantImageRequest { \"name\": \"web-ready\" }" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SingularCommands))]
+    public async Task A_singular_command_sends_what_its_older_name_sends(string[] args, string expected) => await A_command_sends_the_request_its_options_describe(args, expected);
+
     [Theory]
     [MemberData(nameof(Commands))]
     public async Task A_command_sends_the_request_its_options_describe(string[] args, string expected)

@@ -134,13 +134,14 @@ public static class CatalogCommands
 
         var kind = new Argument<string>("kind") { Description = "os, app or profile" };
         var entryName = new Argument<string>("name") { Description = "The entry's name" };
-        var remove = app.Remote("remove", "Remove an OS, app or profile from the catalog", async (parse, session, ct) =>
+        var remove = app.Remote("delete", "Remove an OS, app or profile from the catalog", async (parse, session, ct) =>
         {
             var response = await session.Advisor.RemoveCatalogEntryAsync(
                 new RemoveCatalogEntryRequest { Kind = parse.GetValue(kind), Name = parse.GetValue(entryName) }, cancellationToken: ct);
             Output.WriteLine(session, response, _ => $"{parse.GetValue(kind)} {parse.GetValue(entryName)} removed.");
             return ExitCode.Success;
         });
+        remove.Aliases.Add("remove");
         remove.Arguments.Add(kind);
         remove.Arguments.Add(entryName);
 

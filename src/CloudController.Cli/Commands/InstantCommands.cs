@@ -29,12 +29,13 @@ public static class InstantCommands
         });
 
         var removeName = new Argument<string>("name") { Description = "The image's name" };
-        var remove = app.Remote("remove", "Remove an image from the library; its source VM resumes", async (parse, session, ct) =>
+        var remove = app.Remote("delete", "Remove an image from the library; its source VM resumes", async (parse, session, ct) =>
         {
             var response = await session.Catalog.RemoveInstantImageAsync(new RemoveInstantImageRequest { Name = parse.GetValue(removeName) }, cancellationToken: ct);
             Output.WriteLine(session, response, r => $"Image removed; VM {r.SourceVmId} is running again.");
             return ExitCode.Success;
         });
+        remove.Aliases.Add("remove");
         remove.Arguments.Add(removeName);
 
         return app.NewPalette("instant", "The instant-deploy library: suspended VMs that deploy by resuming").Add(capture).Add(list).Add(remove);

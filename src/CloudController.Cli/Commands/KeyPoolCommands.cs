@@ -8,11 +8,13 @@ public static class KeyPoolCommands
 {
     public static Palette Build(CcmApp app)
     {
-        var status = app.Remote("status", "Show the key pool: sets ready, its marks, refill and hand-out rates, time to empty", async (_, session, ct) =>
+        var status = app.Remote("show", "Show the key pool: sets ready, its marks, refill and hand-out rates, time to empty", async (_, session, ct) =>
         {
             Output.Write(session, await session.KeyPool.GetKeyPoolStatusAsync(new GetKeyPoolStatusRequest(), cancellationToken: ct), KeyPoolTables.KeyPool);
             return ExitCode.Success;
         });
+
+        status.Aliases.Add("status");
 
         var vm = new Argument<string>("vm-id") { Description = "The VM the token is for" };
         var hostname = new Option<string>("--hostname") { Description = "The host name its agent will present", Required = true, HelpName = "name" };

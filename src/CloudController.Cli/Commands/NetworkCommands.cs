@@ -40,6 +40,6 @@ public static class NetworkCommands
         });
         show.Arguments.Add(name);
 
-        return app.NewPalette("network", "Networks of cooperating VMs, provisioned as one unit").Add(create).Add(show);
+        return app.NewPalette("network", "Networks of cooperating VMs, provisioned as one unit", "networks").Add(create).Add(show);
     }
 }

@@ -126,7 +126,7 @@ public static class PoolCommands
         });
         delete.Arguments.Add(name);
 
-        return app.NewPalette("pool", "Pools of forked children that keep a count, for autoscalers")
+        return app.NewPalette("pool", "Pools of forked children that keep a count, for autoscalers", "pools")
             .Add(create).Add(scale).Add(show).Add(list).Add(watch).Add(start).Add(set).Add(removeChild).Add(delete);
     }
 

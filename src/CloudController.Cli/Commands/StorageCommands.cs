@@ -22,7 +22,7 @@ public static class StorageCommands
             foreach (var token in result.Tokens.Where(t => t.Value.Split(':') is not [{ Length: > 0 }, var gib, ..] || !long.TryParse(gib, out _)))
                 result.AddError($"--datastore takes id:capacity-gib[:ssd|hdd][:host-id], got '{token.Value}'.");
         });
-        var define = app.Remote("define", "Define a storage pool: its datastores and how it shares them", async (parse, session, ct) =>
+        var define = app.Remote("create", "Define a storage pool: its datastores and how it shares them", async (parse, session, ct) =>
         {
             var pool = new StoragePool
             {
@@ -50,14 +50,17 @@ public static class StorageCommands
             Output.Write(session, await session.Storage.DefinePoolAsync(pool, cancellationToken: ct), p => StorageTables.StoragePools([p]));
             return ExitCode.Success;
         });
+        define.Aliases.Add("define");
         define.Arguments.Add(id);
         foreach (var option in new Option[] { datastores, policy, overcommit, baseline, weights }) define.Options.Add(option);
 
-        var pools = app.Remote("pools", "List the storage pools", async (_, session, ct) =>
+        var pools = app.Remote("list", "List the storage pools", async (_, session, ct) =>
         {
             Output.Write(session, await session.Storage.ListPoolsAsync(new ListStoragePoolsRequest(), cancellationToken: ct), r => StorageTables.StoragePools(r.Pools));
             return ExitCode.Success;
         });
+
+        pools.Aliases.Add("pools");
 
         var onlyPool = new Option<string?>("--pool") { Description = "Only this pool's allocations", HelpName = "pool" };
         var allocations = app.Remote("allocations", "The allocation table: per VM, its datastore and share", async (parse, session, ct) =>

@@ -35,6 +35,6 @@ public static class TaskCommands
         abort.Arguments.Add(abortId);
         abort.Options.Add(reason);
 
-        return app.NewPalette("task", "Provisioning tasks: follow, inspect, abort").Add(show).Add(watch).Add(abort);
+        return app.NewPalette("task", "Provisioning tasks: follow, inspect, abort", "tasks").Add(show).Add(watch).Add(abort);
     }
 }

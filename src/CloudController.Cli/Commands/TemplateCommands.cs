@@ -21,7 +21,7 @@ public static class TemplateCommands
             foreach (var token in result.Tokens.Where(t => t.Value.Split(':') is not [{ Length: > 0 }, var n] || !int.TryParse(n, out _)))
                 result.AddError($"--customize takes name:reboots, e.g. add-data-disk:2, got '{token.Value}'.");
         });
-        var define = app.Remote("define", "Define a fork template: a model and the customizations its replicas get once", async (parse, session, ct) =>
+        var define = app.Remote("create", "Define a fork template: a model and the customizations its replicas get once", async (parse, session, ct) =>
         {
             var request = new DefineTemplateRequest { Name = parse.GetValue(name), Model = parse.GetValue(model), ChildPrivateMemoryMib = parse.GetValue(childMemory) ?? 0 };
             foreach (var c in parse.GetValue(customize) ?? [])
@@ -32,6 +32,7 @@ public static class TemplateCommands
             Output.Write(session, await session.Pools.DefineTemplateAsync(request, cancellationToken: ct), TemplateTables.Template);
             return ExitCode.Success;
         });
+        define.Aliases.Add("define");
         define.Arguments.Add(name);
         define.Options.Add(model);
         define.Options.Add(customize);
@@ -54,6 +55,6 @@ public static class TemplateCommands
         remove.Arguments.Add(name);
         remove.Arguments.Add(host);
 
-        return app.NewPalette("template", "Fork templates: customized once per host, the parents of pool children").Add(define).Add(show).Add(remove);
+        return app.NewPalette("template", "Fork templates: customized once per host, the parents of pool children", "templates").Add(define).Add(show).Add(remove);
     }
 }

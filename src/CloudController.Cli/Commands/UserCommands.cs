@@ -29,22 +29,24 @@ public static class UserCommands
         };
         role.AcceptOnlyFromAmong("viewer", "provisioner", "administrator");
         var serviceAccount = new Option<bool>("--service-account") { Description = "For a program (an autoscaler, CI), not a person" };
-        var add = app.Remote("add", "Add a user; its token is printed once and only its hash is kept", async (parse, session, ct) =>
+        var add = app.Remote("create", "Add a user; its token is printed once and only its hash is kept", async (parse, session, ct) =>
         {
             var request = new AddUserRequest { Name = parse.GetValue(name), Role = ParseRole(parse.GetValue(role)!), ServiceAccount = parse.GetValue(serviceAccount) };
             Output.WriteLine(session, await session.Access.AddUserAsync(request, cancellationToken: ct), t => t.Token);
             return ExitCode.Success;
         });
+        add.Aliases.Add("add");
         add.Arguments.Add(name);
         add.Options.Add(role);
         add.Options.Add(serviceAccount);
 
         var removed = new Argument<string>("name") { Description = "The user to remove; its token stops working" };
-        var remove = app.Remote("remove", "Remove a user (not the last administrator)", async (parse, session, ct) =>
+        var remove = app.Remote("delete", "Remove a user (not the last administrator)", async (parse, session, ct) =>
         {
             await session.Access.RemoveUserAsync(new RemoveUserRequest { Name = parse.GetValue(removed) }, cancellationToken: ct);
             return ExitCode.Success;
         });
+        remove.Aliases.Add("remove");
         remove.Arguments.Add(removed);
 
         var rotated = new Argument<string>("name") { Description = "The user whose token to replace" };
@@ -55,7 +57,7 @@ public static class UserCommands
         });
         rotate.Arguments.Add(rotated);
 
-        return app.NewPalette("users", "Who may call the controller, and with which role").Add(whoami).Add(list).Add(add).Add(remove).Add(rotate);
+        return app.NewPalette("user", "Who may call the controller, and with which role", "users").Add(whoami).Add(list).Add(add).Add(remove).Add(rotate);
     }
 
     private static Role ParseRole(string role) => role switch

@@ -28,7 +28,7 @@ public static class VmCommands
         var owner = new Option<string?>("--owner") { Description = "Whose the VMs are (administrators only; default: yours)", HelpName = "user" };
         var groupPolicy = new Option<string?>("--group-policy") { Description = "affinity (same hosts) or anti-affinity (never a host of the group)", HelpName = "policy" };
 
-        var provision = app.Remote("provision", "Provision a VM: clone a model (--model), build to order (--os, --app), or resume an instant image (--instant)", async (parse, session, ct) =>
+        var provision = app.Remote("create", "Provision a VM: clone a model (--model), build to order (--os, --app), or resume an instant image (--instant)", async (parse, session, ct) =>
         {
             var overrides = new HardwareOverrides();
             if (parse.GetValue(cpu) is { } c) overrides.CpuCores = c;
@@ -71,6 +71,7 @@ public static class VmCommands
                 s => $"Task {s.TaskId} is provisioning VM {s.VmId}. Follow it with `ccm task watch {s.TaskId}`.");
             return ExitCode.Success;
         });
+        provision.Aliases.Add("provision");
         foreach (var option in new Option[] { model, instant, os, apps, answers, data, storagePool, storageRole, count, ipRange, owner, hostname, cpu, memory, disk, minMemory, group, groupPolicy, wait }) provision.Options.Add(option);
         // Checked while parsing, so a wrong command line is a usage error before anything reaches the node.
         KeyValueArguments.RequirePairs(data, "--data takes key=value");
@@ -128,7 +129,7 @@ public static class VmCommands
         migrate.Options.Add(to);
         migrate.Options.Add(migrateWait);
 
-        return app.NewPalette("vm", "Virtual machines: provision, list, inspect, migrate, delete, and their provisioning data")
+        return app.NewPalette("vm", "Virtual machines: create (provision), list, inspect, migrate, delete, and their provisioning data", "vms")
             .Add(provision).Add(list).Add(show).Add(migrate).Add(delete).Add(ConfigCommand(app));
     }
 
@@ -152,12 +153,13 @@ public static class VmCommands
         set.Options.Add(remove);
 
         var showSecrets = new Option<bool>("--show-secrets") { Description = "Show secret values instead of ********" };
-        var get = app.Remote("get", "Show a VM's provisioning data (secrets masked)", async (parse, session, ct) =>
+        var get = app.Remote("show", "Show a VM's provisioning data (secrets masked)", async (parse, session, ct) =>
         {
             var config = await session.Vms.GetVmConfigAsync(new GetVmConfigRequest { Id = parse.GetValue(id), ShowSecrets = parse.GetValue(showSecrets) }, cancellationToken: ct);
             Output.Write(session, config, VmTables.VmConfig);
             return ExitCode.Success;
         });
+        get.Aliases.Add("get");
         get.Arguments.Add(id);
         get.Options.Add(showSecrets);
 
@@ -170,7 +172,7 @@ public static class VmCommands
         });
         status.Arguments.Add(id);
 
-        var config = new Command("config", "A VM's provisioning data: set, get, status");
+        var config = new Command("config", "A VM's provisioning data: set, show, status");
         config.Subcommands.Add(set);
         config.Subcommands.Add(get);
         config.Subcommands.Add(status);

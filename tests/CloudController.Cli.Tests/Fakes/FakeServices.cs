@@ -15,6 +15,9 @@ public sealed class FakeHosts(FakeFleet fleet) : Hosts.HostsBase
     public override Task<Host> GetHost(GetHostRequest request, ServerCallContext context) =>
         Task.FromResult(fleet.Answer(request, () => fleet.Hosts.FirstOrDefault(h => h.Id == request.Id) ?? throw NotFound("host", request.Id)));
 
+    public override Task<Host> SetHostState(SetHostStateRequest request, ServerCallContext context) =>
+        Task.FromResult(fleet.Answer(request, () => fleet.Hosts.FirstOrDefault(h => h.Id == request.Id) ?? throw NotFound("host", request.Id)));
+
     internal static RpcException NotFound(string what, string id) => new(new Status(StatusCode.NotFound, $"{what} {id} not found"));
 }
 

@@ -4,7 +4,7 @@ using CloudController.Cli.Rendering;
 
 namespace CloudController.Cli.Commands;
 
-public static class HostsCommands
+public static class HostCommands
 {
     public static Palette Build(CcmApp app)
     {
@@ -15,7 +15,7 @@ public static class HostsCommands
             return ExitCode.Success;
         });
 
-        var id = new Argument<string>("host-id") { Description = "The host's id, as `ccm hosts list` shows it" };
+        var id = new Argument<string>("host-id") { Description = "The host's id, as `ccm host list` shows it" };
         var show = app.Remote("show", "Show one host in detail", async (parse, session, ct) =>
         {
             var host = await session.Hosts.GetHostAsync(new GetHostRequest { Id = parse.GetValue(id) }, cancellationToken: ct);
@@ -26,12 +26,13 @@ public static class HostsCommands
 
         var state = new Argument<string>("state") { Description = "active, draining or maintenance" };
         var reason = new Option<string?>("--reason") { Description = "Why, for the host's history", HelpName = "text" };
-        var setState = app.Remote("state", "Take a host out of placement (draining, maintenance) or put it back (active)", async (parse, session, ct) =>
+        var setState = app.Remote("set", "Take a host out of placement (draining, maintenance) or put it back (active)", async (parse, session, ct) =>
         {
             var request = new SetHostStateRequest { Id = parse.GetValue(id), State = parse.GetValue(state), Reason = parse.GetValue(reason) ?? "" };
             Output.Write(session, await session.Hosts.SetHostStateAsync(request, cancellationToken: ct), HostTables.Host);
             return ExitCode.Success;
         });
+        setState.Aliases.Add("state");
         setState.Arguments.Add(id);
         setState.Arguments.Add(state);
         setState.Options.Add(reason);
@@ -55,6 +56,6 @@ public static class HostsCommands
         });
         foreach (var option in new Option[] { memory, cpu, dryRun }) rebalance.Options.Add(option);
 
-        return app.NewPalette("hosts", "The hypervisor hosts of the fleet").Add(list).Add(show).Add(setState).Add(evacuate).Add(rebalance);
+        return app.NewPalette("host", "The hypervisor hosts of the fleet", "hosts").Add(list).Add(show).Add(setState).Add(evacuate).Add(rebalance);
     }
 }

@@ -4,7 +4,7 @@ using CloudController.Cli.Rendering;
 
 namespace CloudController.Cli.Commands;
 
-public static class ModelsCommands
+public static class ModelCommands
 {
     public static Palette Build(CcmApp app)
     {
@@ -21,7 +21,7 @@ public static class ModelsCommands
         var users = new Option<string[]>("--user") { Description = "A user account configured in the model; repeat for several" };
         var image = new Option<string>("--image") { Description = "Base disk image its clones are layered on", Required = true, HelpName = "image" };
 
-        var add = app.Remote("add", "Add a model VM to the catalog", async (parse, session, ct) =>
+        var add = app.Remote("create", "Add a model VM to the catalog", async (parse, session, ct) =>
         {
             var request = new AddModelRequest
             {
@@ -38,6 +38,7 @@ public static class ModelsCommands
             Output.Write(session, model, ModelTables.Model);
             return ExitCode.Success;
         });
+        add.Aliases.Add("add");
         add.Arguments.Add(name);
         foreach (var option in new Option[] { os, servicePack, apps, users, cpu, memory, disk, minCpu, minMemory, minDisk, image }) add.Options.Add(option);
 
@@ -58,15 +59,16 @@ public static class ModelsCommands
         show.Arguments.Add(showName);
 
         var removeName = new Argument<string>("name") { Description = "The model's name" };
-        var remove = app.Remote("remove", "Remove a model from the catalog (VMs cloned from it stay)", async (parse, session, ct) =>
+        var remove = app.Remote("delete", "Remove a model from the catalog (VMs cloned from it stay)", async (parse, session, ct) =>
         {
             var modelName = parse.GetValue(removeName)!;
             var response = await session.Catalog.RemoveModelAsync(new RemoveModelRequest { Name = modelName }, cancellationToken: ct);
             Output.WriteLine(session, response, _ => $"Model {modelName} removed.");
             return ExitCode.Success;
         });
+        remove.Aliases.Add("remove");
         remove.Arguments.Add(removeName);
 
-        return app.NewPalette("models", "The catalog of model VMs").Add(add).Add(list).Add(show).Add(remove);
+        return app.NewPalette("model", "The catalog of model VMs", "models").Add(add).Add(list).Add(show).Add(remove);
     }
 }
