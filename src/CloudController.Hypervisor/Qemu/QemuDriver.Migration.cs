@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace CloudController.Hypervisor.Qemu;
+
+/// <summary>Migration: preparing a target, switching over, cancelling and completing, and moving a running guest into a new process.</summary>
+public sealed partial class QemuDriver
+{
+    public Task PrepareMigrationAsync(MigrationPlan plan, CancellationToken ct) =>
+        OnHosts(DriverOperation.PrepareMigration, plan.SourceHostId, plan.TargetHostId, ct, async () =>
+        {
+            const DriverOperation op = DriverOperation.PrepareMigration;
+            var vm = RequireVm(op, plan.SourceHostId, plan.VmId);
+            if (vm.ForkedFrom is not null) throw Refuse(op, plan.SourceHostId, $"VM {plan.VmId} shares its parent's memory and disk; promote it first");
+            ProtectParent(op, plan.SourceHostId, plan.VmId);
+            if (Vm(plan.TargetHostId, plan.VmId) is { } there)
+            {
+                if (there.IncomingMigration == plan.MigrationId) return;
+                throw Refuse(op, plan.TargetHostId, $"VM {plan.VmId} is already on this host");
+            }
+            await CopyDiskAsync(op, plan.SourceHostId, vm.Definition.DiskLayerId, plan.TargetHostId, vm.Definition.DiskLayerId, ct);
+            Save(plan.TargetHostId, vm with { IncomingMigration = plan.MigrationId, MemoryFile = Paths.Memory(plan.TargetHostId, plan.VmId), Launch = 0 });
+        });
+
+    public Task SwitchOverAsync(MigrationPlan plan, CancellationToken ct) =>
+        OnHosts(DriverOperation.SwitchOver, plan.SourceHostId, plan.TargetHostId, ct, async () =>
+        {
+            const DriverOperation op = DriverOperation.SwitchOver;
+            if (Vm(plan.SourceHostId, plan.VmId) is not { } vm || vm.MigratedTo == plan.TargetHostId) return;
+            var incoming = Vm(plan.TargetHostId, plan.VmId);
+            if (incoming?.IncomingMigration != plan.MigrationId)
+                throw Refuse(op, plan.TargetHostId, $"migration {plan.MigrationId} of VM {plan.VmId} is not prepared here");
+            var arrived = incoming with { IncomingMigration = null, Data = vm.Data, Apps = vm.Apps, Customizations = vm.Customizations, Checkpoints = [] };
+            switch (PowerState(plan.SourceHostId, vm))
+            {
+                case VmPowerState.Running:
+                    var process = (await ProcessOf(plan.SourceHostId, plan.VmId, ct))!;
+                    var live = plan.Live && OnSharedStorage(plan.SourceHostId, vm.Definition.DiskLayerId);
+                    // Local disks: the guest stops, its disk is copied as it is now, then its memory follows.
+                    if (!live) await process.Qmp.StopAsync(ct);
+                    try
+                    {
+                        if (!live) await CopyDiskAsync(op, plan.SourceHostId, vm.Definition.DiskLayerId, plan.TargetHostId, vm.Definition.DiskLayerId, ct, refresh: true);
+                        await MoveProcessAsync(op, plan.SourceHostId, process, arrived, plan.TargetHostId, sourceRuns: true, ct);
+                    }
+                    catch when (!live)
+                    {
+                        if (await process.Qmp.QueryStatusAsync(ct) != "running") await process.Qmp.ContinueAsync(ct);
+                        throw;
+                    }
+                    break;
+                case VmPowerState.Suspended:
+                    await CopyDiskAsync(op, plan.SourceHostId, vm.Definition.DiskLayerId, plan.TargetHostId, vm.Definition.DiskLayerId, ct, refresh: true);
+                    await CopySavedStateAsync(plan.SourceHostId, vm, plan.TargetHostId, plan.VmId, ct);
+                    break;
+                default:
+                    await CopyDiskAsync(op, plan.SourceHostId, vm.Definition.DiskLayerId, plan.TargetHostId, vm.Definition.DiskLayerId, ct, refresh: true);
+                    break;
+            }
+            Save(plan.TargetHostId, arrived with { Launch = Vm(plan.TargetHostId, plan.VmId)!.Launch });
+            Save(plan.SourceHostId, vm with { MigratedTo = plan.TargetHostId });
+        });
+
+    public Task CancelMigrationAsync(MigrationPlan plan, CancellationToken ct) =>
+        OnHosts(DriverOperation.CancelMigration, plan.SourceHostId, plan.TargetHostId, ct, async () =>
+        {
+            const DriverOperation op = DriverOperation.CancelMigration;
+            if (Vm(plan.SourceHostId, plan.VmId) is { MigratedTo: not null })
+                throw Refuse(op, plan.SourceHostId, $"VM {plan.VmId} already switched over to {plan.TargetHostId}; complete the migration instead");
+            if (Vm(plan.TargetHostId, plan.VmId) is { } incoming && incoming.IncomingMigration == plan.MigrationId)
+            {
+                await StopProcessAsync(plan.TargetHostId, plan.VmId, ct);
+                Directory.Delete(Paths.Vm(plan.TargetHostId, plan.VmId), recursive: true);
+                if (Layer(plan.TargetHostId, incoming.Definition.DiskLayerId) is { } copied) ForgetLayer(plan.TargetHostId, copied);
+            }
+        });
+
+    public Task CompleteMigrationAsync(MigrationPlan plan, CancellationToken ct) =>
+        OnHost(DriverOperation.CompleteMigration, plan.SourceHostId, ct, () =>
+        {
+            if (Vm(plan.SourceHostId, plan.VmId) is not { } vm) return Task.CompletedTask;
+            if (vm.MigratedTo != plan.TargetHostId)
+                throw Refuse(DriverOperation.CompleteMigration, plan.SourceHostId, $"VM {plan.VmId} has not switched over to {plan.TargetHostId}");
+            Directory.Delete(Paths.Vm(plan.SourceHostId, plan.VmId), recursive: true);
+            if (Layer(plan.SourceHostId, vm.Definition.DiskLayerId) is { } left) ForgetLayer(plan.SourceHostId, left);
+            return Task.CompletedTask;
+        });
+
+    /// <summary>
+    /// Moves a VM's memory and device state into a new process (on this host or another) over a socket, live when
+    /// the guest runs. On failure the new process is killed and the old one runs on, as it ran before the move
+    /// (<paramref name="sourceRuns"/>: the caller may have paused it to copy its disk).
+    /// </summary>
+    private async Task MoveProcessAsync(DriverOperation op, string fromHost, QemuVmProcess from, QemuVmRecord arriving, string toHost, bool sourceRuns, CancellationToken ct)
+    {
+        var vmId = arriving.Definition.VmId;
+        var launch = Math.Max(arriving.Launch, from.Launch) + 1;
+        QemuVmProcess? to = null;
+        try
+        {
+            File.Delete(arriving.MemoryFile!);
+            // All of the RAM travels: the new process has a memory file of its own (a fork's source maps its parent's).
+            await from.Qmp.IgnoreSharedMemoryAsync(false, ct);
+            to = await StartProcessAsync(op, toHost, arriving, launch, arriving.MemoryFile!, memoryShared: true, incoming: true, ct);
+            var port = FreeLoopbackPort();
+            await to.Qmp.MigrateIncomingAsync($"tcp:127.0.0.1:{port}", ct);
+            await from.Qmp.MigrateAsync($"tcp:127.0.0.1:{port}", ct);
+            LastMigration = await from.Qmp.WaitForMigrationAsync(options.MigrationTimeout, ct);
+            await to.Qmp.WaitForMigrationAsync(options.MigrationTimeout, ct);
+            if (await to.Qmp.QueryStatusAsync(ct) != "running") await to.Qmp.ContinueAsync(ct);
+        }
+        catch (Exception e) when (e is QmpException or IOException or HypervisorException)
+        {
+            try { await from.Qmp.MigrateCancelAsync(ct); } catch (QmpException) { }
+            if (to is not null) await to.StopAsync(ct);
+            File.Delete(arriving.MemoryFile!);
+            if (sourceRuns && await from.Qmp.QueryStatusAsync(ct) != "running") await from.Qmp.ContinueAsync(ct);
+            throw Refuse(op, toHost, $"moving VM {vmId}: {e.Message}");
+        }
+        processes.TryRemove((fromHost, vmId), out _);
+        await from.StopAsync(ct);
+        if (from.Listening) to!.ResumedListening();
+        processes[(toHost, vmId)] = to!;
+        Save(toHost, arriving with { Launch = launch });
+        if (arriving.Data is { } data) await to!.SendDataAsync(data, ct);
+    }
+
+    /// <summary>The last completed move of a VM's running state (migration or promotion), for measurement.</summary>
+    public MigrationProgress? LastMigration { get; private set; }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
