@@ -88,6 +88,23 @@ public sealed class JsonApiEndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(200, (await Curl("GET", $"{node.Node.Endpoint}v1/vms/{vmId}", adminToken, http2: true)).Status);
     }
 
+    /// <summary>A call added later without a route would be missing from the HTTP/JSON API without anyone noticing.</summary>
+    [Fact]
+    public void Every_call_of_every_service_has_an_http_route()
+    {
+        var services = typeof(Vm).Assembly.GetTypes()
+            .Where(t => t.Namespace == typeof(Vm).Namespace && t.Name.EndsWith("Reflection", StringComparison.Ordinal))
+            .Select(t => (Google.Protobuf.Reflection.FileDescriptor)t.GetProperty("Descriptor")!.GetValue(null)!)
+            .SelectMany(file => file.Services)
+            .ToList();
+        Assert.Contains(services, s => s.Name == "Vms");
+        var unrouted = services.SelectMany(s => s.Methods)
+            .Where(m => m.GetOptions()?.GetExtension(Google.Api.AnnotationsExtensions.Http) is null)
+            .Select(m => m.FullName)
+            .ToList();
+        Assert.True(unrouted.Count == 0, $"no google.api.http route: {string.Join(", ", unrouted)}");
+    }
+
     [Fact]
     public async Task The_openapi_document_lists_every_route()
     {
