@@ -43,7 +43,7 @@ public sealed class Activation(V1Client client, TextWriter log)
         if (verification.Material is not { } material)
         {
             log.WriteLine($"activation bundle rejected, nothing installed: {verification.Failure}");
-            await client.Activation.ReportFailureAsync(new ReportFailureRequest { Hostname = hostname, Reason = verification.Failure }, cancellationToken: ct);
+            await client.Activation.ReportFailureAsync(new ReportFailureRequest { Hostname = hostname, Reason = verification.Failure, Token = data.Required("activation.token") }, cancellationToken: ct);
             return 4;
         }
         foreach (var file in FirstBootInstaller.Install(material, root)) log.WriteLine($"installed {file}");

@@ -32,15 +32,7 @@ public static class FirstBootInstaller
 
     private static string Write(string root, string relative, string content, bool secret)
     {
-        var path = Path.Combine(root, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        // Created with owner-only access before any secret byte is written to it.
-        using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write))
-        {
-            if (secret && !OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            using var writer = new StreamWriter(stream);
-            writer.Write(content);
-        }
+        Appliers.GuestFiles.Write(root, relative, content, secret);
         return relative;
     }
 }

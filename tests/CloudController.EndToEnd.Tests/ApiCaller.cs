@@ -19,6 +19,8 @@ public sealed class ApiCaller(RunningNode node, string? token) : IDisposable
     public Pools.PoolsClient Pools => new(Invoker);
     public Usage.UsageClient Usage => new(Invoker);
     public Storage.StorageClient Storage => new(Invoker);
+    public KeyPool.KeyPoolClient KeyPool => new(Invoker);
+    public Activation.ActivationClient Activation => new(Invoker);
 
     public void Dispose() => _channel.Dispose();
 

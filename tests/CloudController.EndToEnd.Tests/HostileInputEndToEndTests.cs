@@ -179,7 +179,7 @@ public class HostileInputEndToEndTests(ITestOutputHelper output)
         await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2");
         await node.WaitForHostsAsync(2);
         await node.AddUbuntuModelAsync();
-        var started = await node.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "known-01" });
+        var started = await node.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "known-01", Data = { ["ip"] = "10.0.0.5" } });
         await node.WatchToEndAsync(started.TaskId);
         var knownVm = started.VmId;
         await Eventually.True(async () => (await node.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Count == 1, "the VM listed");

@@ -1,19 +1,21 @@
+using CloudController.FirstBoot;
+
 namespace CloudController.Agent.Appliers;
 
-/// <summary>Writes guest files atomically (a temporary file renamed over the old), owner-only when they hold secrets.</summary>
+/// <summary>Writes guest files atomically (a temporary file renamed over the old), owner-only from creation when they hold secrets.</summary>
 public static class GuestFiles
 {
     public static void Write(string root, string relative, string content, bool secret = false)
     {
         var path = Path.Combine(root, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+        if (secret)
         {
-            if (secret && !OperatingSystem.IsWindows()) File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            using var writer = new StreamWriter(stream);
-            writer.Write(content);
+            OwnerOnlyFile.Write(path, content);
+            return;
         }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(temporary, content);
         File.Move(temporary, path, overwrite: true);
     }
 

@@ -33,11 +33,18 @@ public sealed class ActivationService(ControllerActors actors) : V1.Activation.A
         };
     }
 
-    public override Task<ReportFailureResponse> ReportFailure(ReportFailureRequest request, ServerCallContext context)
+    /// <summary>Only an agent that holds a token this controller issued may report: its token is the credential.</summary>
+    public override async Task<ReportFailureResponse> ReportFailure(ReportFailureRequest request, ServerCallContext context)
     {
+        if (string.IsNullOrEmpty(request.Token) || request.Token.Length > MaxToken)
+            throw RpcErrors.InvalidArgument("token", "is missing or too long", "send the activation token from the VM's provisioning data");
         var hostname = Domain.Validation.HostnameRules.Printable(request.Hostname ?? "", 253);
         var reason = Domain.Validation.HostnameRules.Printable(request.Reason ?? "", 500);
-        actors.KeyPools.Tell(new ReportFailure(DefaultPool, hostname, reason), Akka.Actor.ActorRefs.NoSender);
-        return Task.FromResult(new ReportFailureResponse());
+        return await actors.Ask(actors.KeyPools, new ReportFailure(DefaultPool, ActivationToken.Hash(request.Token), hostname, reason), context.CancellationToken) switch
+        {
+            FailureRecorded => new ReportFailureResponse(),
+            ActivationRefused r => throw RpcErrors.PermissionDenied(r.Reason),
+            var other => throw RpcErrors.Unexpected(other),
+        };
     }
 }

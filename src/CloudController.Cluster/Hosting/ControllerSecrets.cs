@@ -50,10 +50,5 @@ public sealed class ControllerSecrets(AtRestCipher storage, ControllerAuthority 
     }
 
     /// <summary>Creates a file only its owner can read; never overwrites one.</summary>
-    internal static void WriteSecret(string path, byte[] bytes)
-    {
-        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        stream.Write(bytes);
-    }
+    internal static void WriteSecret(string path, byte[] bytes) => OwnerOnlyFile.Create(path, bytes);
 }

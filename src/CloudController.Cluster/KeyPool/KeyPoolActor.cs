@@ -103,6 +103,12 @@ public sealed class KeyPoolActor : ReceivePersistentActor, IWithTimers
         });
         Command<ReportFailure>(r =>
         {
+            if (_state.ReportRefusal(r.TokenHash) is { } refusal)
+            {
+                Sender.Tell(new ActivationRefused(refusal));
+                return;
+            }
+            Sender.Tell(FailureRecorded.Instance);
             _failures++;
             _lastFailure = $"{r.Hostname}: {r.Reason}";
             _log.Warning("Key pool {0}: the agent of {1} did not install its set: {2}", _name, r.Hostname, r.Reason);

@@ -41,8 +41,16 @@ public static class KeyPoolProtocol
     /// <summary>A client expects this many activations soon: the pool raises its mark to have them ready.</summary>
     public sealed record ExpectDemand(string Pool, string Source, int Count) : IKeyPoolCommand;
 
-    /// <summary>An agent could not install what it got (it failed verification); counted and logged.</summary>
-    public sealed record ReportFailure(string Pool, string Hostname, string Reason) : IKeyPoolCommand;
+    /// <summary>
+    /// An agent could not install what it got (it failed verification); counted and logged if the token hash is one the
+    /// pool issued. Answered with <see cref="FailureRecorded"/> or <see cref="ActivationRefused"/>.
+    /// </summary>
+    public sealed record ReportFailure(string Pool, string TokenHash, string Hostname, string Reason) : IKeyPoolCommand;
+
+    public sealed record FailureRecorded : IClusterMessage
+    {
+        public static readonly FailureRecorded Instance = new();
+    }
 
     public sealed record GetStatus(string Pool) : IKeyPoolCommand;
 

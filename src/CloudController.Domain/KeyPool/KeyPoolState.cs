@@ -45,6 +45,13 @@ public sealed record KeyPoolState(
     public int Target(int lowWater, int highWater, int maxSize) => Math.Min(maxSize, Math.Max(highWater, lowWater + Demand.Values.Sum()));
 
     /// <summary>
+    /// Whether a failure report carries a token this pool issued (spent or not): the report's credential, so that no
+    /// one else writes into what operators read.
+    /// </summary>
+    public string? ReportRefusal(string tokenHash) =>
+        Tokens.ContainsKey(tokenHash) || UsedTokens.Contains(tokenHash) ? null : "the activation token is not one this controller issued";
+
+    /// <summary>
     /// Takes the oldest set for the VM the token was issued to. Refused for a token that is unknown, spent, or presented
     /// by another name or address, and when the pool is empty (the token stays good: ask again shortly).
     /// </summary>
