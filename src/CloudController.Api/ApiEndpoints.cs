@@ -43,6 +43,7 @@ public static class ApiEndpoints
         endpoints.MapGrpcService<AccessService>();
         endpoints.MapGrpcService<UsageService>();
         endpoints.MapGrpcService<Autoscaling.CloudProviderService>();
+        endpoints.MapGrpcService<AdminService>();
         endpoints.MapGrpcReflectionService();
         endpoints.MapOpenApiDocument();
         return endpoints;

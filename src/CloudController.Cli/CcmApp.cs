@@ -114,6 +114,7 @@ public sealed class CcmApp
             NetworkCommands.Build(this),
             UserCommands.Build(this),
             UsageCommands.Build(this),
+            ClusterCommands.Build(this),
         };
         foreach (var palette in palettes) root.Subcommands.Add(palette.Command);
 

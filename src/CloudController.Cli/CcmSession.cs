@@ -42,6 +42,7 @@ public sealed class CcmSession : IDisposable
         Storage = new Storage.StorageClient(invoker);
         Access = new Access.AccessClient(invoker);
         Usage = new Usage.UsageClient(invoker);
+        Admin = new Admin.AdminClient(invoker);
     }
 
     public Uri Endpoint { get; }
@@ -71,6 +72,8 @@ public sealed class CcmSession : IDisposable
     public Access.AccessClient Access { get; }
 
     public Usage.UsageClient Usage { get; }
+
+    public Admin.AdminClient Admin { get; }
 
     public bool Interactive => Format == OutputFormat.Table && Console.Profile.Capabilities.Interactive;
 

@@ -5,7 +5,7 @@ namespace CloudController.Domain.Access;
 /// <summary>
 /// The role each API call needs. Reads (Get, List, Watch, and the advisor's explanations) need a viewer; the calls
 /// that provision and manage VMs, networks and pools a provisioner; everything else, including any call added
-/// later and not listed here, an administrator.
+/// later and not listed here, an administrator; every call of the Admin service (the cluster itself) too.
 /// </summary>
 public static class AccessPolicy
 {
@@ -29,6 +29,9 @@ public static class AccessPolicy
 
     private static readonly FrozenSet<string> ViewerCalls = FrozenSet.ToFrozenSet(["Advisor/CheckBuild", "Advisor/ExplainPlacement", "Access/WhoAmI"]);
 
+    /// <summary>Services all of whose calls, reads included, are for administrators: the cluster itself.</summary>
+    private static readonly FrozenSet<string> AdministratorServices = FrozenSet.ToFrozenSet(["cloudcontroller.v1.Admin"]);
+
     /// <summary>Reads that are not for everyone.</summary>
     private static readonly FrozenSet<string> AdministratorReads = FrozenSet.ToFrozenSet(["Access/ListUsers"]);
 
@@ -41,6 +44,7 @@ public static class AccessPolicy
         if (slash < 0) return Role.Administrator;
         var service = path[..slash];
         if (Open.Contains(service)) return null;
+        if (AdministratorServices.Contains(service)) return Role.Administrator;
         var call = $"{service[(service.LastIndexOf('.') + 1)..]}/{path[(slash + 1)..]}";
         var method = path[(slash + 1)..];
         if (AdministratorReads.Contains(call)) return Role.Administrator;

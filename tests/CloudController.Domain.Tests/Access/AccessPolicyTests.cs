@@ -19,6 +19,10 @@ public class AccessPolicyTests
     [InlineData("/cloudcontroller.v1.Access/ListUsers", Role.Administrator)]
     [InlineData("/cloudcontroller.v1.Access/AddUser", Role.Administrator)]
     [InlineData("/cloudcontroller.v1.Pools/SomeCallAddedLater", Role.Administrator)]
+    [InlineData("/cloudcontroller.v1.Admin/GetCluster", Role.Administrator)]
+    [InlineData("/cloudcontroller.v1.Admin/WatchCluster", Role.Administrator)]
+    [InlineData("/cloudcontroller.v1.Admin/GetSharding", Role.Administrator)]
+    [InlineData("/cloudcontroller.v1.Admin/DownMember", Role.Administrator)]
     [InlineData("not-a-method", Role.Administrator)]
     public void Each_call_needs_its_role_and_an_unlisted_one_needs_an_administrator(string method, Role role) =>
         Assert.Equal(role, AccessPolicy.Required(method));
