@@ -1,10 +1,11 @@
 using CloudController.Api.V1;
 using Spectre.Console;
 using Spectre.Console.Rendering;
+using static CloudController.Cli.Rendering.Cells;
 
 namespace CloudController.Cli.Rendering;
 
-/// <summary>The tables of `ccm cluster`: members, where shards live. Pure, as <see cref="Tables"/>.</summary>
+/// <summary>The tables of `ccm cluster`: members, where shards live. Pure: they build renderables and never talk to the server.</summary>
 public static class ClusterTables
 {
     public static IRenderable Members(ClusterState state)
@@ -14,11 +15,11 @@ public static class ClusterTables
         {
             var marks = string.Join(", ", new[] { m.Leader ? "leader" : null, m.Oldest ? "oldest (singletons)" : null, m.Self ? "answered" : null }.OfType<string>());
             table.AddRow(
-                new Text(m.Address),
+                Text(m.Address),
                 new Text(m.Status, new Style(m.Status == "Up" ? Color.Green : m.Status is "Down" or "Removed" ? Color.Red : Color.Yellow)),
                 m.Reachable ? new Text("yes") : new Text("UNREACHABLE", new Style(Color.Red)),
-                new Text(m.Roles.Count == 0 ? "-" : string.Join(", ", m.Roles)),
-                new Text(marks));
+                Text(m.Roles.Count == 0 ? "-" : string.Join(", ", m.Roles)),
+                Text(marks));
         }
         var up = state.Members.Count(m => m.Status == "Up");
         var unreachable = state.Members.Count(m => !m.Reachable);
@@ -33,20 +34,11 @@ public static class ClusterTables
         var table = New("TYPE", "NODE", "SHARDS", "ENTITIES");
         foreach (var region in state.Regions)
         {
-            if (region.Nodes.Count == 0) table.AddRow(new Text(region.Type), new Text("-"), new Text("0"), new Text("0"));
+            if (region.Nodes.Count == 0) table.AddRow(Text(region.Type), new Text("-"), new Text("0"), new Text("0"));
             foreach (var node in region.Nodes)
-                table.AddRow(new Text(region.Type), new Text(node.Address), new Text(node.Shards.ToString()), new Text(node.Entities.ToString()));
-            foreach (var failed in region.Failed) table.AddRow(new Text(region.Type), new Text(failed), new Text("?"), new Text("did not answer"));
+                table.AddRow(Text(region.Type), Text(node.Address), new Text(node.Shards.ToString()), new Text(node.Entities.ToString()));
+            foreach (var failed in region.Failed) table.AddRow(Text(region.Type), Text(failed), new Text("?"), new Text("did not answer"));
         }
         return table;
     }
-
-    private static Table New(params string[] columns)
-    {
-        var table = new Table().Border(TableBorder.Simple);
-        foreach (var column in columns) table.AddColumn(new TableColumn(new Text(column, new Style(decoration: Decoration.Bold))));
-        return table;
-    }
-
-    private static string Dash(string value) => value.Length == 0 ? "-" : value;
 }
