@@ -207,4 +207,15 @@ public class ProvisioningTaskTests
         Assert.Equal(["Accepted", "RecordingVm", "Placing", "Placing"], task.History.Select(h => h.Stage));
         Assert.Contains("no room", task.History[^1].Message);
     }
+
+    [Fact]
+    public void An_event_no_transition_leads_from_is_refused_naming_it_not_ignored()
+    {
+        var task = NewProvision();
+        var created = new TaskCreated("task-1", TaskKind.Provision, task.Vm, "ubuntu-24.04", 10, T0);
+
+        var e = Assert.Throws<InvalidOperationException>(() => task.Apply(created));
+        Assert.Equal("task task-1 (RecordingVm) cannot apply TaskCreated: no transition of a task leads from it", e.Message);
+        Assert.Throws<InvalidOperationException>(() => task.Apply(new VmDeletionStarted("task-9")));
+    }
 }
