@@ -43,6 +43,13 @@ public sealed record VmRecord(
     string? StorageRole = null,
     string? Owner = null)
 {
+    /// <summary>
+    /// A VM a task is about to create: provisioning, on no host yet, its disk named after it and its identity from its
+    /// host name. Every way of provisioning starts from this and sets what it knows more.
+    /// </summary>
+    public static VmRecord ToProvision(string vmId, string taskId, string hostname, string model, Resources hardware, DateTimeOffset at) =>
+        new(vmId, hostname, model, hardware, VmState.Provisioning, null, $"{vmId}-disk", taskId, at, VmIdentity.Assign(hostname));
+
     /// <summary>Its provisioning data, the empty set at generation 0 when none was ever given.</summary>
     public ProvisioningData DataOrEmpty => Data ?? ProvisioningData.Empty;
 

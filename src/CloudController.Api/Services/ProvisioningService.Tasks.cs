@@ -1,0 +1,86 @@
+using System.Threading.Channels;
+using Akka.Actor;
+using CloudController.Api.Access;
+using CloudController.Api.Errors;
+using CloudController.Api.Mapping;
+using CloudController.Api.V1;
+using CloudController.Api.Watching;
+using CloudController.Cluster.Fleet;
+using System.Collections.Immutable;
+using CloudController.Cluster.Catalog;
+using CloudController.Cluster.Hosting;
+using CloudController.Cluster.ReadModels;
+using CloudController.Domain.Access;
+using CloudController.Domain.Catalog;
+using CloudController.Domain.Sizing;
+using CloudController.Domain.Templates;
+using CloudController.Domain.Validation;
+using CloudController.Domain.Placement;
+using CloudController.Domain.Vms;
+using Grpc.Core;
+using static CloudController.Cluster.Catalog.ModelVmProtocol;
+using static CloudController.Cluster.Provisioning.ProvisioningTaskProtocol;
+using Domain = CloudController.Domain;
+using DomainProvisioning = CloudController.Domain.Provisioning;
+
+namespace CloudController.Api.Services;
+
+/// <summary>Tasks: read, watch and abort, each only for the caller whose VM it is.</summary>
+public sealed partial class ProvisioningService
+{
+    private const string FindTasks = "use the task id that `ccm vm provision` printed";
+
+    public override async Task<V1.TaskStatus> GetTask(GetTaskRequest request, ServerCallContext context) =>
+        (await GetOwnTaskAsync(RequestGuard.Id(request.TaskId, "task_id", FindTasks), context)).ToProto();
+
+    /// <summary>The task, if its VM is the caller's to see and act on.</summary>
+    private async Task<DomainProvisioning.ProvisioningTask> GetOwnTaskAsync(string id, ServerCallContext context)
+    {
+        var task = await actors.Ask(actors.Tasks, new GetTask(id), context.CancellationToken) switch
+        {
+            TaskReport s => s.Task,
+            TaskNotFound => throw RpcErrors.NotFound($"no task '{id}'"),
+            var other => throw RpcErrors.Unexpected(other),
+        };
+        AccessCheck.DemandOwnership(context, task.Vm.Owner, $"task {id}");
+        return task;
+    }
+
+    public override async Task WatchTask(WatchTaskRequest request, IServerStreamWriter<V1.TaskStatus> responseStream, ServerCallContext context)
+    {
+        var id = RequestGuard.Id(request.TaskId, "task_id", FindTasks);
+        if (!AccessCheck.SeesEverything(context)) await GetOwnTaskAsync(id, context);
+        var channel = Channel.CreateUnbounded<DomainProvisioning.ProvisioningTask>(new UnboundedChannelOptions { SingleReader = true });
+        var watcher = actors.System.ActorOf(TaskWatcher.Props(id, actors.Tasks, channel.Writer, TimeSpan.FromSeconds(2)));
+        try
+        {
+            await foreach (var task in channel.Reader.ReadAllAsync(context.CancellationToken))
+            {
+                await responseStream.WriteAsync(task.ToProto(), context.CancellationToken);
+            }
+        }
+        catch (KeyNotFoundException)
+        {
+            throw RpcErrors.NotFound($"no task '{id}'");
+        }
+        finally
+        {
+            actors.System.Stop(watcher);
+        }
+    }
+
+    public override async Task<V1.TaskStatus> AbortTask(AbortTaskRequest request, ServerCallContext context)
+    {
+        var id = RequestGuard.Id(request.TaskId, "task_id", FindTasks);
+        var reason = string.IsNullOrWhiteSpace(request.Reason) ? "requested by operator" : request.Reason.Trim();
+        if (reason.Length > 500) throw RpcErrors.InvalidArgument("reason", $"is {reason.Length} characters long", "keep it under 500 characters");
+        if (!AccessCheck.SeesEverything(context)) await GetOwnTaskAsync(id, context);
+        return await actors.Ask(actors.Tasks, new AbortTask(id, reason), context.CancellationToken) switch
+        {
+            TaskReport s => s.Task.ToProto(),
+            AbortRefused r => throw RpcErrors.FailedPrecondition($"task {id} cannot be aborted: {r.Reason}"),
+            TaskNotFound => throw RpcErrors.NotFound($"no task '{id}'"),
+            var other => throw RpcErrors.Unexpected(other),
+        };
+    }
+}
