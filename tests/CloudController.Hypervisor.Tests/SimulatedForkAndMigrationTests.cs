@@ -41,6 +41,25 @@ public class SimulatedForkAndMigrationTests
     private static GuestData Identity(string name) => GuestData.Of(1, [new("hostname", name), new("ip", "10.0.0.1")]);
 
     [Fact]
+    public async Task A_persistent_child_powered_off_boots_from_its_own_disk_next_time_and_a_non_persistent_one_resumes_again()
+    {
+        await Template();
+        await _driver.ForkAsync(_host, "parent", Vm("keeper"), new ForkOptions(Persistent: true, Data: Identity("keeper")), None);
+        await _driver.ForkAsync(_host, "parent", Vm("scratch"), new ForkOptions(Persistent: false, Data: Identity("scratch")), None);
+        foreach (var child in new[] { "keeper", "scratch" })
+        {
+            await _driver.PowerOffAsync(_host, child, None);
+            await _driver.PowerOnAsync(_host, child, None);
+        }
+
+        var host = _fleet.Inspect(_host);
+        Assert.Equal(1, host.VmsById["keeper"].Boots);
+        Assert.Equal(0, host.VmsById["scratch"].Boots);
+        // Booted, the persistent child holds all of its memory, no longer only what it wrote since the fork.
+        Assert.True(host.InUse.MemoryMib >= 4096 + 4096, $"in use {host.InUse.MemoryMib} MiB");
+    }
+
+    [Fact]
     public async Task Reboot_prone_customizations_reboot_the_parent_and_children_inherit_them_without_booting()
     {
         await Template();

@@ -27,6 +27,26 @@ public static class MachineReadings
 
     public static long ResidentKib(string smapsRollup) => KibField(smapsRollup, "Rss");
 
+    /// <summary>
+    /// A field (Size, Rss, Pss, Shared_Clean, ...) of one file's mapping in /proc/PID/smaps, in KiB, summed over the
+    /// mappings of that file; 0 when the process does not map it.
+    /// </summary>
+    public static long MappingKib(string smaps, string file, string name)
+    {
+        long total = 0;
+        var inFile = false;
+        foreach (var line in smaps.Split('\n'))
+        {
+            // A mapping's header starts with its address range; its fields follow as "Name: value kB".
+            var first = line.Split(' ', 2)[0];
+            if (first.Contains('-') && first.All(c => c == '-' || char.IsAsciiHexDigit(c)))
+                inFile = line.EndsWith(" " + file, StringComparison.Ordinal);
+            else if (inFile && line.StartsWith(name + ":", StringComparison.Ordinal))
+                total += long.Parse(line[(name.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        return total;
+    }
+
     private static long KibField(string text, string name)
     {
         foreach (var line in text.Split('\n'))

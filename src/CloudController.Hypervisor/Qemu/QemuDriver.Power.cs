@@ -40,7 +40,7 @@ public sealed partial class QemuDriver
                 case VmPowerState.Running: return;
                 case VmPowerState.Suspended: throw Refuse(op, hostId, $"VM {vmId} is suspended; resume it");
             }
-            if (vm.ForkedFrom is { } parent) await StartForkedAsync(op, hostId, vm, parent, ct);
+            if (vm is { ForkedFrom: { } parent, Diverged: false }) await StartForkedAsync(op, hostId, vm, parent, ct);
             else await BootAsync(op, hostId, vm, ct);
         });
 
@@ -56,6 +56,9 @@ public sealed partial class QemuDriver
             // A non-persistent child goes back to the forked state: a fresh layer over its parent's.
             if (vm is { ForkedFrom: not null, Persistent: false })
                 await ResetLayerAsync(hostId, vm.Definition.DiskLayerId, ct);
+            // A persistent child keeps what it wrote, which its parent's memory does not know: it boots next time.
+            else if (vm is { ForkedFrom: not null, Persistent: true, Diverged: false })
+                Save(hostId, Vm(hostId, vmId)! with { Diverged = true });
         });
 
     public Task SuspendAsync(string hostId, string vmId, CancellationToken ct) =>

@@ -25,6 +25,12 @@ public sealed record QemuVmRecord(VmDefinition Definition)
 
     public bool Persistent { get; init; } = true;
 
+    /// <summary>
+    /// A persistent child that was powered off: its disk has moved on from the moment its parent's memory was saved,
+    /// so it boots from its own disk instead of resuming into that memory.
+    /// </summary>
+    public bool Diverged { get; init; }
+
     /// <summary>The file behind guest RAM: the VM's own, or its parent's while it is a forked child.</summary>
     public string? MemoryFile { get; init; }
 

@@ -83,9 +83,13 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
         {
             VmPowerState.Running => vm,
             VmPowerState.Suspended => throw Refuse(DriverOperation.PowerOn, hostId, $"VM {vmId} is suspended; resume it"),
-            // A forked child starts from its parent's saved state: it does not boot.
-            _ => Start(DriverOperation.PowerOn, state, vm) with { Boots = vm.ForkedFrom is null ? vm.Boots + 1 : vm.Boots },
+            // A forked child starts from its parent's saved state without booting, as long as that state is there and
+            // still matches its disk; otherwise it boots, as the QEMU driver's would.
+            _ => Start(DriverOperation.PowerOn, state, vm) with { Boots = ResumesFromParent(state, vm) ? vm.Boots : vm.Boots + 1 },
         });
+
+    private static bool ResumesFromParent(SimulatedHostState state, SimulatedVm vm) =>
+        vm is { ForkedFrom: { } parent, Diverged: false } && state.VmsById.TryGetValue(parent, out var p) && p.PowerState == VmPowerState.Suspended;
 
     public async Task PowerOffAsync(string hostId, string vmId, CancellationToken ct)
     {
@@ -95,7 +99,7 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
         {
             if (!state.VmsById.TryGetValue(vmId, out var vm)) return state;
             ProtectParent(DriverOperation.PowerOff, state, vmId);
-            var off = state with { VmsById = state.VmsById.SetItem(vmId, vm with { PowerState = VmPowerState.PoweredOff }) };
+            var off = state with { VmsById = state.VmsById.SetItem(vmId, vm with { PowerState = VmPowerState.PoweredOff, Diverged = vm.Diverged || vm is { ForkedFrom: not null, Persistent: true } }) };
             // A non-persistent child drops what it wrote: next time it starts from the forked state again.
             return vm.ForkedFrom is null || vm.Persistent ? off : off with { Disks = ResetLayer(off.Disks, vm.Definition.DiskLayerId, Fleet.Options.CopyOnWriteInitialGib) };
         });

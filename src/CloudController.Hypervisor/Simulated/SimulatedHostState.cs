@@ -22,6 +22,9 @@ public sealed record SimulatedVm(VmDefinition Definition, VmPowerState PowerStat
     /// <summary>A persistent child keeps its writes across power-off; a non-persistent one returns to the forked state.</summary>
     public bool Persistent { get; init; } = true;
 
+    /// <summary>A persistent child that was powered off: its disk moved on from its parent's memory, so it boots next time.</summary>
+    public bool Diverged { get; init; }
+
     /// <summary>What the host's channel to the guest holds, and the generation of it.</summary>
     public GuestData? Data { get; init; }
 
@@ -61,7 +64,7 @@ public sealed record SimulatedHostState(HostInventory Inventory, DiskLayerStore 
         {
             var withChildren = Vms.Select(v => v.ForkedFrom).OfType<string>().ToHashSet(StringComparer.Ordinal);
             var parents = Vms.Where(v => v.ForkedFrom is null && withChildren.Contains(v.VmId)).ToList();
-            var running = Vms.Where(v => v.PowerState == VmPowerState.Running).Select(v => v.ForkedFrom is null
+            var running = Vms.Where(v => v.PowerState == VmPowerState.Running).Select(v => v.ForkedFrom is null || v.Diverged
                 ? v.Definition.Hardware with { DiskGib = 0 }
                 : new Resources(v.Definition.Hardware.CpuCores, v.PrivateMemoryMib, 0));
             var shared = parents.Where(p => p.PowerState != VmPowerState.Running).Select(p => new Resources(0, p.Definition.Hardware.MemoryMib, 0));

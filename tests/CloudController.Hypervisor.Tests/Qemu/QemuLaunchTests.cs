@@ -35,6 +35,12 @@ public sealed class QemuLaunchTests
         Assert.Equal(0.75, MachineReadings.LoadPerCore("1.50 0.80 0.30 2/300 1234", 2));
         Assert.Equal(43620, MachineReadings.ProportionalKib("Rss:  65436 kB\nPss:  43620 kB\nPss_Dirty: 36133 kB\n"));
         Assert.Throws<FormatException>(() => MachineReadings.ProportionalKib("Rss: 1 kB\n"));
+        const string smaps = "7f00-7f10 rw-p 00000000 08:01 42 /m/memory\nSize: 131072 kB\nPss: 900 kB\nShared_Clean: 2400 kB\n" +
+                             "7f20-7f30 r-xp 00000000 08:01 43 /usr/lib/libc.so.6\nSize: 1600 kB\nPss: 300 kB\n" +
+                             "7f40-7f50 rw-p 00000000 08:01 42 /m/memory\nSize: 8 kB\nPss: 4 kB\n";
+        Assert.Equal(904, MachineReadings.MappingKib(smaps, "/m/memory", "Pss"));
+        Assert.Equal(131080, MachineReadings.MappingKib(smaps, "/m/memory", "Size"));
+        Assert.Equal(0, MachineReadings.MappingKib(smaps, "/m/other", "Pss"));
     }
 
     [Fact]
