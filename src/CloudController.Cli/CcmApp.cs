@@ -63,6 +63,14 @@ public sealed class CcmApp
         },
     };
 
+    private readonly Option<int?> _stallTimeout = new("--stall-timeout")
+    {
+        Description = "Seconds a wait (--wait, pool create/scale, watch) may see nothing move before it gives up with exit 6 " +
+                      "(default: CCM_STALL_TIMEOUT, else 60)",
+        Recursive = true,
+        HelpName = "seconds",
+    };
+
     /// <param name="invokers">Makes the call invoker for an endpoint; tests pass one, ccm opens a gRPC channel.</param>
     /// <param name="environment">Reads environment variables; tests pass their own.</param>
     public CcmApp(IAnsiConsole console, TextWriter errors, Func<Uri, CallInvoker>? invokers = null, Func<string, string?>? environment = null)
@@ -97,6 +105,7 @@ public sealed class CcmApp
         root.Options.Add(_output);
         root.Options.Add(_tokenFile);
         root.Options.Add(_caFile);
+        root.Options.Add(_stallTimeout);
 
         var palettes = new[]
         {
@@ -139,8 +148,8 @@ public sealed class CcmApp
                 _errors.WriteLine($"The endpoint '{endpoint}' is not an http:// or https:// URL; fix --endpoint or CCM_ENDPOINT.");
                 return (int)ExitCode.Usage;
             }
-            if (!TryReadToken(parse, out var token) || !TryReadCa(parse, out var ca)) return (int)ExitCode.Usage;
-            using var session = new CcmSession(uri, parse.GetValue(_output), _console, _errors, _invokers?.Invoke(uri), token, ca);
+            if (!TryReadToken(parse, out var token) || !TryReadCa(parse, out var ca) || !TryReadStallTimeout(parse, out var stall)) return (int)ExitCode.Usage;
+            using var session = new CcmSession(uri, parse.GetValue(_output), _console, _errors, _invokers?.Invoke(uri), token, ca) { StallTimeout = stall };
             try
             {
                 return (int)await run(parse, session, ct);
@@ -174,6 +183,19 @@ public sealed class CcmApp
         }
         if (token.Length > 0) return true;
         _errors.WriteLine($"The token file '{file}' is empty; put the token `ccm user create` printed in it.");
+        return false;
+    }
+
+    private bool TryReadStallTimeout(ParseResult parse, out TimeSpan timeout)
+    {
+        var given = parse.GetValue(_stallTimeout)?.ToString() ?? _environment("CCM_STALL_TIMEOUT") ?? "60";
+        timeout = TimeSpan.Zero;
+        if (int.TryParse(given, out var seconds) && seconds > 0)
+        {
+            timeout = TimeSpan.FromSeconds(seconds);
+            return true;
+        }
+        _errors.WriteLine($"The stall timeout '{given}' is not a whole number of seconds above 0; fix --stall-timeout or CCM_STALL_TIMEOUT.");
         return false;
     }
 

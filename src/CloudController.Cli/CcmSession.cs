@@ -47,6 +47,9 @@ public sealed class CcmSession : IDisposable
 
     public Uri Endpoint { get; }
 
+    /// <summary>How long a wait (a task, a pool) may see nothing move before it gives up.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     public OutputFormat Format { get; }
 
     public IAnsiConsole Console { get; }

@@ -9,6 +9,7 @@ public enum ExitCode
     NotFound = 3,
     Unreachable = 4,
     NoCapacity = 5,
+    Stalled = 6,
 }
 
 public static class ExitCodeMeaning
@@ -22,6 +23,7 @@ public static class ExitCodeMeaning
         ExitCode.NotFound => "not found",
         ExitCode.Unreachable => "the node is unreachable or unavailable",
         ExitCode.NoCapacity => "resources exhausted: no host has room",
+        ExitCode.Stalled => "gave up waiting: nothing moved for the stall timeout (the work goes on)",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 }

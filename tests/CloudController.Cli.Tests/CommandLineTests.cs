@@ -21,7 +21,7 @@ public class CommandLineTests
     public void Every_exit_code_keeps_the_value_scripts_rely_on()
     {
         Assert.Equal(
-            [(ExitCode.Success, 0), (ExitCode.Refused, 1), (ExitCode.Usage, 2), (ExitCode.NotFound, 3), (ExitCode.Unreachable, 4), (ExitCode.NoCapacity, 5)],
+            [(ExitCode.Success, 0), (ExitCode.Refused, 1), (ExitCode.Usage, 2), (ExitCode.NotFound, 3), (ExitCode.Unreachable, 4), (ExitCode.NoCapacity, 5), (ExitCode.Stalled, 6)],
             Enum.GetValues<ExitCode>().Select(c => (c, (int)c)));
     }
 

@@ -76,6 +76,23 @@ public class TaskWatchTests
     }
 
     [Fact]
+    public async Task A_task_that_stops_moving_is_given_up_on_after_the_stall_timeout_naming_its_stage()
+    {
+        _node.Fleet.TaskUpdates.RemoveAt(_node.Fleet.TaskUpdates.Count - 1);
+        _node.Fleet.StreamsStayOpen = true;
+
+        var run = await CcmRun.Against(_node, "--stall-timeout", "1", "task", "watch", "task-1");
+
+        Assert.Equal((int)ExitCode.Stalled, run.ExitCode);
+        Assert.Contains("Gave up on task task-1: nothing changed for 1 s; it is Running at stage CloningDisk (40%).", run.Errors);
+        Assert.Contains("ccm task abort task-1", run.Errors);
+
+        var bad = await CcmRun.Against(_node, "--stall-timeout", "0", "task", "watch", "task-1");
+        Assert.Equal((int)ExitCode.Usage, bad.ExitCode);
+        Assert.Contains("--stall-timeout", bad.Errors);
+    }
+
+    [Fact]
     public async Task Watching_an_unknown_task_is_not_found()
     {
         var run = await CcmRun.Against(_node, "task", "watch", "task-404");

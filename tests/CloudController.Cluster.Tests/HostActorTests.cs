@@ -26,6 +26,8 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
             SnapshotEvery = snapshotEvery,
             MonitorInterval = TimeSpan.FromMilliseconds(100),
             ReservationLease = lease ?? TimeSpan.FromMinutes(10),
+            // These tests count cores one to one; the over-committing one sets its own ratio.
+            CpuAllocation = CpuAllocationRatios.None,
         };
 
     private IActorRef NewHost(ActorSystem system, ControllerSettings settings, IActorRef? tasks = null) =>
@@ -78,6 +80,16 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
         Assert.Equal(1, snapshot.VmCount);
         Assert.Equal(new Resources(1, 1024, 10), snapshot.Allocated);
         Assert.Equal(new Resources(3, 3072, 30), snapshot.Reserved);
+
+        // The allocation ratio is configuration: the host restarted under another one takes it, snapshot or not.
+        var overCommitted = settings with { CpuAllocation = new CpuAllocationRatios(1, ImmutableDictionary<string, double>.Empty.Add(Inventory.HostId, 4)) };
+        var again = NewHost(Restart(), overCommitted);
+        again.Tell(new GetHost(Inventory.HostId), TestActor);
+        snapshot = ExpectMsg<HostStatus>().Snapshot;
+        Assert.Equal(Inventory.Capacity with { CpuCores = 32 }, snapshot.Capacity);
+        Assert.Equal(4, snapshot.CpuAllocationRatio);
+        again.Tell(new Reserve(Inventory.HostId, "task-wide", new Resources(28, 1024, 10), Later), TestActor);
+        ExpectMsg<Applied>();
     }
 
     [Fact]

@@ -50,6 +50,7 @@ public static class ProtoMapping
             ReservationCount = h.ReservationCount,
             CpuLoad = h.CpuLoad,
             ObservedAt = Timestamp.FromDateTimeOffset(h.ObservedAt),
+            CpuAllocationRatio = h.CpuAllocationRatio,
         };
         proto.CpuFlags.AddRange(h.CpuFlags);
         proto.Groups.AddRange((h.Groups ?? []).Order(StringComparer.Ordinal));

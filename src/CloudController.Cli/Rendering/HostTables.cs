@@ -35,6 +35,7 @@ public static class HostTables
         table.AddRow(Text("hardware class"), Text(h.HardwareClass));
         table.AddRow(Text("cpu flags"), Text(string.Join(", ", h.CpuFlags)));
         table.AddRow(Text("capacity"), Text(Format(h.Capacity)));
+        table.AddRow(Text("cpu allocation ratio"), Text($"{h.CpuAllocationRatio:0.##} vCPU per core"));
         table.AddRow(Text("allocated"), Text(Format(h.Allocated)));
         table.AddRow(Text("reserved"), Text(Format(h.Reserved)));
         table.AddRow(Text("free"), Text(Format(h.Free)));

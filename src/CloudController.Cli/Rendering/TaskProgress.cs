@@ -13,40 +13,62 @@ public static class TaskProgress
 {
     public static async Task<ExitCode> WatchAsync(CcmSession session, string taskId, CancellationToken ct)
     {
-        using var call = session.Provisioning.WatchTask(new WatchTaskRequest { TaskId = taskId }, cancellationToken: ct);
+        using var watch = new StallWatch(session.StallTimeout, ct);
+        using var call = session.Provisioning.WatchTask(new WatchTaskRequest { TaskId = taskId }, cancellationToken: watch.Token);
         TaskStatus? last = null;
-        if (session.Interactive)
+        try
         {
-            await session.Console.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .StartAsync(async progress =>
-                {
-                    var bar = progress.AddTask(Markup.Escape(taskId), maxValue: 100);
-                    await foreach (var status in call.ResponseStream.ReadAllAsync(ct))
-                    {
-                        last = status;
-                        bar.Description = Markup.Escape($"{status.Hostname}: {status.Stage}");
-                        bar.Value = status.Percent;
-                    }
-                    bar.StopTask();
-                });
-        }
-        else
-        {
-            // The stream sends every percent; a log or a script wants a line only when the stage or state moves on.
-            await foreach (var status in call.ResponseStream.ReadAllAsync(ct))
+            if (session.Interactive)
             {
-                if (last is null || last.Stage != status.Stage || last.State != status.State)
-                {
-                    Output.WriteLine(session, status,
-                        s => $"{DateTime.Now:HH:mm:ss} {s.Id} {TaskTables.StateName(s.State)} {s.Stage} {s.Percent}%");
-                }
-                last = status;
+                await session.Console.Progress()
+                    .AutoClear(false)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                    .StartAsync(async progress =>
+                    {
+                        var bar = progress.AddTask(Markup.Escape(taskId), maxValue: 100);
+                        try
+                        {
+                            await foreach (var status in call.ResponseStream.ReadAllAsync(watch.Token))
+                            {
+                                if (Moved(last, status)) watch.Progressed();
+                                last = status;
+                                bar.Description = Markup.Escape($"{status.Hostname}: {status.Stage}");
+                                bar.Value = status.Percent;
+                            }
+                        }
+                        finally
+                        {
+                            bar.StopTask();
+                        }
+                    });
             }
+            else
+            {
+                // The stream sends every percent; a log or a script wants a line only when the stage or state moves on.
+                await foreach (var status in call.ResponseStream.ReadAllAsync(watch.Token))
+                {
+                    if (last is null || last.Stage != status.Stage || last.State != status.State)
+                    {
+                        Output.WriteLine(session, status,
+                            s => $"{DateTime.Now:HH:mm:ss} {s.Id} {TaskTables.StateName(s.State)} {s.Stage} {s.Percent}%");
+                    }
+                    if (Moved(last, status)) watch.Progressed();
+                    last = status;
+                }
+            }
+        }
+        catch (Exception e) when (watch.Stalled && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+        {
+            session.Errors.WriteLine($"Gave up on task {taskId}: nothing changed for {session.StallTimeout.TotalSeconds:0} s" +
+                (last is null ? " and the node sent no status." : $"; it is {TaskTables.StateName(last.State)} at stage {last.Stage} ({last.Percent}%)."));
+            session.Errors.WriteLine($"The task goes on; follow it with `ccm task watch {taskId}` or stop it with `ccm task abort {taskId}`.");
+            return ExitCode.Stalled;
         }
         return last is null ? ExitCode.NotFound : Conclude(session, last);
     }
+
+    private static bool Moved(TaskStatus? before, TaskStatus now) =>
+        before is null || before.Stage != now.Stage || before.State != now.State || before.Percent != now.Percent;
 
     /// <summary>Says how the task ended, to stderr for failures, and returns the matching exit code.</summary>
     public static ExitCode Conclude(CcmSession session, TaskStatus status)

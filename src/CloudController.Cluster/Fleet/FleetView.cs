@@ -25,7 +25,7 @@ public sealed class FleetView : ReceiveActor
 
         Receive<SubscribeAck>(_ => { });
         Receive<Hosts.HostProtocol.HostStatus>(s => _hosts[s.Snapshot.HostId] = s.Snapshot);
-        Receive<Place>(p => Sender.Tell(_policy.Decide(p.Request, _hosts.Values)));
+        Receive<Place>(p => Sender.Tell(_policy.Decide(p.Request, _hosts.Values, p.MaxCandidates)));
         Receive<PlaceFlexibly>(p =>
         {
             var (decision, granted) = _policy.DecideWithFlexibleMemory(p.Request, p.Request.Amount.MemoryMib, p.MinimumMemoryMib, _hosts.Values);

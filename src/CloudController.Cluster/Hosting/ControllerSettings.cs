@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Configuration;
 using CloudController.Domain.Disks;
 
@@ -32,6 +33,9 @@ public sealed record ControllerSettings(
     TimeSpan UsageSampleInterval,
     TimeSpan UsageRetention)
 {
+    /// <summary>CPU over-commit per host (fleet.cpu-allocation-ratio, fleet.cpu-allocation-ratios); none unless configured.</summary>
+    public Domain.Fleet.CpuAllocationRatios CpuAllocation { get; init; } = Domain.Fleet.CpuAllocationRatios.None;
+
     public static ControllerSettings FromConfig(Config config)
     {
         var c = config.GetConfig("cloudcontroller")
@@ -72,7 +76,22 @@ public sealed record ControllerSettings(
             StorageRebalanceInterval: c.GetTimeSpan("storage.rebalance-interval", TimeSpan.FromSeconds(30)),
             Access: CloudController.Cluster.Access.AccessSettings.FromConfig(c.GetConfig("access") ?? ConfigurationFactory.Empty, keyPool.SecretsDirectory),
             UsageSampleInterval: c.GetTimeSpan("usage.sample-interval", TimeSpan.FromSeconds(10)),
-            UsageRetention: c.GetTimeSpan("usage.retention", TimeSpan.FromDays(400)));
+            UsageRetention: c.GetTimeSpan("usage.retention", TimeSpan.FromDays(400)))
+        {
+            CpuAllocation = CpuAllocationFrom(c),
+        };
+    }
+
+    private static Domain.Fleet.CpuAllocationRatios CpuAllocationFrom(Config c)
+    {
+        double Checked(string key, double value) => Domain.Fleet.CpuAllocationRatios.Problem(value) is { } problem
+            ? throw new ConfigurationException($"cloudcontroller.{key} = {problem}; use a positive number of vCPUs per core, e.g. 16.")
+            : value;
+        var perHost = c.GetConfig("fleet.cpu-allocation-ratios") is { IsEmpty: false } hosts
+            ? hosts.AsEnumerable().ToImmutableDictionary(
+                kv => kv.Key, kv => Checked($"fleet.cpu-allocation-ratios.{kv.Key}", kv.Value.GetDouble()), StringComparer.Ordinal)
+            : ImmutableDictionary<string, double>.Empty;
+        return new Domain.Fleet.CpuAllocationRatios(Checked("fleet.cpu-allocation-ratio", c.GetDouble("fleet.cpu-allocation-ratio", 1)), perHost);
     }
 
     private static double Fraction(Config c, string key, double fallback)

@@ -51,7 +51,9 @@ public sealed class HostActor : ReceivePersistentActor, IWithTimers
         _tasks = tasks;
         _mediator = DistributedPubSub.Get(Context.System).Mediator;
 
-        Recover<SnapshotOffer>(offer => _ledger = (HostLedger)offer.Snapshot);
+        _ledger = _ledger with { CpuAllocationRatio = settings.CpuAllocation.For(hostId) };
+        // The ratio is configuration, so the one configured now wins over the one a snapshot was taken with.
+        Recover<SnapshotOffer>(offer => _ledger = (HostLedger)offer.Snapshot with { CpuAllocationRatio = settings.CpuAllocation.For(hostId) });
         Recover<IDomainEvent>(e => _ledger = _ledger.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
 

@@ -48,7 +48,9 @@ public sealed class TaskStepRunner(
     {
         if (minimumMemoryMib is { } minimum)
             return await fleetView.Ask<FleetViewProtocol.FlexiblePlacement>(new FleetViewProtocol.PlaceFlexibly(request, minimum), settings.AskTimeout);
-        var decision = await fleetView.Ask<PlacementDecision>(new FleetViewProtocol.Place(request), settings.AskTimeout);
+        // A named host that fits but is not among the best few is still a candidate: ask for every fitting host then.
+        var decision = await fleetView.Ask<PlacementDecision>(
+            new FleetViewProtocol.Place(request, onlyHost is null ? 5 : int.MaxValue), settings.AskTimeout);
         return new FleetViewProtocol.FlexiblePlacement(onlyHost is null ? decision : decision.RestrictTo(onlyHost), request.Amount.MemoryMib);
     }
 

@@ -31,7 +31,17 @@ public sealed record HostLedger(
 
     public bool IsRegistered => Inventory is not null;
 
-    public Resources Capacity => Inventory?.Capacity ?? Resources.Zero;
+    /// <summary>vCPUs scheduled per physical core here (configuration, not history: never journaled).</summary>
+    public double CpuAllocationRatio { get; init; } = 1;
+
+    /// <summary>The host's hardware as its driver found it.</summary>
+    public Resources PhysicalCapacity => Inventory?.Capacity ?? Resources.Zero;
+
+    /// <summary>What may be handed out: the physical capacity with its cores multiplied by the allocation ratio.</summary>
+    public Resources Capacity => PhysicalCapacity with
+    {
+        CpuCores = CpuAllocationRatios.Schedulable(PhysicalCapacity.CpuCores, CpuAllocationRatio),
+    };
 
     public Resources Reserved => Resources.Sum(Reservations.Values.Select(r => r.Amount));
 
@@ -159,5 +169,5 @@ public sealed record HostLedger(
         Inventory?.HardwareClass ?? "",
         Inventory?.CpuFlags ?? ImmutableArray<string>.Empty,
         Capacity, Reserved, Allocated,
-        Allocations.Count, Reservations.Count, cpuLoad, observedAt, Groups, cachedImages);
+        Allocations.Count, Reservations.Count, cpuLoad, observedAt, Groups, cachedImages, CpuAllocationRatio);
 }

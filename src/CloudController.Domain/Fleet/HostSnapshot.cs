@@ -6,6 +6,7 @@ namespace CloudController.Domain.Fleet;
 /// A host as the fleet view last saw it: capacity bookkeeping from its ledger plus what monitoring measured.
 /// Placement decides on snapshots; the host's own ledger has the last word when the reservation is made.
 /// Groups are the VM groups with a VM (or a reservation) on the host; cached images, the base images it holds.
+/// Capacity is what may be handed out: its cores are the physical ones times <paramref name="CpuAllocationRatio"/>.
 /// </summary>
 public sealed record HostSnapshot(
     string HostId,
@@ -20,7 +21,9 @@ public sealed record HostSnapshot(
     double CpuLoad,
     DateTimeOffset ObservedAt,
     ImmutableHashSet<string>? Groups = null,
-    ImmutableHashSet<string>? CachedImages = null)
+    ImmutableHashSet<string>? CachedImages = null,
+    double CpuAllocationRatio = 1)
 {
+
     public Resources Free => Capacity - Reserved - Allocated;
 }

@@ -26,7 +26,7 @@ public sealed class PlacementPolicy
     public PlacementDecision Decide(PlacementRequest request, IReadOnlyCollection<HostSnapshot> hosts, int maxCandidates = 5)
     {
         if (maxCandidates < 1) throw new ArgumentOutOfRangeException(nameof(maxCandidates), "at least one candidate");
-        var best = new List<(double Score, string HostId)>(maxCandidates + 1);
+        var best = new List<(double Score, string HostId)>(Math.Min(maxCandidates, hosts.Count) + 1);
         var rejections = ImmutableArray.CreateBuilder<HostRejection>();
         // Affinity binds only once the group runs somewhere; its first VM may go anywhere.
         var groupRuns = request.GroupPolicy == GroupPolicy.Affinity && request.Group is { } g && hosts.Any(h => h.Groups?.Contains(g) == true);

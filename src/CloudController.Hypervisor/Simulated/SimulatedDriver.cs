@@ -189,8 +189,9 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
                 Data = options.Data,
             };
             var next = state with { Disks = attached.Store, VmsById = state.VmsById.Add(child.VmId, forked) };
+            // Cores are time-shared (the controller decides how far to over-commit them); memory and disk are not.
             var free = next.Free;
-            return free.MemoryMib < 0 || free.CpuCores < 0 || free.DiskGib < 0
+            return free.MemoryMib < 0 || free.DiskGib < 0
                 ? throw Refuse(op, hostId, $"not enough room for child {child.VmId}: {state.Free} free before it")
                 : next;
         });
@@ -433,15 +434,18 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
             ? throw Refuse(operation, state.Inventory.HostId, $"VM {vmId} has forked children that share its memory and disk; remove them first")
             : null;
 
-    /// <summary>Starts a VM if the host has the memory and cores for it now; hosts do not overcommit.</summary>
+    /// <summary>
+    /// Starts a VM if the host has the memory for it now. Memory is never over-committed; cores are time-shared, as a
+    /// real hypervisor runs more vCPUs than it has cores, so only the controller's allocation ratio bounds them.
+    /// </summary>
     private static SimulatedVm Start(DriverOperation operation, SimulatedHostState state, SimulatedVm vm)
     {
         var free = state.Free;
         var need = vm.Definition.Hardware;
-        if (need.MemoryMib > free.MemoryMib || need.CpuCores > free.CpuCores)
+        if (need.MemoryMib > free.MemoryMib)
         {
             throw Refuse(operation, state.Inventory.HostId,
-                $"not enough free memory or cores for VM {vm.VmId}: needs {need.CpuCores} vCPU and {need.MemoryMib} MiB, {free.CpuCores} vCPU and {free.MemoryMib} MiB free");
+                $"not enough free memory for VM {vm.VmId}: needs {need.MemoryMib} MiB, {free.MemoryMib} MiB free");
         }
         return vm with { PowerState = VmPowerState.Running };
     }

@@ -28,6 +28,9 @@ public sealed class FakeFleet
 
     public RpcException? Failure { get; set; }
 
+    /// <summary>A watch stream sends what it has, then stays open and silent, as a node does for a stuck task.</summary>
+    public bool StreamsStayOpen { get; set; }
+
     public IReadOnlyList<IMessage> Requests => [.. _requests];
 
     public T Answer<T>(IMessage request, Func<T> reply)
@@ -48,6 +51,7 @@ public sealed class FakeFleet
     {
         _requests.Clear();
         Failure = null;
+        StreamsStayOpen = false;
         Hosts.Clear();
         Models.Clear();
         Vms.Clear();

@@ -71,6 +71,7 @@ public sealed class FakeProvisioning(FakeFleet fleet) : Provisioning.Provisionin
     {
         foreach (var update in fleet.Answer(request, () => fleet.UpdatesOf(request.TaskId)))
             await responseStream.WriteAsync(update, context.CancellationToken);
+        if (fleet.StreamsStayOpen) await Task.Delay(Timeout.Infinite, context.CancellationToken);
     }
 
     public override Task<TaskStatus> AbortTask(AbortTaskRequest request, ServerCallContext context) => Task.FromResult(fleet.Answer(request, () =>
