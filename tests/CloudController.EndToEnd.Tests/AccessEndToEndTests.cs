@@ -54,7 +54,7 @@ public class AccessEndToEndTests(ITestOutputHelper output)
         using var viewer = new ApiCaller(node, viewerToken);
         using var provisioner = new ApiCaller(node, provisionerToken);
 
-        Assert.Equal(2, (await viewer.Hosts.ListHostsAsync(new ListHostsRequest())).Hosts.Count);
+        await Eventually.True(async () => (await viewer.Hosts.ListHostsAsync(new ListHostsRequest())).Hosts.Count == 2, "a viewer to see both hosts");
         var denied = await Refused(() => viewer.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "web-01" }).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
         Assert.Contains("Provisioning/Provision needs the provisioner role; val is viewer", denied.Status.Detail);

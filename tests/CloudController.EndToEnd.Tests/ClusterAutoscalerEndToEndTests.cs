@@ -86,7 +86,12 @@ public sealed class ClusterAutoscalerEndToEndTests(ITestOutputHelper output) : I
 
         // A control loop: refresh, list the groups, their sizes and nodes.
         await provider.RefreshAsync(new RefreshRequest());
-        var groups = (await provider.NodeGroupsAsync(new NodeGroupsRequest())).NodeGroups;
+        // The pools' directory follows the journal a moment behind their creation.
+        var groups = await Eventually.Get(async () =>
+        {
+            var listed = (await provider.NodeGroupsAsync(new NodeGroupsRequest())).NodeGroups;
+            return listed.Count == 2 ? listed : null;
+        }, "both autoscaled pools listed as node groups");
         Assert.Equal(["batch", "workers"], groups.Select(g => g.Id).Order());
         Assert.Equal((1, 5), groups.Where(g => g.Id == "workers").Select(g => (g.MinSize, g.MaxSize)).Single());
         Assert.Equal(2, (await provider.NodeGroupTargetSizeAsync(new NodeGroupTargetSizeRequest { Id = "workers" })).TargetSize);

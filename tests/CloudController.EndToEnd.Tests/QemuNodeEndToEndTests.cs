@@ -48,7 +48,7 @@ public class QemuNodeEndToEndTests(ITestOutputHelper output)
             await node.Vms.DeleteVmAsync(new DeleteVmRequest { Id = started.VmId });
             await Eventually.Get(async () => await driver.GetVmAsync("qemu-1", started.VmId, CancellationToken.None) is null ? "" : null,
                 "the VM to be gone from the host", TimeSpan.FromSeconds(60));
-            Assert.False(Directory.Exists(driver.Paths.Vm("qemu-1", started.VmId)));
+            var left = driver.Paths.Vm("qemu-1", started.VmId); Assert.False(Directory.Exists(left), Directory.Exists(left) ? string.Join(",", Directory.GetFileSystemEntries(left, "*", SearchOption.AllDirectories)) : "");
         }
         finally
         {
