@@ -222,4 +222,7 @@ public sealed class HypervisorException(DriverOperation operation, string hostId
     public DriverOperation Operation { get; } = operation;
 
     public string HostId { get; } = hostId;
+
+    /// <summary>What failed, without the operation and host the message starts with: what a refusal carries elsewhere.</summary>
+    public string Reason { get; } = message;
 }

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using CloudController.Hypervisor;
 using Microsoft.Data.Sqlite;
 
 namespace CloudController.Node;
@@ -14,11 +15,7 @@ public static class NodeConfiguration
         var overrides = new List<string>();
         if (options.DataDir is not null) overrides.Add($"cloudcontroller.data-dir = {Quote(options.DataDir)}");
         if (options.GrpcEndpoint is not null) overrides.Add($"cloudcontroller.grpc.endpoint = {Quote(options.GrpcEndpoint)}");
-        foreach (var setting in options.Overrides)
-        {
-            var at = setting.IndexOf('=');
-            overrides.Add($"{setting[..at].Trim()} = {QuoteUnlessHocon(setting[(at + 1)..].Trim())}");
-        }
+        overrides.AddRange(options.Overrides.Select(HoconSetting.Line));
         var config = ConfigurationFactory.ParseString(string.Join("\n", overrides)).WithFallback(profile);
         return WithDatabase(WithSqlitePaths(config));
     }
@@ -87,12 +84,5 @@ public static class NodeConfiguration
         throw new ArgumentException($"No configuration profile '{profile}': not a file, and not one of the shipped profiles ({available}).");
     }
 
-    private static string Quote(string value) =>
-        "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
-
-    /// <summary>Numbers, booleans, durations, lists and objects stay HOCON; anything else becomes a string.</summary>
-    private static string QuoteUnlessHocon(string value) =>
-        value.Length > 0 && (char.IsDigit(value[0]) || value[0] is '[' or '{' or '"' or '-' || value is "on" or "off" or "true" or "false")
-            ? value
-            : Quote(value);
+    private static string Quote(string value) => HoconSetting.Quote(value);
 }

@@ -37,9 +37,6 @@ public sealed record NodeOptions(
           --grpc      The gRPC endpoint to listen on. Default: http://127.0.0.1:5400, or CLOUDCONTROLLER_GRPC.
           --set       Overrides any configuration key, e.g. --set cloudcontroller.driver.simulated.hosts=100.
 
-        CloudController.Node fleet [the same options]: serves the configured driver's hosts at
-        cloudcontroller.driver.fleet-endpoint to nodes whose driver kind is remote, and runs no controller.
-
         Environment (a cluster node): CLOUDCONTROLLER_DB (PostgreSQL connection string), CLOUDCONTROLLER_HOSTNAME and
         CLOUDCONTROLLER_PORT (where other nodes reach it), CLOUDCONTROLLER_SEEDS (comma-separated akka.tcp:// seed
         addresses), CLOUDCONTROLLER_HEALTH (http://0.0.0.0:8080 for /healthz and /ready), CLOUDCONTROLLER_SECRETS_DIR,

@@ -7,7 +7,7 @@ using static CloudController.EndToEnd.Tests.ClusterOfProcesses;
 namespace CloudController.EndToEnd.Tests;
 
 /// <summary>
-/// Three node processes on one PostgreSQL driving one shared simulated fleet (served by a fourth process, as real
+/// Three node processes on one PostgreSQL driving two host agents' simulated hosts (processes of their own, as real
 /// hosts outlive any controller node). The node holding the key pool is killed with SIGKILL while a pool scales to
 /// 1,000, single VMs are provisioned and agents activate through every node; another node later leaves with SIGTERM
 /// while the pool grows again.
@@ -27,8 +27,8 @@ public sealed class ClusterFaultTests(ITestOutputHelper output) : IAsyncLifetime
     private async Task KillAndLeaveAsync()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await _cluster.StartAsync(3,
-            ["cloudcontroller.driver.simulated.hosts=20", "cloudcontroller.driver.simulated.cpu-cores=256"],
+        await _cluster.StartAsync(3, 2,
+            ["cloudcontroller.driver.simulated.hosts=10", "cloudcontroller.driver.simulated.cpu-cores=256"],
             // A key pool that holds as many sets as the test activates: generation (an RSA key a set, a third of a
             // second of a core or more, at nice 19) starts with the first token and stops when the pool is full.
             ["cloudcontroller.key-pool.fill-on-start=off", "cloudcontroller.key-pool.low-water=1",

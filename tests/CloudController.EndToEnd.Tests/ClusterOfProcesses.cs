@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using CloudController.Api.V1;
 using CloudController.Hypervisor;
-using CloudController.Hypervisor.Remote;
+using CloudController.Hypervisor.Agents;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Xunit.Abstractions;
@@ -11,8 +11,9 @@ using TaskStatus = CloudController.Api.V1.TaskStatus;
 namespace CloudController.EndToEnd.Tests;
 
 /// <summary>
-/// What the cluster fault tests run: one PostgreSQL, a simulated fleet served by a process of its own (real hosts
-/// outlive any controller node), and controller node processes on the postgres profile driving that fleet. Each node
+/// What the cluster fault tests run: one PostgreSQL, host agent processes (cc-hostd, each serving simulated hosts of
+/// its own: real hosts outlive any controller node), and controller node processes on the postgres profile driving
+/// those agents. Each node
 /// keeps its data directory and its ports (remoting, gRPC, health) for the whole test, so a node started again after
 /// a kill is the same node at the same address. Every process goes with the test, whatever happened.
 /// </summary>
@@ -38,9 +39,10 @@ public sealed class ClusterOfProcesses : IAsyncDisposable
     private IReadOnlyList<string> _nodeSettings = [];
     private PostgresServer? _postgres;
     private string? _adminToken;
-    private RemoteDriver? _fleet;
+    private AgentDriver? _fleet;
 
-    public Uri FleetEndpoint { get; private set; } = null!;
+    /// <summary>Where each host agent listens.</summary>
+    public List<Uri> AgentEndpoints { get; } = [];
 
     /// <summary>The latest process of each node (a killed one stays here until it is started again).</summary>
     public IReadOnlyList<Node> Nodes => _nodes.Select(n => n!).ToList();
@@ -48,20 +50,25 @@ public sealed class ClusterOfProcesses : IAsyncDisposable
     public string AdminToken => _adminToken ??= File.ReadAllText(Path.Combine(_dir, "secrets", "admin.token")).Trim();
 
     /// <summary>
-    /// PostgreSQL, the fleet (with <paramref name="fleetSettings"/>, e.g. its host count and latencies), then
-    /// <paramref name="nodes"/> nodes (with <paramref name="nodeSettings"/> on top of what makes them one cluster on
-    /// that fleet): the first, which the others join, then the others together.
+    /// PostgreSQL, <paramref name="agents"/> host agents named hv-N (with <paramref name="agentSettings"/>, e.g. their
+    /// host count and latencies; agent N's hosts are hv-N-01...), then <paramref name="nodes"/> nodes (with
+    /// <paramref name="nodeSettings"/> on top of what makes them one cluster on those agents): the first, which the
+    /// others join, then the others together.
     /// </summary>
-    public async Task StartAsync(int nodes, IEnumerable<string> fleetSettings, IEnumerable<string> nodeSettings)
+    public async Task StartAsync(int nodes, int agents, IEnumerable<string> agentSettings, IEnumerable<string> nodeSettings)
     {
         _postgres = await PostgresServer.StartAsync();
         // Every port at once, from listeners open together: ports found one at a time may repeat.
-        var ports = new Queue<int>(FreePorts(1 + 3 * nodes));
-        FleetEndpoint = new Uri($"http://127.0.0.1:{ports.Dequeue()}");
-        Track(NodeProcess.Start("fleet",
-            ["fleet", "--data-dir", Path.Combine(_dir, "fleet"), .. Settings([$"cloudcontroller.driver.fleet-endpoint={FleetEndpoint}", .. fleetSettings])],
-            new Dictionary<string, string>()));
-        _nodeSettings = ["cloudcontroller.driver.kind=remote", $"cloudcontroller.driver.remote.endpoint={FleetEndpoint}", .. nodeSettings];
+        var ports = new Queue<int>(FreePorts(agents + 3 * nodes));
+        for (var i = 0; i < agents; i++)
+        {
+            var endpoint = new Uri($"http://127.0.0.1:{ports.Dequeue()}");
+            AgentEndpoints.Add(endpoint);
+            Track(NodeProcess.StartHostAgent($"hv-{i}",
+                ["--name", $"hv-{i}", "--listen", endpoint.ToString(), "--state-dir", Path.Combine(_dir, $"hv-{i}"),
+                 .. Settings(["cloudcontroller.driver.kind=simulated", $"cloudcontroller.driver.simulated.host-id-prefix=hv-{i}-", .. agentSettings])]));
+        }
+        _nodeSettings = ["cloudcontroller.driver.kind=agents", $"cloudcontroller.driver.agents.endpoints=[{string.Join(",", AgentEndpoints.Select(e => $"\"{e}\""))}]", .. nodeSettings];
         for (var i = 0; i < nodes; i++)
         {
             _addresses.Add(new Address(ports.Dequeue(), new Uri($"http://127.0.0.1:{ports.Dequeue()}"), new Uri($"http://127.0.0.1:{ports.Dequeue()}")));
@@ -272,7 +279,7 @@ public sealed class ClusterOfProcesses : IAsyncDisposable
     }
 
     /// <summary>The fleet's hosts as the controller's driver reaches them: what really runs, whatever the controller believes.</summary>
-    public RemoteDriver Fleet => _fleet ??= RemoteDriver.Connect(FleetEndpoint, TimeSpan.FromSeconds(5));
+    public AgentDriver Fleet => _fleet ??= AgentDriver.ConnectAsync(AgentEndpoints.Select(e => new AgentLink(e)).ToList(), TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
 
     /// <summary>How many VMs run on the fleet's hosts, all told.</summary>
     public async Task<int> RunningOnFleetAsync()

@@ -9,7 +9,7 @@ namespace CloudController.EndToEnd.Tests;
 /// <summary>
 /// The whole cluster lost at once: three node processes killed with SIGKILL together while a pool scales and single
 /// VMs are being provisioned, then started again on the same database, data directories and ports. Nothing but the
-/// journal carries the work over; the fleet (a process of its own, as real hosts) keeps what was done to it.
+/// journal carries the work over; the host agents (processes of their own, as real hosts) keep what was done to it.
 /// </summary>
 [Collection(ClusterOfProcessesCollection.Name)]
 public sealed class ClusterRestartTests(ITestOutputHelper output) : IAsyncLifetime
@@ -17,6 +17,8 @@ public sealed class ClusterRestartTests(ITestOutputHelper output) : IAsyncLifeti
     private const int Desired = 500;
 
     private const int HostCount = 10;
+
+    private const int Agents = 2;
 
     private readonly ClusterOfProcesses _cluster = new();
 
@@ -28,8 +30,8 @@ public sealed class ClusterRestartTests(ITestOutputHelper output) : IAsyncLifeti
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // Hosts slow enough that work is in flight when the cluster dies: a single VM spends seconds powering on, and
         // a pool forks its children a hundred a batch, sixteen at a time, half a second each.
-        await _cluster.StartAsync(3,
-            [$"cloudcontroller.driver.simulated.hosts={HostCount}", "cloudcontroller.driver.simulated.cpu-cores=256",
+        await _cluster.StartAsync(3, Agents,
+            [$"cloudcontroller.driver.simulated.hosts={HostCount / Agents}", "cloudcontroller.driver.simulated.cpu-cores=256",
              "cloudcontroller.driver.simulated.latency.power-on=3s",
              "cloudcontroller.driver.simulated.latency.register-vm=300ms", "cloudcontroller.driver.simulated.latency.fork=500ms"],
             ["cloudcontroller.pools.batch-size=100", "cloudcontroller.pools.fork-concurrency=16",

@@ -4,7 +4,7 @@ using System.Text;
 namespace CloudController.EndToEnd.Tests;
 
 /// <summary>
-/// The node program (or the fleet it can serve) run as a process of its own, from its build output of the tests'
+/// The node program (or a host agent) run as a process of its own, from its build output of the tests'
 /// configuration: what a fault test kills with SIGKILL, or stops with SIGTERM, as an operator or the kernel would.
 /// </summary>
 public sealed class NodeProcess : IDisposable
@@ -45,10 +45,17 @@ public sealed class NodeProcess : IDisposable
         lock (_output) _output.AppendLine(line);
     }
 
-    public static NodeProcess Start(string name, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment)
+    public static NodeProcess Start(string name, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment) =>
+        Start(name, Built("CloudController.Node", "CloudController.Node.dll"), args, environment);
+
+    /// <summary>A host agent (cc-hostd) with these arguments.</summary>
+    public static NodeProcess StartHostAgent(string name, IReadOnlyList<string> args) =>
+        Start(name, Built("CloudController.HostAgent", "cc-hostd.dll"), args, new Dictionary<string, string>());
+
+    private static NodeProcess Start(string name, string assembly, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(NodeAssembly());
+        start.ArgumentList.Add(assembly);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         foreach (var (key, value) in environment) start.Environment[key] = value;
         return new NodeProcess(name, Process.Start(start)!);
@@ -77,14 +84,14 @@ public sealed class NodeProcess : IDisposable
         }
     }
 
-    private static string NodeAssembly()
+    private static string Built(string project, string assembly)
     {
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var (framework, configuration) = (output.Name, output.Parent!.Name);
         var repository = output;
         while (repository is not null && !File.Exists(Path.Combine(repository.FullName, "CloudController.sln"))) repository = repository.Parent;
-        var node = Path.Combine(repository!.FullName, "src", "CloudController.Node", "bin", configuration, framework, "CloudController.Node.dll");
-        return File.Exists(node) ? node : throw new FileNotFoundException($"the node is not built at {node}");
+        var built = Path.Combine(repository!.FullName, "src", project, "bin", configuration, framework, assembly);
+        return File.Exists(built) ? built : throw new FileNotFoundException($"{project} is not built at {built}");
     }
 
     public void Dispose()

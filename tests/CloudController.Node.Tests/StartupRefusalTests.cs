@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using CloudController.Hypervisor;
 
 namespace CloudController.Node.Tests;
 
@@ -14,7 +15,7 @@ public sealed class StartupRefusalTests : IDisposable
     {
         var e = Assert.Throws<ArgumentException>(() => DriverFactory.Create(Driver("cloudcontroller.driver.kind = vmware")));
         Assert.Contains("'vmware'", e.Message);
-        Assert.Contains("'simulated', 'qemu' or 'remote'", e.Message);
+        Assert.Contains("'simulated', 'qemu' or 'agents'", e.Message);
     }
 
     [Fact]
@@ -25,12 +26,12 @@ public sealed class StartupRefusalTests : IDisposable
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("ftp://fleet:1")]
-    public void A_remote_driver_needs_the_http_address_of_a_fleet(string endpoint)
+    [InlineData("[]")]
+    [InlineData("[\"ftp://hv-1:5600\"]")]
+    public void The_agents_driver_needs_the_http_addresses_of_host_agents(string endpoints)
     {
-        var e = Assert.Throws<ArgumentException>(() => DriverFactory.Create(Driver($"cloudcontroller.driver {{ kind = remote, remote.endpoint = \"{endpoint}\" }}")));
-        Assert.Contains("cloudcontroller.driver.remote.endpoint", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => DriverFactory.Create(Driver($"cloudcontroller.driver {{ kind = agents, agents.endpoints = {endpoints} }}")));
+        Assert.Contains("cloudcontroller.driver.agents.endpoints", e.Message);
     }
 
     [Fact]

@@ -9,6 +9,9 @@ public static class MachineReadings
     /// <summary>MemAvailable from /proc/meminfo, in MiB: what new guests can take without swapping.</summary>
     public static long AvailableMemoryMib(string meminfo) => KibField(meminfo, "MemAvailable") / 1024;
 
+    /// <summary>MemTotal from /proc/meminfo, in MiB.</summary>
+    public static long TotalMemoryMib(string meminfo) => KibField(meminfo, "MemTotal") / 1024;
+
     /// <summary>The one-minute load average from /proc/loadavg, per core, so 1.0 is a fully busy machine.</summary>
     public static double LoadPerCore(string loadavg, int cores) =>
         double.Parse(loadavg.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture) / Math.Max(1, cores);

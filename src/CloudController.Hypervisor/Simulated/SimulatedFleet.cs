@@ -23,7 +23,7 @@ public sealed class SimulatedFleet
         var width = options.HostCount.ToString().Length;
         for (var i = 1; i <= options.HostCount; i++)
         {
-            var id = $"sim-host-{i.ToString().PadLeft(Math.Max(2, width), '0')}";
+            var id = $"{options.HostIdPrefix}{i.ToString().PadLeft(Math.Max(2, width), '0')}";
             var flags = i % 2 == 0 ? options.CpuFlags.Concat(options.AlternateCpuFlags) : options.CpuFlags;
             var inventory = new HostInventory(id, options.HardwareClasses[(i - 1) % options.HardwareClasses.Count],
                 options.HostCapacity, flags.ToImmutableArray());

@@ -7,6 +7,9 @@ public sealed record SimulatedFleetOptions
 {
     public int HostCount { get; init; } = 8;
 
+    /// <summary>Host ids are this and a number; fleets served by several host agents each take their own.</summary>
+    public string HostIdPrefix { get; init; } = "sim-host-";
+
     public Resources HostCapacity { get; init; } = new(32, 131072, 2000);
 
     /// <summary>Hardware classes, assigned to hosts round-robin.</summary>

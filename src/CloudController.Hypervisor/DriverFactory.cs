@@ -1,13 +1,12 @@
 using Akka.Configuration;
 using CloudController.Domain;
-using CloudController.Hypervisor;
+using CloudController.Hypervisor.Agents;
 using CloudController.Hypervisor.Qemu;
-using CloudController.Hypervisor.Remote;
 using CloudController.Hypervisor.Simulated;
 
-namespace CloudController.Node;
+namespace CloudController.Hypervisor;
 
-/// <summary>Creates the hypervisor driver that <c>cloudcontroller.driver</c> names.</summary>
+/// <summary>Creates the hypervisor driver that <c>cloudcontroller.driver</c> names (in a node, and in a host agent).</summary>
 public static class DriverFactory
 {
     public static IHypervisorDriver Create(Config config)
@@ -17,15 +16,17 @@ public static class DriverFactory
         {
             "simulated" => new SimulatedDriver(new SimulatedFleet(SimulatedOptions(config.GetConfig("cloudcontroller.driver.simulated")))),
             "qemu" => new QemuDriver(QemuOptions(config)),
-            "remote" => RemoteDriver.Connect(RemoteEndpoint(config), config.GetTimeSpan("cloudcontroller.driver.remote.connect-timeout", TimeSpan.FromSeconds(30))),
-            _ => throw new ArgumentException($"cloudcontroller.driver.kind = '{kind}' is not a driver this node has; use 'simulated', 'qemu' or 'remote'."),
+            "agents" => AgentDriver.ConnectAsync(AgentEndpoints(config).Select(e => new AgentLink(e)).ToList(),
+                config.GetTimeSpan("cloudcontroller.driver.agents.connect-timeout", TimeSpan.FromSeconds(30))).GetAwaiter().GetResult(),
+            _ => throw new ArgumentException($"cloudcontroller.driver.kind = '{kind}' is not a driver there is; use 'simulated', 'qemu' or 'agents'."),
         };
     }
 
-    private static Uri RemoteEndpoint(Config config) =>
-        Uri.TryCreate(config.GetString("cloudcontroller.driver.remote.endpoint", ""), UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https"
-            ? endpoint
-            : throw new ArgumentException("cloudcontroller.driver.remote.endpoint must be the http:// address of a fleet served with `CloudController.Node fleet`.");
+    private static List<Uri> AgentEndpoints(Config config) =>
+        (config.GetStringList("cloudcontroller.driver.agents.endpoints") ?? []).Select(text =>
+            Uri.TryCreate(text, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https"
+                ? endpoint
+                : throw new ArgumentException($"cloudcontroller.driver.agents.endpoints: '{text}' is not the http(s):// address of a host agent (cc-hostd --listen).")).ToList();
 
     private static SimulatedFleetOptions SimulatedOptions(Config? c)
     {
@@ -36,6 +37,7 @@ public static class DriverFactory
         var options = new SimulatedFleetOptions
         {
             HostCount = c.GetInt("hosts", 8),
+            HostIdPrefix = c.GetString("host-id-prefix", "sim-host-"),
             HostCapacity = new Resources(c.GetInt("cpu-cores", 32), c.GetLong("memory-mib", 131072), c.GetLong("disk-gib", 2000)),
             Latency = latency,
         };

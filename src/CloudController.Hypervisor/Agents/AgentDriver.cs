@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using CloudController.Hypervisor.Agents.V1;
+using CloudController.Domain.Fleet;
+
+namespace CloudController.Hypervisor.Agents;
+
+/// <summary>
+/// The controller's driver for hosts on other machines: each host is served by the host agent (cc-hostd) on its
+/// machine, and every operation goes to the agent that serves its host. A copy or migration between hosts of two
+/// different agents is refused (agents do not yet copy to each other).
+/// </summary>
+public sealed class AgentDriver : IHypervisorDriver, IDisposable
+{
+    private readonly IReadOnlyList<AgentLink> _agents;
+    private readonly ConcurrentDictionary<string, AgentLink> _routes = new(StringComparer.Ordinal);
+
+    private AgentDriver(IReadOnlyList<AgentLink> agents, DriverCapabilities capabilities)
+    {
+        _agents = agents;
+        Capabilities = capabilities;
+    }
+
+    /// <summary>
+    /// Links to the agents, waiting up to <paramref name="wait"/> until at least one answers (the capabilities are what
+    /// every agent that answered can do); the others are reached when they answer.
+    /// </summary>
+    public static async Task<AgentDriver> ConnectAsync(IReadOnlyList<AgentLink> agents, TimeSpan wait, CancellationToken ct = default)
+    {
+        if (agents.Count == 0) throw new ArgumentException("cloudcontroller.driver.agents.endpoints: name at least one host agent (https://HOST:PORT).");
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            var hellos = await Task.WhenAll(agents.Select(async a =>
+            {
+                try
+                {
+                    return (Reply: (HelloReply?)await a.HelloAsync(ct), Error: (string?)null);
+                }
+                catch (HypervisorException e)
+                {
+                    return (Reply: (HelloReply?)null, Error: (string?)e.Reason);
+                }
+            }));
+            var answered = hellos.Where(h => h.Reply is not null).Select(h => (DriverCapabilities)h.Reply!.Capabilities).ToList();
+            if (answered.Count > 0) return new AgentDriver(agents, answered.Aggregate((a, b) => a & b));
+            if (DateTime.UtcNow >= deadline)
+                throw new ArgumentException($"cloudcontroller.driver.agents.endpoints: no host agent answered within {wait.TotalSeconds:0} s ({string.Join("; ", hellos.Select(h => h.Error))}).");
+            await Task.Delay(200, ct);
+        }
+    }
+
+    public string Name => $"host agents ({_agents.Count}: {string.Join(", ", _agents.Select(a => a.Endpoint.Authority))})";
+
+    public DriverCapabilities Capabilities { get; }
+
+    /// <summary>Every answering agent's hosts; an agent that does not answer leaves its hosts out until it does.</summary>
+    public async Task<IReadOnlyList<HostInventory>> DiscoverHostsAsync(CancellationToken ct)
+    {
+        var found = await Task.WhenAll(_agents.Select(async agent =>
+        {
+            try
+            {
+                return (agent, Hosts: await agent.CallAsync<IReadOnlyList<HostInventory>>(DriverOperation.DiscoverHosts, "*", ct), Error: (HypervisorException?)null);
+            }
+            catch (HypervisorException e)
+            {
+                return (agent, Hosts: (IReadOnlyList<HostInventory>)[], Error: e);
+            }
+        }));
+        if (found.All(f => f.Error is not null)) throw found[0].Error!;
+        var hosts = new Dictionary<string, (AgentLink Agent, HostInventory Inventory)>(StringComparer.Ordinal);
+        foreach (var (agent, inventories, _) in found)
+        {
+            foreach (var inventory in inventories)
+            {
+                if (hosts.TryGetValue(inventory.HostId, out var other))
+                {
+                    throw new HypervisorException(DriverOperation.DiscoverHosts, inventory.HostId,
+                        $"both the agent at {other.Agent.Endpoint} and the one at {agent.Endpoint} serve it: give each agent's hosts their own ids.");
+                }
+                hosts[inventory.HostId] = (agent, inventory);
+            }
+        }
+        foreach (var (hostId, (agent, _)) in hosts) _routes[hostId] = agent;
+        return hosts.Values.Select(h => h.Inventory).ToList();
+    }
+
+    private async Task<AgentLink> AgentOfAsync(DriverOperation operation, string hostId, CancellationToken ct)
+    {
+        if (_routes.TryGetValue(hostId, out var agent)) return agent;
+        await DiscoverHostsAsync(ct);
+        return _routes.TryGetValue(hostId, out agent)
+            ? agent
+            : throw new HypervisorException(operation, hostId, "no host agent serves this host (none of the agents answering lists it).");
+    }
+
+    private async Task CallAsync(DriverOperation operation, string hostId, CancellationToken ct, params object?[] arguments) =>
+        await (await AgentOfAsync(operation, hostId, ct)).CallAsync(operation, hostId, ct, arguments);
+
+    private async Task<T> CallAsync<T>(DriverOperation operation, string hostId, CancellationToken ct, params object?[] arguments) =>
+        await (await AgentOfAsync(operation, hostId, ct)).CallAsync<T>(operation, hostId, ct, arguments);
+
+    /// <summary>The one agent that serves both hosts of a copy or migration.</summary>
+    private async Task<AgentLink> AgentOfBothAsync(DriverOperation operation, string sourceHostId, string targetHostId, CancellationToken ct)
+    {
+        var source = await AgentOfAsync(operation, sourceHostId, ct);
+        var target = await AgentOfAsync(operation, targetHostId, ct);
+        return source == target
+            ? target
+            : throw new HypervisorException(operation, targetHostId,
+                $"its source {sourceHostId} is served by the agent at {source.Endpoint} and it by the one at {target.Endpoint}; " +
+                "copies and migrations between agents are not supported yet: choose a target host of the same agent.");
+    }
+
+    public Task<HostStatusReport> QueryHostStatusAsync(string hostId, CancellationToken ct) =>
+        CallAsync<HostStatusReport>(DriverOperation.QueryHostStatus, hostId, ct, hostId);
+
+    public Task EnsureBaseLayerAsync(string hostId, BaseLayerSpec spec, CancellationToken ct) => CallAsync(DriverOperation.EnsureBaseLayer, hostId, ct, hostId, spec);
+
+    public Task CreateDiskLayerAsync(string hostId, DiskLayerSpec spec, CancellationToken ct) => CallAsync(DriverOperation.CreateDiskLayer, hostId, ct, hostId, spec);
+
+    public Task DeleteDiskLayerAsync(string hostId, string layerId, CancellationToken ct) => CallAsync(DriverOperation.DeleteDiskLayer, hostId, ct, hostId, layerId);
+
+    public Task RegisterVmAsync(string hostId, VmDefinition vm, CancellationToken ct) => CallAsync(DriverOperation.RegisterVm, hostId, ct, hostId, vm);
+
+    public Task UnregisterVmAsync(string hostId, string vmId, CancellationToken ct) => CallAsync(DriverOperation.UnregisterVm, hostId, ct, hostId, vmId);
+
+    public Task PowerOnAsync(string hostId, string vmId, CancellationToken ct) => CallAsync(DriverOperation.PowerOn, hostId, ct, hostId, vmId);
+
+    public Task PowerOffAsync(string hostId, string vmId, CancellationToken ct) => CallAsync(DriverOperation.PowerOff, hostId, ct, hostId, vmId);
+
+    public Task SuspendAsync(string hostId, string vmId, CancellationToken ct) => CallAsync(DriverOperation.Suspend, hostId, ct, hostId, vmId);
+
+    public Task ResumeAsync(string hostId, string vmId, CancellationToken ct) => CallAsync(DriverOperation.Resume, hostId, ct, hostId, vmId);
+
+    public Task InstallAppAsync(string hostId, string vmId, GuestAppInstall install, CancellationToken ct) =>
+        CallAsync(DriverOperation.InstallApp, hostId, ct, hostId, vmId, install);
+
+    public async Task CloneSuspendedAsync(string sourceHostId, string sourceVmId, string targetHostId, VmDefinition clone, CancellationToken ct) =>
+        await (await AgentOfBothAsync(DriverOperation.CloneSuspended, sourceHostId, targetHostId, ct))
+            .CallAsync(DriverOperation.CloneSuspended, targetHostId, ct, sourceHostId, sourceVmId, targetHostId, clone);
+
+    public Task ForkAsync(string hostId, string parentVmId, VmDefinition child, ForkOptions options, CancellationToken ct) =>
+        CallAsync(DriverOperation.Fork, hostId, ct, hostId, parentVmId, child, options);
+
+    public Task CustomizeGuestAsync(string hostId, string vmId, GuestCustomization customization, CancellationToken ct) =>
+        CallAsync(DriverOperation.CustomizeGuest, hostId, ct, hostId, vmId, customization);
+
+    public Task SetGuestDataAsync(string hostId, string vmId, GuestData data, CancellationToken ct) =>
+        CallAsync(DriverOperation.SetGuestData, hostId, ct, hostId, vmId, data);
+
+    public Task PromoteAsync(string hostId, string vmId, CancellationToken ct) => CallAsync(DriverOperation.Promote, hostId, ct, hostId, vmId);
+
+    public Task CheckpointAsync(string hostId, string vmId, string checkpointId, CancellationToken ct) =>
+        CallAsync(DriverOperation.Checkpoint, hostId, ct, hostId, vmId, checkpointId);
+
+    public Task RefreshAsync(string hostId, string vmId, string checkpointId, CancellationToken ct) =>
+        CallAsync(DriverOperation.Refresh, hostId, ct, hostId, vmId, checkpointId);
+
+    private async Task MigrationCallAsync(DriverOperation operation, MigrationPlan plan, CancellationToken ct) =>
+        await (await AgentOfBothAsync(operation, plan.SourceHostId, plan.TargetHostId, ct)).CallAsync(operation, plan.TargetHostId, ct, plan);
+
+    public Task PrepareMigrationAsync(MigrationPlan plan, CancellationToken ct) => MigrationCallAsync(DriverOperation.PrepareMigration, plan, ct);
+
+    public Task SwitchOverAsync(MigrationPlan plan, CancellationToken ct) => MigrationCallAsync(DriverOperation.SwitchOver, plan, ct);
+
+    public Task CancelMigrationAsync(MigrationPlan plan, CancellationToken ct) => MigrationCallAsync(DriverOperation.CancelMigration, plan, ct);
+
+    public Task CompleteMigrationAsync(MigrationPlan plan, CancellationToken ct) => MigrationCallAsync(DriverOperation.CompleteMigration, plan, ct);
+
+    public Task<VmStatusReport?> GetVmAsync(string hostId, string vmId, CancellationToken ct) =>
+        CallAsync<VmStatusReport?>(DriverOperation.GetVm, hostId, ct, hostId, vmId);
+
+    public void Dispose()
+    {
+        foreach (var agent in _agents) agent.Dispose();
+    }
+}

@@ -1,0 +1,77 @@
+using CloudController.Domain;
+using CloudController.Hypervisor;
+using CloudController.Hypervisor.Agents;
+
+namespace CloudController.HostAgent.Tests;
+
+/// <summary>The controller's driver over several host agents: each operation reaches the agent of its host.</summary>
+public sealed class AgentDriverTests : IAsyncLifetime
+{
+    private readonly RunningAgents _agents = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _agents.DisposeAsync();
+
+    [Fact]
+    public async Task Operations_go_to_the_agent_of_their_host_results_and_refusals_cross_as_they_are_and_a_silent_agent_is_a_failed_operation()
+    {
+        var (a, serverA) = await _agents.StartAsync("hv-a");
+        var (b, _) = await _agents.StartAsync("hv-b");
+        using var driver = await AgentDriver.ConnectAsync([new AgentLink(a), new AgentLink(b)], TimeSpan.FromSeconds(10));
+        var ct = CancellationToken.None;
+
+        Assert.True(driver.Capabilities.HasFlag(DriverCapabilities.Fork));
+        Assert.Equal(["hv-a-01", "hv-a-02", "hv-b-01", "hv-b-02"], (await driver.DiscoverHostsAsync(ct)).Select(h => h.HostId).Order());
+        Assert.True((await driver.QueryHostStatusAsync("hv-b-02", ct)).Reachable);
+
+        await driver.EnsureBaseLayerAsync("hv-b-01", new BaseLayerSpec("base", "ubuntu-24.04-server", 20), ct);
+        await driver.CreateDiskLayerAsync("hv-b-01", new DiskLayerSpec("web-1-disk", "base", 20), ct);
+        await driver.RegisterVmAsync("hv-b-01", new VmDefinition("web-1", "web-1", new Resources(1, 1024, 20), "web-1-disk"), ct);
+        await driver.PowerOnAsync("hv-b-01", "web-1", ct);
+        await driver.SetGuestDataAsync("hv-b-01", "web-1", GuestData.Of(1, [new("hostname", "web-1")]), ct);
+        var vm = await driver.GetVmAsync("hv-b-01", "web-1", ct);
+        Assert.Equal((VmPowerState.Running, 1024L), (vm!.PowerState, vm.Definition.Hardware.MemoryMib));
+        Assert.Null(await driver.GetVmAsync("hv-b-01", "nope", ct));
+        // It ran on agent b's machine, not a's.
+        Assert.Null(await serverA.Driver.GetVmAsync("hv-a-01", "web-1", ct));
+
+        var refused = await Assert.ThrowsAsync<HypervisorException>(() => driver.PowerOnAsync("hv-b-02", "web-1", ct));
+        Assert.Equal((DriverOperation.PowerOn, "hv-b-02"), (refused.Operation, refused.HostId));
+        Assert.DoesNotContain("failed: PowerOn", refused.Message);
+
+        await driver.SuspendAsync("hv-b-01", "web-1", ct);
+        var across = await Assert.ThrowsAsync<HypervisorException>(() =>
+            driver.CloneSuspendedAsync("hv-b-01", "web-1", "hv-a-01", new VmDefinition("web-2", "web-2", new Resources(1, 1024, 20), "web-2-disk"), ct));
+        Assert.Contains("choose a target host of the same agent", across.Message);
+
+        var unknown = await Assert.ThrowsAsync<HypervisorException>(() => driver.PowerOnAsync("hv-c-01", "web-1", ct));
+        Assert.Contains("no host agent serves this host", unknown.Message);
+
+        await serverA.DisposeAsync();
+        var silent = await Assert.ThrowsAsync<HypervisorException>(() => driver.QueryHostStatusAsync("hv-a-01", ct));
+        Assert.Contains("did not answer", silent.Message);
+        // The other agent's hosts are still found and driven.
+        Assert.Equal(["hv-b-01", "hv-b-02"], (await driver.DiscoverHostsAsync(ct)).Select(h => h.HostId).Order());
+    }
+
+    [Fact]
+    public async Task Two_agents_serving_the_same_host_id_are_refused_naming_both()
+    {
+        var (a, _) = await _agents.StartAsync("hv-a", 1, "cloudcontroller.driver.simulated.host-id-prefix=same-");
+        var (b, _) = await _agents.StartAsync("hv-b", 1, "cloudcontroller.driver.simulated.host-id-prefix=same-");
+        using var driver = await AgentDriver.ConnectAsync([new AgentLink(a), new AgentLink(b)], TimeSpan.FromSeconds(10));
+
+        var refused = await Assert.ThrowsAsync<HypervisorException>(() => driver.DiscoverHostsAsync(CancellationToken.None));
+        Assert.Contains($"both the agent at {a}", refused.Message);
+        Assert.Contains("give each agent's hosts their own ids", refused.Message);
+    }
+
+    [Fact]
+    public async Task No_agent_answering_within_the_wait_is_refused_naming_the_setting()
+    {
+        var nobody = new Uri($"http://127.0.0.1:{RunningAgents.FreePort()}");
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => AgentDriver.ConnectAsync([new AgentLink(nobody)], TimeSpan.FromSeconds(1)));
+        Assert.Contains("cloudcontroller.driver.agents.endpoints: no host agent answered", refused.Message);
+    }
+}
