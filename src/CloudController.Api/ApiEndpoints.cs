@@ -1,6 +1,7 @@
 using CloudController.Api.Access;
 using CloudController.Api.Errors;
 using CloudController.Api.Http;
+using CloudController.Api.Metrics;
 using CloudController.Api.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -15,6 +16,8 @@ public static class ApiEndpoints
     {
         services.AddGrpc(o =>
         {
+            // Outermost: it counts each call with the status it was finally answered with.
+            o.Interceptors.Add<CallCounting>();
             o.Interceptors.Add<ClusterErrorInterceptor>();
             // After the error mapping, so that a refused call is answered with its own status, not Unavailable.
             o.Interceptors.Add<AccessCheck>();
@@ -23,6 +26,7 @@ public static class ApiEndpoints
         }).AddJsonApi();
         services.AddGrpcReflection();
         services.AddSingleton<ControllerActors>();
+        services.AddSingleton<ScrapeGauges>();
         services.AddSingleton(provider => new Cluster.Vms.GuestChannel(
             provider.GetRequiredService<Hypervisor.IHypervisorDriver>(), provider.GetRequiredService<Cluster.Hosting.ControllerSecrets>()));
         return services;

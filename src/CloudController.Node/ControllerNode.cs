@@ -2,6 +2,7 @@ using Akka.Cluster;
 using Akka.Configuration;
 using Akka.Hosting;
 using CloudController.Api;
+using CloudController.Api.Metrics;
 using CloudController.Cluster.Hosting;
 using CloudController.Hypervisor;
 using Microsoft.AspNetCore.Builder;
@@ -108,6 +109,7 @@ public sealed class ControllerNode : IAsyncDisposable
         var app = builder.Build();
         app.MapControllerApi();
         app.MapGet("/healthz", () => "ok");
+        app.MapControllerMetrics();
         // Ready once this node is an Up member of its cluster: before that (or leaving) it should get no traffic.
         app.MapGet("/ready", (Akka.Actor.ActorSystem system) => Akka.Cluster.Cluster.Get(system).SelfMember.Status == MemberStatus.Up
             ? Results.Ok("ready")

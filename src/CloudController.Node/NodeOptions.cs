@@ -39,7 +39,7 @@ public sealed record NodeOptions(
 
         Environment (a cluster node): CLOUDCONTROLLER_DB (PostgreSQL connection string), CLOUDCONTROLLER_HOSTNAME and
         CLOUDCONTROLLER_PORT (where other nodes reach it), CLOUDCONTROLLER_SEEDS (comma-separated akka.tcp:// seed
-        addresses), CLOUDCONTROLLER_HEALTH (http://0.0.0.0:8080 for /healthz and /ready), CLOUDCONTROLLER_SECRETS_DIR,
+        addresses), CLOUDCONTROLLER_HEALTH (http://0.0.0.0:8080 for /healthz, /ready and /metrics), CLOUDCONTROLLER_SECRETS_DIR,
         CLOUDCONTROLLER_TLS_CERT and CLOUDCONTROLLER_TLS_KEY (PEM files: gRPC over TLS on an https:// endpoint).
         """;
 

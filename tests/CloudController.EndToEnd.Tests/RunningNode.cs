@@ -153,6 +153,8 @@ public sealed class RunningNode : IAsyncDisposable
         _stopped = false;
         var options = new NodeOptions(_profile, DataDir, "http://127.0.0.1:0",
             ["cloudcontroller.fleet.monitor-interval=200ms",
+             // Not the embedded default's fixed health port: nodes of tests run side by side.
+             "cloudcontroller.health.endpoint=\"\"",
              // A small key pool that fills on use: RSA keys cost a fraction of a second of a core each.
              "cloudcontroller.key-pool.fill-on-start=off", "cloudcontroller.key-pool.low-water=2", "cloudcontroller.key-pool.high-water=4",
              "cloudcontroller.key-pool.max-size=8", "cloudcontroller.key-pool.parallelism=1", .. _settings]);

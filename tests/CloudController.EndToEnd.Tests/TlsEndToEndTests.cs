@@ -35,7 +35,7 @@ public sealed class TlsEndToEndTests(ITestOutputHelper output) : IDisposable
     {
         var (ca, certificate, key) = IssueCertificates();
         await using var node = await ControllerNode.StartAsync(new NodeOptions("embedded", Path.Combine(_dir, "data"), "https://127.0.0.1:0",
-            ["cloudcontroller.driver.simulated.hosts=2", $"cloudcontroller.grpc.tls.certificate={certificate}", $"cloudcontroller.grpc.tls.key={key}"]),
+            ["cloudcontroller.driver.simulated.hosts=2", "cloudcontroller.health.endpoint=\"\"", $"cloudcontroller.grpc.tls.certificate={certificate}", $"cloudcontroller.grpc.tls.key={key}"]),
             logging: l => l.SetMinimumLevel(LogLevel.Warning));
         Assert.Equal("https", node.Endpoint.Scheme);
 

@@ -1,3 +1,4 @@
+using CloudController.Cluster.Metrics;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Akka.Actor;
@@ -57,6 +58,7 @@ public sealed class ChildLifecycle(
             new ParallelOptions { MaxDegreeOfParallelism = settings.ForkConcurrency, CancellationToken = ct },
             async (child, token) =>
             {
+                var forking = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
                     var definition = new VmDefinition(child.ChildId, child.Name, template.Hardware, child.DiskLayerId, child.Mac);
@@ -65,9 +67,11 @@ public sealed class ChildLifecycle(
                         .Append(KeyValuePair.Create("controller.key", controller));
                     var options = new ForkOptions(pool.PowerOnAhead, pool.Persistent, GuestData.Of(1, data));
                     await driver.ForkAsync(child.HostId, ensured.Ready[child.HostId], definition, options, token);
+                    ControllerMetrics.ForkDuration.WithLabels("done").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(forking).TotalSeconds);
                 }
                 catch (HypervisorException e)
                 {
+                    ControllerMetrics.ForkDuration.WithLabels("failed").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(forking).TotalSeconds);
                     failed[child.ChildId] = e.Message;
                 }
             });

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosting;
+using CloudController.Cluster.Metrics;
 using CloudController.Domain;
 using CloudController.Domain.Placement;
 using CloudController.Domain.Provisioning;
@@ -41,6 +43,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
     private SagaAction? _running;
     private long _attempt;
     private int _undoFailures;
+    private long _stepStarted;
 
     public ProvisioningTaskActor(string taskId, TaskStepRunner runner, ControllerSettings settings)
     {
@@ -50,7 +53,11 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
 
         Recover<TaskCreated>(e => _task = ProvisioningTask.Create(e));
         Recover<IDomainEvent>(e => _task = _task?.Apply(e));
-        Recover<RecoveryCompleted>(_ => Self.Tell(RunNext.Instance));
+        Recover<RecoveryCompleted>(_ =>
+        {
+            if (_task is { IsEnded: false }) ControllerMetrics.TaskRunning(_taskId, _task.CreatedAt);
+            Self.Tell(RunNext.Instance);
+        });
 
         Command<StartTask>(Start);
         Command<GetTask>(_ => ReplyStatusOrNotFound());
@@ -88,6 +95,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
     protected override void PostStop()
     {
         _inFlight?.Cancel();
+        ControllerMetrics.TaskGone(_taskId);
         base.PostStop();
     }
 
@@ -102,6 +110,8 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         Persist(created, e =>
         {
             _task = ProvisioningTask.Create(e);
+            ControllerMetrics.TasksStarted.WithLabels(e.Kind.ToString()).Inc();
+            ControllerMetrics.TaskRunning(_taskId, e.At);
             Sender.Tell(new TaskReport(_task));
             Advance();
         });
@@ -207,6 +217,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         var cts = new CancellationTokenSource(_settings.StepTimeout);
         _inFlight = cts;
         _running = action;
+        _stepStarted = Stopwatch.GetTimestamp();
         work(cts.Token).PipeTo(Self,
             success: result => result switch
             {
@@ -240,6 +251,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
             OperationCanceledException when cancelled => $"timed out after {_settings.StepTimeout.TotalSeconds:0.#}s",
             _ => result.Error.Message,
         };
+        Measure(running, Stopwatch.GetElapsedTime(_stepStarted), error, result.Placement);
 
         switch (running)
         {
@@ -282,9 +294,40 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private void PersistAndApply(IDomainEvent e, Action then) => Persist(e, persisted =>
+    private static void Measure(SagaAction? step, TimeSpan took, string? error, FleetViewProtocol.FlexiblePlacement? placement)
     {
+        switch (step)
+        {
+            case SagaAction.ChooseHost:
+                ControllerMetrics.PlacementDuration.Observe(took.TotalSeconds);
+                if (error is null && placement is { Decision: { Found: false } decision }) ControllerMetrics.PlacementRefused(decision);
+                break;
+            case SagaAction.Execute execute:
+                ControllerMetrics.StepDuration.WithLabels(execute.Step.ToString(), error is null ? "done" : "failed").Observe(took.TotalSeconds);
+                break;
+            case SagaAction.Undo undo:
+                ControllerMetrics.StepDuration.WithLabels(undo.Step.ToString(), error is null ? "undone" : "undo-failed").Observe(took.TotalSeconds);
+                break;
+        }
+    }
+
+    private void PersistAndApply(IDomainEvent e, Action then)
+    {
+        var writing = Stopwatch.GetTimestamp();
+        Persist(e, persisted => Applied(persisted, Stopwatch.GetElapsedTime(writing), then));
+    }
+
+    private void Applied(IDomainEvent persisted, TimeSpan written, Action then)
+    {
+        ControllerMetrics.JournalWriteDuration.WithLabels("task").Observe(written.TotalSeconds);
+        var before = _task!.State;
         _task = _task!.Apply(persisted);
+        if (before == TaskState.Running && _task.State == TaskState.RollingBack) ControllerMetrics.TaskRollbacks.WithLabels(_task.Kind.ToString()).Inc();
+        if (_task.IsEnded && before is TaskState.Running or TaskState.RollingBack)
+        {
+            ControllerMetrics.TasksEnded.WithLabels(_task.Kind.ToString(), _task.State.ToString()).Inc();
+            ControllerMetrics.TaskGone(_taskId);
+        }
         var status = new TaskReport(_task);
         foreach (var watcher in _watchers) watcher.Tell(status);
         if (_task.IsEnded)
@@ -293,5 +336,5 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
             _watchers.Clear();
         }
         then();
-    });
+    }
 }
