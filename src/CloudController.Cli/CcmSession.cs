@@ -18,7 +18,7 @@ public sealed class CcmSession : IDisposable
     /// <param name="token">The caller's API token, sent with every call; null when the node runs without access control.</param>
     /// <param name="trustedCa">A private CA the node's TLS certificate must chain to, instead of the system's roots.</param>
     public CcmSession(Uri endpoint, OutputFormat format, IAnsiConsole console, TextWriter errors, CallInvoker? invoker = null, string? token = null,
-        X509Certificate2? trustedCa = null)
+        X509Certificate2? trustedCa = null, string? reason = null)
     {
         Endpoint = endpoint;
         Format = format;
@@ -32,6 +32,8 @@ public sealed class CcmSession : IDisposable
             invoker = _channel.CreateCallInvoker();
         }
         if (token is not null) invoker = invoker.WithToken(token);
+        if (reason is not null) invoker = invoker.WithReason(reason);
+        Reason = reason;
         Catalog = new Catalog.CatalogClient(invoker);
         Hosts = new Hosts.HostsClient(invoker);
         Provisioning = new Provisioning.ProvisioningClient(invoker);
@@ -49,6 +51,9 @@ public sealed class CcmSession : IDisposable
 
     /// <summary>How long a wait (a task, a pool) may see nothing move before it gives up.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Why the caller changes state (--reason); sent with every call as x-reason, and in requests that have a field for it.</summary>
+    public string? Reason { get; }
 
     public OutputFormat Format { get; }
 

@@ -11,7 +11,7 @@ public class CommandLineTests
         Assert.Equal(0, run.ExitCode);
         foreach (var palette in new[] { "host help", "model help", "vm help", "task help", "catalog help", "instant help", "placement help", "user help" })
             Assert.Contains(palette, run.Output);
-        Assert.Contains("Usage: ccm [--endpoint URL] [--token-file PATH] [--output table|json] <palette> <command> [options]", run.Output);
+        Assert.Contains("Usage: ccm [--context NAME] [--endpoint URL] [--token-file PATH] [--output table|json|csv] <palette> <command> [options]", run.Output);
         foreach (var code in Enum.GetValues<ExitCode>())
             Assert.Matches($@"\b{(int)code}\s+{Regex.Escape(code.Meaning())}", run.Output);
         Assert.Equal(run.Output, (await CcmRun.Of()).Output);
@@ -73,7 +73,7 @@ public class CommandLineTests
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("Usage:", run.Output);
         Assert.Contains("--endpoint <url>", run.Output);
-        Assert.Contains("--output <table|json>", run.Output);
+        Assert.Contains("--output <table|json|csv>", run.Output);
         Assert.Empty(run.Errors);
     }
 

@@ -47,7 +47,7 @@ public class CommandValidationTests
         { ["catalog", "check"], "--os" },
         { ["instant", "capture", "web-ready"], "--vm" },
         { ["placement", "explain", "--cpu", "2"], "--memory" },
-        { ["--output", "yaml", "hosts", "list"], "--output takes table or json, got 'yaml'." },
+        { ["--output", "yaml", "hosts", "list"], "--output takes table, json or csv, got 'yaml'." },
         { ["hosts", "list", "-o"], "-o" },
     };
 

@@ -142,7 +142,7 @@ public class OutputTests
         Assert.Matches(@"alice\s+3\s+12.5\s+25\s+50\s+500\s+2 VMs: 4 vCPU, 8192 MiB, 80 GiB", table.Output);
         Assert.Matches(@"\(no owner\)\s+0\s+0.33\s+0.67\s+1.33\s+13.33\s+-", table.Output);
 
-        var csv = await CcmRun.Against(_node, "usage", "report", "--csv");
+        var csv = await CcmRun.Against(_node, "usage", "report", "-o", "csv");
         Assert.Equal(0, csv.ExitCode);
         Assert.Equal(
             [

@@ -62,7 +62,7 @@ public sealed class TokenTests : IDisposable
     {
         var (missing, sentMissing) = await RunAsync(["--token-file", Path.Combine(_dir, "nope"), "hosts", "list"], []);
         Assert.Equal(2, missing.ExitCode);
-        Assert.Contains("--token-file or CCM_TOKEN_FILE", missing.Errors);
+        Assert.Contains("--token-file, CCM_TOKEN_FILE or the context", missing.Errors);
         Assert.Empty(sentMissing);
 
         var (empty, _) = await RunAsync(["hosts", "list"], new() { ["CCM_TOKEN_FILE"] = TokenFile("empty", "\n") });

@@ -9,30 +9,14 @@ public static class CatalogCommands
 {
     public static Palette Build(CcmApp app)
     {
-        var oses = app.Remote("oses", "List the operating systems and what each needs", async (_, session, ct) =>
-        {
-            var response = await session.Advisor.ListOsesAsync(new ListOsesRequest(), cancellationToken: ct);
-            Output.Write(session, response, r => CatalogTables.Oses(r.Oses));
-            return ExitCode.Success;
-        });
-        var apps = app.Remote("apps", "List the application library and where each app runs", async (_, session, ct) =>
-        {
-            var response = await session.Advisor.ListAppsAsync(new ListAppsRequest(), cancellationToken: ct);
-            Output.Write(session, response, r => CatalogTables.Apps(r.Apps));
-            return ExitCode.Success;
-        });
-        var profiles = app.Remote("profiles", "List the hardware profiles", async (_, session, ct) =>
-        {
-            var response = await session.Advisor.ListProfilesAsync(new ListProfilesRequest(), cancellationToken: ct);
-            Output.Write(session, response, r => CatalogTables.Profiles(r.Profiles));
-            return ExitCode.Success;
-        });
-        var goals = app.Remote("goals", "List the performance goals and the hardware rule of each", async (_, session, ct) =>
-        {
-            var response = await session.Advisor.ListGoalsAsync(new ListGoalsRequest(), cancellationToken: ct);
-            Output.Write(session, response, r => CatalogTables.Goals(r.Goals));
-            return ExitCode.Success;
-        });
+        var oses = app.List("oses", "List the operating systems and what each needs",
+            async (_, session, ct) => await session.Advisor.ListOsesAsync(new ListOsesRequest(), cancellationToken: ct), r => CatalogTables.Oses(r.Oses));
+        var apps = app.List("apps", "List the application library and where each app runs",
+            async (_, session, ct) => await session.Advisor.ListAppsAsync(new ListAppsRequest(), cancellationToken: ct), r => CatalogTables.Apps(r.Apps));
+        var profiles = app.List("profiles", "List the hardware profiles",
+            async (_, session, ct) => await session.Advisor.ListProfilesAsync(new ListProfilesRequest(), cancellationToken: ct), r => CatalogTables.Profiles(r.Profiles));
+        var goals = app.List("goals", "List the performance goals and the hardware rule of each",
+            async (_, session, ct) => await session.Advisor.ListGoalsAsync(new ListGoalsRequest(), cancellationToken: ct), r => CatalogTables.Goals(r.Goals));
 
         var os = new Option<string>("--os") { Description = "The operating system", Required = true, HelpName = "os" };
         var appNames = new Option<string[]>("--app") { Description = "An app to install; repeat for several" };
@@ -67,7 +51,7 @@ public static class CatalogCommands
         var minMemory = new Option<long>("--min-memory") { Description = "Least memory, MiB", Required = true, HelpName = "mib" };
         var minDisk = new Option<long>("--min-disk") { Description = "Least disk, GiB", Required = true, HelpName = "gib" };
         var headroom = new Option<double?>("--headroom") { Description = "How much above the minimum to recommend, e.g. 1.5", HelpName = "factor" };
-        var defineOs = app.Remote("define-os", "Add or replace an OS", async (parse, session, ct) =>
+        var defineOs = app.Change("define-os", "Add or replace an OS", async (parse, session, ct) =>
         {
             var defined = await session.Advisor.DefineOsAsync(new Os
             {
@@ -89,7 +73,7 @@ public static class CatalogCommands
         var appHeadroom = new Option<double?>("--headroom") { Description = "How much above its need to recommend", HelpName = "factor" };
         var answerFile = new Option<FileInfo?>("--answer-file") { Description = "Its installer's answer-file template, with {{name}} placeholders", HelpName = "path" };
         var answerFormat = new Option<string?>("--answer-format") { Description = "ini, xml or shell", HelpName = "format" };
-        var defineApp = app.Remote("define-app", "Add or replace an app of the library", async (parse, session, ct) =>
+        var defineApp = app.Change("define-app", "Add or replace an app of the library", async (parse, session, ct) =>
         {
             var request = new App
             {
@@ -119,7 +103,7 @@ public static class CatalogCommands
         var pCpu = new Option<int>("--cpu") { Description = "vCPUs", Required = true, HelpName = "n" };
         var pMemory = new Option<long>("--memory") { Description = "Memory, MiB", Required = true, HelpName = "mib" };
         var pDisk = new Option<long>("--disk") { Description = "Disk, GiB", Required = true, HelpName = "gib" };
-        var defineProfile = app.Remote("define-profile", "Add or replace a hardware profile", async (parse, session, ct) =>
+        var defineProfile = app.Change("define-profile", "Add or replace a hardware profile", async (parse, session, ct) =>
         {
             var defined = await session.Advisor.DefineProfileAsync(new HardwareProfile
             {
@@ -134,7 +118,7 @@ public static class CatalogCommands
 
         var kind = new Argument<string>("kind") { Description = "os, app or profile" };
         var entryName = new Argument<string>("name") { Description = "The entry's name" };
-        var remove = app.Remote("delete", "Remove an OS, app or profile from the catalog", async (parse, session, ct) =>
+        var remove = app.Change("delete", "Remove an OS, app or profile from the catalog", async (parse, session, ct) =>
         {
             var response = await session.Advisor.RemoveCatalogEntryAsync(
                 new RemoveCatalogEntryRequest { Kind = parse.GetValue(kind), Name = parse.GetValue(entryName) }, cancellationToken: ct);

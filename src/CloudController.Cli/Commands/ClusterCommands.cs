@@ -33,7 +33,7 @@ public static class ClusterCommands
 
         var reason = new Option<string?>("--reason") { Description = "Why, for the log", HelpName = "text" };
         var leaveAddress = Address();
-        var leave = app.Remote("leave", "Make a member leave gracefully: its shards and singletons hand over, then it stops", async (parse, session, ct) =>
+        var leave = app.Change("leave", "Make a member leave gracefully: its shards and singletons hand over, then it stops", async (parse, session, ct) =>
         {
             var change = await session.Admin.LeaveMemberAsync(new MemberRequest { Address = parse.GetValue(leaveAddress), Reason = parse.GetValue(reason) ?? "" }, cancellationToken: ct);
             Output.WriteLine(session, change, c => c.Message);
@@ -43,7 +43,7 @@ public static class ClusterCommands
         leave.Options.Add(reason);
 
         var downAddress = Address();
-        var down = app.Remote("down", "Down a dead or cut-off member: it is removed and its shards start on the others", async (parse, session, ct) =>
+        var down = app.Change("down", "Down a dead or cut-off member: it is removed and its shards start on the others", async (parse, session, ct) =>
         {
             var change = await session.Admin.DownMemberAsync(new MemberRequest { Address = parse.GetValue(downAddress), Reason = parse.GetValue(reason) ?? "" }, cancellationToken: ct);
             Output.WriteLine(session, change, c => c.Message);
@@ -52,7 +52,7 @@ public static class ClusterCommands
         down.Arguments.Add(downAddress);
         down.Options.Add(reason);
 
-        var downUnreachable = app.Remote("down-unreachable", "Down every member this node cannot reach", async (parse, session, ct) =>
+        var downUnreachable = app.Change("down-unreachable", "Down every member this node cannot reach", async (parse, session, ct) =>
         {
             var change = await session.Admin.DownUnreachableAsync(new DownUnreachableRequest { Reason = parse.GetValue(reason) ?? "" }, cancellationToken: ct);
             Output.WriteLine(session, change, c => string.Join(Environment.NewLine, c.Addresses.Select(a => $"down: {a}").Append(c.Message)));

@@ -8,12 +8,8 @@ public static class HostCommands
 {
     public static Palette Build(CcmApp app)
     {
-        var list = app.Remote("list", "List the hosts of the fleet with their capacity and load", async (_, session, ct) =>
-        {
-            var response = await session.Hosts.ListHostsAsync(new ListHostsRequest(), cancellationToken: ct);
-            Output.Write(session, response, r => HostTables.Hosts(r.Hosts));
-            return ExitCode.Success;
-        });
+        var list = app.List("list", "List the hosts of the fleet with their capacity and load",
+            async (_, session, ct) => await session.Hosts.ListHostsAsync(new ListHostsRequest(), cancellationToken: ct), r => HostTables.Hosts(r.Hosts));
 
         var id = new Argument<string>("host-id") { Description = "The host's id, as `ccm host list` shows it" };
         var show = app.Remote("show", "Show one host in detail", async (parse, session, ct) =>
@@ -25,19 +21,17 @@ public static class HostCommands
         show.Arguments.Add(id);
 
         var state = new Argument<string>("state") { Description = "active, draining or maintenance" };
-        var reason = new Option<string?>("--reason") { Description = "Why, for the host's history", HelpName = "text" };
-        var setState = app.Remote("set", "Take a host out of placement (draining, maintenance) or put it back (active)", async (parse, session, ct) =>
+        var setState = app.Change("set", "Take a host out of placement (draining, maintenance) or put it back (active)", async (parse, session, ct) =>
         {
-            var request = new SetHostStateRequest { Id = parse.GetValue(id), State = parse.GetValue(state), Reason = parse.GetValue(reason) ?? "" };
+            var request = new SetHostStateRequest { Id = parse.GetValue(id), State = parse.GetValue(state), Reason = session.Reason ?? "" };
             Output.Write(session, await session.Hosts.SetHostStateAsync(request, cancellationToken: ct), HostTables.Host);
             return ExitCode.Success;
         });
         setState.Aliases.Add("state");
         setState.Arguments.Add(id);
         setState.Arguments.Add(state);
-        setState.Options.Add(reason);
 
-        var evacuate = app.Remote("evacuate", "Drain a host and migrate every VM on it elsewhere (pools replace their children)", async (parse, session, ct) =>
+        var evacuate = app.Change("evacuate", "Drain a host and migrate every VM on it elsewhere (pools replace their children)", async (parse, session, ct) =>
         {
             var response = await session.Hosts.EvacuateHostAsync(new EvacuateHostRequest { Id = parse.GetValue(id) }, cancellationToken: ct);
             Output.Write(session, response, HostTables.Evacuation);
@@ -48,7 +42,7 @@ public static class HostCommands
         var memory = new Option<double?>("--memory-threshold") { Description = "Memory use (0..1) above which a host sheds VMs", HelpName = "fraction" };
         var cpu = new Option<double?>("--cpu-threshold") { Description = "CPU load (0..1) above which a host sheds VMs", HelpName = "fraction" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the migrations without starting them" };
-        var rebalance = app.Remote("rebalance", "Migrate VMs off hosts over their load thresholds", async (parse, session, ct) =>
+        var rebalance = app.Change("rebalance", "Migrate VMs off hosts over their load thresholds", async (parse, session, ct) =>
         {
             var request = new RebalanceRequest { MemoryThreshold = parse.GetValue(memory) ?? 0, CpuThreshold = parse.GetValue(cpu) ?? 0, DryRun = parse.GetValue(dryRun) };
             Output.Write(session, await session.Hosts.RebalanceAsync(request, cancellationToken: ct), HostTables.Migrations);

@@ -10,7 +10,7 @@ public static class InstantCommands
     {
         var name = new Argument<string>("name") { Description = "The image's name in the library" };
         var vm = new Option<string>("--vm") { Description = "The running, fully configured VM to suspend into the library", Required = true, HelpName = "vm-id" };
-        var capture = app.Remote("capture", "Suspend a running VM in place and keep it as an instant-deploy image", async (parse, session, ct) =>
+        var capture = app.Change("capture", "Suspend a running VM in place and keep it as an instant-deploy image", async (parse, session, ct) =>
         {
             var image = await session.Catalog.CaptureInstantImageAsync(
                 new CaptureInstantImageRequest { Name = parse.GetValue(name), VmId = parse.GetValue(vm) }, cancellationToken: ct);
@@ -21,15 +21,12 @@ public static class InstantCommands
         capture.Arguments.Add(name);
         capture.Options.Add(vm);
 
-        var list = app.Remote("list", "List the instant-deploy library", async (_, session, ct) =>
-        {
-            var response = await session.Catalog.ListInstantImagesAsync(new ListInstantImagesRequest(), cancellationToken: ct);
-            Output.Write(session, response, r => InstantTables.InstantImages(r.Images));
-            return ExitCode.Success;
-        });
+        var list = app.List("list", "List the instant-deploy library",
+            async (_, session, ct) => await session.Catalog.ListInstantImagesAsync(new ListInstantImagesRequest(), cancellationToken: ct),
+            r => InstantTables.InstantImages(r.Images));
 
         var removeName = new Argument<string>("name") { Description = "The image's name" };
-        var remove = app.Remote("delete", "Remove an image from the library; its source VM resumes", async (parse, session, ct) =>
+        var remove = app.Change("delete", "Remove an image from the library; its source VM resumes", async (parse, session, ct) =>
         {
             var response = await session.Catalog.RemoveInstantImageAsync(new RemoveInstantImageRequest { Name = parse.GetValue(removeName) }, cancellationToken: ct);
             Output.WriteLine(session, response, r => $"Image removed; VM {r.SourceVmId} is running again.");

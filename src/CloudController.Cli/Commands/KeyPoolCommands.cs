@@ -19,7 +19,7 @@ public static class KeyPoolCommands
         var vm = new Argument<string>("vm-id") { Description = "The VM the token is for" };
         var hostname = new Option<string?>("--hostname") { Description = "The host name its agent will present; a VM the controller knows has its record's, leave it out", HelpName = "name" };
         var ip = new Option<string?>("--ip") { Description = "The address its agent will present; a VM the controller knows has its record's, leave it out", HelpName = "address" };
-        var token = app.Remote("token", "Issue a one-time activation token for a VM (printed once; only its hash is kept)", async (parse, session, ct) =>
+        var token = app.Change("token", "Issue a one-time activation token for a VM (printed once; only its hash is kept)", async (parse, session, ct) =>
         {
             var request = new IssueActivationTokenRequest { VmId = parse.GetValue(vm), Hostname = parse.GetValue(hostname) ?? "", Ip = parse.GetValue(ip) ?? "" };
             Output.WriteLine(session, await session.KeyPool.IssueActivationTokenAsync(request, cancellationToken: ct), r => r.Token);

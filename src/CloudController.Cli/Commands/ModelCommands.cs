@@ -21,7 +21,7 @@ public static class ModelCommands
         var users = new Option<string[]>("--user") { Description = "A user account configured in the model; repeat for several" };
         var image = new Option<string>("--image") { Description = "Base disk image its clones are layered on", Required = true, HelpName = "image" };
 
-        var add = app.Remote("create", "Add a model VM to the catalog", async (parse, session, ct) =>
+        var add = app.Change("create", "Add a model VM to the catalog", async (parse, session, ct) =>
         {
             var request = new AddModelRequest
             {
@@ -42,12 +42,8 @@ public static class ModelCommands
         add.Arguments.Add(name);
         foreach (var option in new Option[] { os, servicePack, apps, users, cpu, memory, disk, minCpu, minMemory, minDisk, image }) add.Options.Add(option);
 
-        var list = app.Remote("list", "List the catalog's models", async (_, session, ct) =>
-        {
-            var response = await session.Catalog.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct);
-            Output.Write(session, response, r => ModelTables.Models(r.Models));
-            return ExitCode.Success;
-        });
+        var list = app.List("list", "List the catalog's models",
+            async (_, session, ct) => await session.Catalog.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct), r => ModelTables.Models(r.Models));
 
         var showName = new Argument<string>("name") { Description = "The model's name" };
         var show = app.Remote("show", "Show one model", async (parse, session, ct) =>
@@ -59,7 +55,7 @@ public static class ModelCommands
         show.Arguments.Add(showName);
 
         var removeName = new Argument<string>("name") { Description = "The model's name" };
-        var remove = app.Remote("delete", "Remove a model from the catalog (VMs cloned from it stay)", async (parse, session, ct) =>
+        var remove = app.Change("delete", "Remove a model from the catalog (VMs cloned from it stay)", async (parse, session, ct) =>
         {
             var modelName = parse.GetValue(removeName)!;
             var response = await session.Catalog.RemoveModelAsync(new RemoveModelRequest { Name = modelName }, cancellationToken: ct);

@@ -14,7 +14,7 @@ public static class NetworkCommands
             Description = "The network as JSON: {\"name\", \"domain\", \"ipRange\", \"members\": [{\"role\", \"model\", \"hostname\", \"data\": {...}}]}",
             Required = true, HelpName = "network.json",
         };
-        var create = app.Remote("create", "Provision several VMs as one unit; their data may refer to each other: ${app.ip}", async (parse, session, ct) =>
+        var create = app.Change("create", "Provision several VMs as one unit; their data may refer to each other: ${app.ip}", async (parse, session, ct) =>
         {
             var path = parse.GetValue(file)!;
             ProvisionNetworkRequest request;

@@ -24,7 +24,7 @@ public static class PoolCommands
         var autoscale = new Option<bool>("--autoscale") { Description = "Let an autoscaler (Kubernetes Cluster Autoscaler) size the pool within --min and --max" };
         var min = new Option<int>("--min") { Description = "Fewest children an autoscaler may leave", DefaultValueFactory = _ => 0, HelpName = "n" };
         var max = new Option<int?>("--max") { Description = "Most children an autoscaler may ask for", HelpName = "n" };
-        var create = app.Remote("create", "Create a pool of children forked from a template", async (parse, session, ct) =>
+        var create = app.Change("create", "Create a pool of children forked from a template", async (parse, session, ct) =>
         {
             if (parse.GetValue(autoscale) && parse.GetValue(max) is null) return NeedsMax(session);
             var request = new CreatePoolRequest
@@ -45,7 +45,7 @@ public static class PoolCommands
             create.Options.Add(option);
 
         var noAutoscale = new Option<bool>("--no-autoscale") { Description = "Take the pool out of autoscaling" };
-        var set = app.Remote("set", "Let an autoscaler size a pool within bounds (--autoscale --min --max), or stop it (--no-autoscale)", async (parse, session, ct) =>
+        var set = app.Change("set", "Let an autoscaler size a pool within bounds (--autoscale --min --max), or stop it (--no-autoscale)", async (parse, session, ct) =>
         {
             if (parse.GetValue(autoscale) == parse.GetValue(noAutoscale))
             {
@@ -65,7 +65,7 @@ public static class PoolCommands
         foreach (var option in new Option[] { autoscale, min, max, noAutoscale }) set.Options.Add(option);
 
         var childIds = new Argument<string[]>("child") { Description = "Child ids as `pool show --children` lists them", Arity = ArgumentArity.OneOrMore };
-        var removeChild = app.Remote("remove-child", "Remove named children; the pool's count drops by as many, so none is replaced", async (parse, session, ct) =>
+        var removeChild = app.Change("remove-child", "Remove named children; the pool's count drops by as many, so none is replaced", async (parse, session, ct) =>
         {
             var request = new RemoveChildrenRequest { Name = parse.GetValue(name) };
             request.ChildIds.AddRange(parse.GetValue(childIds) ?? []);
@@ -77,7 +77,7 @@ public static class PoolCommands
         removeChild.Arguments.Add(childIds);
 
         var desired = new Argument<int>("count") { Description = "Children wanted" };
-        var scale = app.Remote("scale", "Set how many children a pool keeps, and follow it there", async (parse, session, ct) =>
+        var scale = app.Change("scale", "Set how many children a pool keeps, and follow it there", async (parse, session, ct) =>
         {
             var pool = await session.Pools.ScalePoolAsync(new ScalePoolRequest { Name = parse.GetValue(name), Desired = parse.GetValue(desired) }, cancellationToken: ct);
             if (!parse.GetValue(noWait)) return await PoolProgress.WatchAsync(session, pool.Name, ct);
@@ -98,18 +98,15 @@ public static class PoolCommands
         show.Arguments.Add(name);
         show.Options.Add(withChildren);
 
-        var list = app.Remote("list", "List the pools", async (_, session, ct) =>
-        {
-            Output.Write(session, await session.Pools.ListPoolsAsync(new ListPoolsRequest(), cancellationToken: ct), r => PoolTables.Pools(r.Pools));
-            return ExitCode.Success;
-        });
+        var list = app.List("list", "List the pools",
+            async (_, session, ct) => await session.Pools.ListPoolsAsync(new ListPoolsRequest(), cancellationToken: ct), r => PoolTables.Pools(r.Pools));
 
         var watch = app.Remote("watch", "Follow a pool until it holds its count", async (parse, session, ct) =>
             await PoolProgress.WatchAsync(session, parse.GetValue(name)!, ct));
         watch.Arguments.Add(name);
 
         var startCount = new Argument<int>("count") { Description = "How many to start" };
-        var start = app.Remote("start", "Start children a pool forked powered off (no boot: from the forked state)", async (parse, session, ct) =>
+        var start = app.Change("start", "Start children a pool forked powered off (no boot: from the forked state)", async (parse, session, ct) =>
         {
             var pool = await session.Pools.StartChildrenAsync(new StartChildrenRequest { Name = parse.GetValue(name), Count = parse.GetValue(startCount) }, cancellationToken: ct);
             Output.WriteLine(session, pool, p => $"Pool {p.Name}: {p.Running} of {p.Ready} ready children running.");
@@ -118,7 +115,7 @@ public static class PoolCommands
         start.Arguments.Add(name);
         start.Arguments.Add(startCount);
 
-        var delete = app.Remote("delete", "Remove every child of a pool, then the pool", async (parse, session, ct) =>
+        var delete = app.Change("delete", "Remove every child of a pool, then the pool", async (parse, session, ct) =>
         {
             var pool = await session.Pools.DeletePoolAsync(new DeletePoolRequest { Name = parse.GetValue(name) }, cancellationToken: ct);
             Output.WriteLine(session, pool, p => $"Pool {p.Name} is being deleted: {p.Ready + p.Pending + p.Lost + p.Removing} children to remove.");

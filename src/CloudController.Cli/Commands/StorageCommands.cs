@@ -22,7 +22,7 @@ public static class StorageCommands
             foreach (var token in result.Tokens.Where(t => t.Value.Split(':') is not [{ Length: > 0 }, var gib, ..] || !long.TryParse(gib, out _)))
                 result.AddError($"--datastore takes id:capacity-gib[:ssd|hdd][:host-id], got '{token.Value}'.");
         });
-        var define = app.Remote("create", "Define a storage pool: its datastores and how it shares them", async (parse, session, ct) =>
+        var define = app.Change("create", "Define a storage pool: its datastores and how it shares them", async (parse, session, ct) =>
         {
             var pool = new StoragePool
             {
@@ -54,33 +54,24 @@ public static class StorageCommands
         define.Arguments.Add(id);
         foreach (var option in new Option[] { datastores, policy, overcommit, baseline, weights }) define.Options.Add(option);
 
-        var pools = app.Remote("list", "List the storage pools", async (_, session, ct) =>
-        {
-            Output.Write(session, await session.Storage.ListPoolsAsync(new ListStoragePoolsRequest(), cancellationToken: ct), r => StorageTables.StoragePools(r.Pools));
-            return ExitCode.Success;
-        });
+        var pools = app.List("list", "List the storage pools",
+            async (_, session, ct) => await session.Storage.ListPoolsAsync(new ListStoragePoolsRequest(), cancellationToken: ct), r => StorageTables.StoragePools(r.Pools));
 
         pools.Aliases.Add("pools");
 
         var onlyPool = new Option<string?>("--pool") { Description = "Only this pool's allocations", HelpName = "pool" };
-        var allocations = app.Remote("allocations", "The allocation table: per VM, its datastore and share", async (parse, session, ct) =>
-        {
-            var response = await session.Storage.ListAllocationsAsync(new ListAllocationsRequest { PoolId = parse.GetValue(onlyPool) ?? "" }, cancellationToken: ct);
-            Output.Write(session, response, r => StorageTables.StorageAllocations(r.Allocations));
-            return ExitCode.Success;
-        });
+        var allocations = app.List("allocations", "The allocation table: per VM, its datastore and share",
+            async (parse, session, ct) => await session.Storage.ListAllocationsAsync(new ListAllocationsRequest { PoolId = parse.GetValue(onlyPool) ?? "" }, cancellationToken: ct),
+            r => StorageTables.StorageAllocations(r.Allocations));
         allocations.Options.Add(onlyPool);
 
         var limit = new Option<int?>("--last") { Description = "How many changes (default 100)", HelpName = "n" };
-        var changes = app.Remote("changes", "The latest changes to allocations, each with why", async (parse, session, ct) =>
-        {
-            var response = await session.Storage.ListChangesAsync(new ListAllocationChangesRequest { Limit = parse.GetValue(limit) ?? 0 }, cancellationToken: ct);
-            Output.Write(session, response, r => StorageTables.StorageChanges(r.Changes));
-            return ExitCode.Success;
-        });
+        var changes = app.List("changes", "The latest changes to allocations, each with why",
+            async (parse, session, ct) => await session.Storage.ListChangesAsync(new ListAllocationChangesRequest { Limit = parse.GetValue(limit) ?? 0 }, cancellationToken: ct),
+            r => StorageTables.StorageChanges(r.Changes));
         changes.Options.Add(limit);
 
-        var rebalance = app.Remote("rebalance", "Re-share a pool now from what its VMs wrote", async (parse, session, ct) =>
+        var rebalance = app.Change("rebalance", "Re-share a pool now from what its VMs wrote", async (parse, session, ct) =>
         {
             var done = await session.Storage.RebalanceAsync(new RebalanceStorageRequest { PoolId = parse.GetValue(id) }, cancellationToken: ct);
             Output.WriteLine(session, done, r => $"Pool {parse.GetValue(id)}: {r.Changed} datastore(s) re-shared.");

@@ -24,16 +24,14 @@ public static class TaskCommands
         watch.Arguments.Add(watchId);
 
         var abortId = new Argument<string>("task-id") { Description = "The task's id" };
-        var reason = new Option<string?>("--reason") { Description = "Why, for the task's history", HelpName = "text" };
-        var abort = app.Remote("abort", "Abort a task: it rolls back everything it did", async (parse, session, ct) =>
+        var abort = app.Change("abort", "Abort a task: it rolls back everything it did", async (parse, session, ct) =>
         {
             var status = await session.Provisioning.AbortTaskAsync(
-                new AbortTaskRequest { TaskId = parse.GetValue(abortId), Reason = parse.GetValue(reason) ?? "" }, cancellationToken: ct);
+                new AbortTaskRequest { TaskId = parse.GetValue(abortId), Reason = session.Reason ?? "" }, cancellationToken: ct);
             Output.WriteLine(session, status, s => $"Task {s.Id} is rolling back. Follow it with `ccm task watch {s.Id}`.");
             return ExitCode.Success;
         });
         abort.Arguments.Add(abortId);
-        abort.Options.Add(reason);
 
         return app.NewPalette("task", "Provisioning tasks: follow, inspect, abort", "tasks").Add(show).Add(watch).Add(abort);
     }

@@ -21,7 +21,7 @@ public static class TemplateCommands
             foreach (var token in result.Tokens.Where(t => t.Value.Split(':') is not [{ Length: > 0 }, var n] || !int.TryParse(n, out _)))
                 result.AddError($"--customize takes name:reboots, e.g. add-data-disk:2, got '{token.Value}'.");
         });
-        var define = app.Remote("create", "Define a fork template: a model and the customizations its replicas get once", async (parse, session, ct) =>
+        var define = app.Change("create", "Define a fork template: a model and the customizations its replicas get once", async (parse, session, ct) =>
         {
             var request = new DefineTemplateRequest { Name = parse.GetValue(name), Model = parse.GetValue(model), ChildPrivateMemoryMib = parse.GetValue(childMemory) ?? 0 };
             foreach (var c in parse.GetValue(customize) ?? [])
@@ -46,7 +46,7 @@ public static class TemplateCommands
         show.Arguments.Add(name);
 
         var host = new Argument<string>("host-id") { Description = "The host whose replica goes" };
-        var remove = app.Remote("remove-replica", "Remove a template's replica from a host (refused while children share it)", async (parse, session, ct) =>
+        var remove = app.Change("remove-replica", "Remove a template's replica from a host (refused while children share it)", async (parse, session, ct) =>
         {
             var request = new RemoveReplicaRequest { Template = parse.GetValue(name), HostId = parse.GetValue(host) };
             Output.Write(session, await session.Pools.RemoveReplicaAsync(request, cancellationToken: ct), TemplateTables.Template);

@@ -13,18 +13,12 @@ public static class UsageCommands
         var from = new Option<string?>("--from") { Description = "Start of the period, UTC: 2026-12-01 or 2026-12-01T08:00 (default: this month's start)", HelpName = "time" };
         var to = new Option<string?>("--to") { Description = "End of the period, UTC, not included (default: now)", HelpName = "time" };
         var user = new Option<string?>("--user") { Description = "Only this owner (yourself unless you are an administrator)", HelpName = "name" };
-        var csv = new Option<bool>("--csv") { Description = "CSV instead of a table, for a spreadsheet or billing: ccm usage report --csv > usage.csv" };
-        var report = app.Remote("report", "VMs started, VM-hours and resource-hours per owner in a period, and what each holds now", async (parse, session, ct) =>
-        {
-            var request = new GetUsageRequest { From = Time(parse.GetValue(from)), To = Time(parse.GetValue(to)), Owner = parse.GetValue(user) ?? "" };
-            var answer = await session.Usage.GetUsageAsync(request, cancellationToken: ct);
-            if (parse.GetValue(csv))
-                session.Console.Profile.Out.Writer.Write(UsageCsv.Format(answer));
-            else
-                Output.Write(session, answer, UsageTables.Usage);
-            return ExitCode.Success;
-        });
-        foreach (var option in new Option[] { from, to, user, csv }) report.Options.Add(option);
+        // -o csv gives raw numbers and the period on every row, for a spreadsheet or billing: ccm usage report -o csv > usage.csv
+        var report = app.List("report", "VMs started, VM-hours and resource-hours per owner in a period, and what each holds now",
+            async (parse, session, ct) => await session.Usage.GetUsageAsync(
+                new GetUsageRequest { From = Time(parse.GetValue(from)), To = Time(parse.GetValue(to)), Owner = parse.GetValue(user) ?? "" }, cancellationToken: ct),
+            UsageTables.Usage, UsageCsv.Format);
+        foreach (var option in new Option[] { from, to, user }) report.Options.Add(option);
         foreach (var option in new[] { from, to })
         {
             // Checked while parsing, so a wrong time is a usage error before anything reaches the node.

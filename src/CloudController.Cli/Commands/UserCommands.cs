@@ -14,11 +14,8 @@ public static class UserCommands
             return ExitCode.Success;
         });
 
-        var list = app.Remote("list", "List users and service accounts with their roles (administrators)", async (_, session, ct) =>
-        {
-            Output.Write(session, await session.Access.ListUsersAsync(new ListUsersRequest(), cancellationToken: ct), r => UserTables.Users(r.Users));
-            return ExitCode.Success;
-        });
+        var list = app.List("list", "List users and service accounts with their roles (administrators)",
+            async (_, session, ct) => await session.Access.ListUsersAsync(new ListUsersRequest(), cancellationToken: ct), r => UserTables.Users(r.Users));
 
         var name = new Argument<string>("name") { Description = "Lower-case letters, digits and '-', e.g. alice or ci-bot" };
         var role = new Option<string>("--role")
@@ -29,7 +26,7 @@ public static class UserCommands
         };
         role.AcceptOnlyFromAmong("viewer", "provisioner", "administrator");
         var serviceAccount = new Option<bool>("--service-account") { Description = "For a program (an autoscaler, CI), not a person" };
-        var add = app.Remote("create", "Add a user; its token is printed once and only its hash is kept", async (parse, session, ct) =>
+        var add = app.Change("create", "Add a user; its token is printed once and only its hash is kept", async (parse, session, ct) =>
         {
             var request = new AddUserRequest { Name = parse.GetValue(name), Role = ParseRole(parse.GetValue(role)!), ServiceAccount = parse.GetValue(serviceAccount) };
             Output.WriteLine(session, await session.Access.AddUserAsync(request, cancellationToken: ct), t => t.Token);
@@ -41,7 +38,7 @@ public static class UserCommands
         add.Options.Add(serviceAccount);
 
         var removed = new Argument<string>("name") { Description = "The user to remove; its token stops working" };
-        var remove = app.Remote("delete", "Remove a user (not the last administrator)", async (parse, session, ct) =>
+        var remove = app.Change("delete", "Remove a user (not the last administrator)", async (parse, session, ct) =>
         {
             await session.Access.RemoveUserAsync(new RemoveUserRequest { Name = parse.GetValue(removed) }, cancellationToken: ct);
             return ExitCode.Success;
@@ -50,7 +47,7 @@ public static class UserCommands
         remove.Arguments.Add(removed);
 
         var rotated = new Argument<string>("name") { Description = "The user whose token to replace" };
-        var rotate = app.Remote("rotate", "Give a user a new token (printed once); the old one stops working", async (parse, session, ct) =>
+        var rotate = app.Change("rotate", "Give a user a new token (printed once); the old one stops working", async (parse, session, ct) =>
         {
             Output.WriteLine(session, await session.Access.RotateTokenAsync(new RotateTokenRequest { Name = parse.GetValue(rotated) }, cancellationToken: ct), t => t.Token);
             return ExitCode.Success;

@@ -28,7 +28,7 @@ public static class VmCommands
         var owner = new Option<string?>("--owner") { Description = "Whose the VMs are (administrators only; default: yours)", HelpName = "user" };
         var groupPolicy = new Option<string?>("--group-policy") { Description = "affinity (same hosts) or anti-affinity (never a host of the group)", HelpName = "policy" };
 
-        var provision = app.Remote("create", "Provision a VM: clone a model (--model), build to order (--os, --app), or resume an instant image (--instant)", async (parse, session, ct) =>
+        var provision = app.Change("create", "Provision a VM: clone a model (--model), build to order (--os, --app), or resume an instant image (--instant)", async (parse, session, ct) =>
         {
             var overrides = new HardwareOverrides();
             if (parse.GetValue(cpu) is { } c) overrides.CpuCores = c;
@@ -86,12 +86,9 @@ public static class VmCommands
         });
 
         var host = new Option<string?>("--host") { Description = "Only the VMs on this host", HelpName = "host-id" };
-        var list = app.Remote("list", "List the VMs", async (parse, session, ct) =>
-        {
-            var response = await session.Vms.ListVmsAsync(new ListVmsRequest { HostId = parse.GetValue(host) ?? "" }, cancellationToken: ct);
-            Output.Write(session, response, r => VmTables.Vms(r.Vms));
-            return ExitCode.Success;
-        });
+        var list = app.List("list", "List the VMs",
+            async (parse, session, ct) => await session.Vms.ListVmsAsync(new ListVmsRequest { HostId = parse.GetValue(host) ?? "" }, cancellationToken: ct),
+            r => VmTables.Vms(r.Vms));
         list.Options.Add(host);
 
         var showId = new Argument<string>("vm-id") { Description = "The VM's id" };
@@ -105,7 +102,7 @@ public static class VmCommands
 
         var deleteId = new Argument<string>("vm-id") { Description = "The VM's id" };
         var deleteWait = new Option<bool>("--wait") { Description = "Follow the deletion until it ends" };
-        var delete = app.Remote("delete", "Power a VM off and remove it, its disk layer and its allocation", async (parse, session, ct) =>
+        var delete = app.Change("delete", "Power a VM off and remove it, its disk layer and its allocation", async (parse, session, ct) =>
         {
             var started = await session.Vms.DeleteVmAsync(new DeleteVmRequest { Id = parse.GetValue(deleteId) }, cancellationToken: ct);
             if (parse.GetValue(deleteWait)) return await TaskProgress.WatchAsync(session, started.TaskId, ct);
@@ -118,7 +115,7 @@ public static class VmCommands
         var migrateId = new Argument<string>("vm-id") { Description = "The VM to move" };
         var to = new Option<string?>("--to") { Description = "The host to move it to (default: placement chooses)", HelpName = "host-id" };
         var migrateWait = new Option<bool>("--wait") { Description = "Follow the task until it ends; the exit code says how" };
-        var migrate = app.Remote("migrate", "Move a running VM to another host, live where the driver can; abort the task to roll back", async (parse, session, ct) =>
+        var migrate = app.Change("migrate", "Move a running VM to another host, live where the driver can; abort the task to roll back", async (parse, session, ct) =>
         {
             var started = await session.Vms.MigrateVmAsync(new MigrateVmRequest { Id = parse.GetValue(migrateId), TargetHostId = parse.GetValue(to) ?? "" }, cancellationToken: ct);
             if (parse.GetValue(migrateWait)) return await TaskProgress.WatchAsync(session, started.TaskId, ct);
@@ -140,7 +137,7 @@ public static class VmCommands
         var pairs = new Argument<string[]>("key=value") { Description = "Keys to set", Arity = ArgumentArity.ZeroOrMore };
         var remove = new Option<string[]>("--remove") { Description = "A key to remove; repeat", HelpName = "key" };
         KeyValueArguments.RequirePairs(pairs, "set takes key=value");
-        var set = app.Remote("set", "Set (and --remove) provisioning-data keys as one new generation", async (parse, session, ct) =>
+        var set = app.Change("set", "Set (and --remove) provisioning-data keys as one new generation", async (parse, session, ct) =>
         {
             var request = new SetVmConfigRequest { Id = parse.GetValue(id) };
             KeyValueArguments.AddTo(request.Set, parse.GetValue(pairs));

@@ -15,7 +15,7 @@ public static class UsageCsv
         var (from, to) = (Time(report.From), Time(report.To));
         foreach (var o in report.Owners)
         {
-            csv.AppendJoin(',', Field(o.Owner), from, to, Number(o.VmsStarted), Number(o.VmHours), Number(o.CoreHours), Number(o.MemoryGibHours),
+            csv.AppendJoin(',', TableCsv.Field(o.Owner), from, to, Number(o.VmsStarted), Number(o.VmHours), Number(o.CoreHours), Number(o.MemoryGibHours),
                 Number(o.DiskGibHours), Number(o.VmsHeld), Number(o.Held.CpuCores), Number(o.Held.MemoryMib), Number(o.Held.DiskGib)).Append('\n');
         }
         return csv.ToString();
@@ -24,8 +24,4 @@ public static class UsageCsv
     private static string Time(Google.Protobuf.WellKnownTypes.Timestamp t) => t.ToDateTimeOffset().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     private static string Number(double value) => Math.Round(value, 4).ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>Quoted when it holds what would break a row (RFC 4180), though owner names never do.</summary>
-    private static string Field(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : $"\"{value.Replace("\"", "\"\"")}\"";
 }
