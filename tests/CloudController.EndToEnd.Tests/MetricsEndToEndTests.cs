@@ -42,13 +42,14 @@ public partial class MetricsEndToEndTests(ITestOutputHelper output)
         var after = Samples(scrape);
         output.WriteLine(scrape);
 
-        Assert.Equal(1, Moved("cloudcontroller_tasks_started_total{kind=\"Provision\"}"));
-        Assert.Equal(1, Moved("cloudcontroller_tasks_ended_total{kind=\"Provision\",state=\"Succeeded\"}"));
+        // The registry is the process's: nodes of other tests running beside this one count into it too.
+        Assert.True(Moved("cloudcontroller_tasks_started_total{kind=\"Provision\"}") >= 1);
+        Assert.True(Moved("cloudcontroller_tasks_ended_total{kind=\"Provision\",state=\"Succeeded\"}") >= 1);
         Assert.True(Moved("cloudcontroller_placement_decision_duration_seconds_count") >= 1);
         Assert.True(after.Keys.Count(k => k.StartsWith("cloudcontroller_task_step_duration_seconds_count{", StringComparison.Ordinal)) >= 3);
         Assert.True(Moved("cloudcontroller_journal_write_duration_seconds_count{entity=\"task\"}") >= 4);
-        Assert.Equal(3, Moved("cloudcontroller_fork_duration_seconds_count{outcome=\"done\"}"));
-        Assert.Equal(1, Moved("cloudcontroller_grpc_calls_total{method=\"Vms/GetVm\",code=\"NotFound\"}"));
+        Assert.True(Moved("cloudcontroller_fork_duration_seconds_count{outcome=\"done\"}") >= 3);
+        Assert.True(Moved("cloudcontroller_grpc_calls_total{method=\"Vms/GetVm\",code=\"NotFound\"}") >= 1);
         Assert.True(Moved("cloudcontroller_grpc_calls_total{method=\"Provisioning/Provision\",code=\"OK\"}") >= 1);
         Assert.Equal(3, after["cloudcontroller_pool_children{pool=\"m\",state=\"desired\"}"]);
         Assert.Equal(1, after["cloudcontroller_cluster_members{status=\"Up\"}"]);

@@ -58,7 +58,7 @@ public sealed class TlsEndToEndTests(ITestOutputHelper output) : IDisposable
 
         var missing = await Ccm("--endpoint", node.Endpoint.ToString(), "--ca-file", Path.Combine(_dir, "nope.crt"), "hosts", "list");
         Assert.Equal((int)ExitCode.Usage, missing.Exit);
-        Assert.Contains("--ca-file or CCM_CA_FILE", missing.Err);
+        Assert.Contains("--ca-file, CCM_CA_FILE", missing.Err);
     }
 
     [Theory]

@@ -76,7 +76,7 @@ public class UsageEndToEndTests(ITestOutputHelper output)
         // ccm exports it as CSV.
         var console = new TestConsole().Width(200);
         var exit = await new CcmApp(console, new StringWriter(), environment: name => name == "CCM_TOKEN" ? adminToken : null)
-            .RunAsync(["--endpoint", node.Node.Endpoint.ToString(), "usage", "report", "--csv"], CancellationToken.None);
+            .RunAsync(["--endpoint", node.Node.Endpoint.ToString(), "usage", "report", "-o", "csv"], CancellationToken.None);
         Assert.Equal(0, exit);
         var lines = console.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.StartsWith("owner,from,to,vms_started,vm_hours", lines[0]);
