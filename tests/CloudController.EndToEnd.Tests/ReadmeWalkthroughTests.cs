@@ -50,6 +50,13 @@ public partial class ReadmeWalkthroughTests(ITestOutputHelper output)
                 output.WriteLine(Tail(text));
                 seen.AddRange(Ids().Matches(text).Select(m => m.Value));
                 Assert.True(exit == expected, $"`ccm {string.Join(' ', command)}` exited {exit}, not {expected}: {errors}");
+                // A person types the next command seconds later; the models' read model (which custom builds match
+                // against) follows the journal within a fraction of one. Commands back to back wait for it.
+                if (exit == 0 && command is ["model" or "models", "create" or "add", var model, ..])
+                {
+                    await Eventually.True(async () => (await node.Catalog.ListModelsAsync(new ListModelsRequest())).Models.Any(m => m.Name == model),
+                        $"model {model} in the models' read model");
+                }
             }
         }
         finally
