@@ -16,6 +16,8 @@ public class KeyPoolAccessEndToEndTests(ITestOutputHelper output)
     public async Task A_token_names_what_the_VMs_record_holds_and_only_an_administrator_names_a_VM_the_controller_does_not_know()
     {
         await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=1", "cloudcontroller.access.enabled=on");
+        // Provisioning is refused until the host has reported to the fleet view.
+        await node.WaitForHostsAsync(1);
         using var admin = new ApiCaller(node, await ApiCaller.AdminTokenAsync(node));
         await admin.Catalog.AddModelAsync(new AddModelRequest
         {
