@@ -17,7 +17,7 @@ public partial class MetricsEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task A_busy_nodes_scrape_passes_promtool_and_its_figures_move()
     {
-        var health = FreePort();
+        var health = FreePort.Next();
         await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2", $"cloudcontroller.health.endpoint=http://127.0.0.1:{health}");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{health}"), DefaultRequestVersion = System.Net.HttpVersion.Version11 };
         await node.WaitForHostsAsync(2);
@@ -101,14 +101,6 @@ public partial class MetricsEndToEndTests(ITestOutputHelper output)
         return said;
     }
 
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private static string FindRepository()
     {

@@ -34,7 +34,7 @@ public class PostgresProfileEndToEndTests(ITestOutputHelper output)
     public async Task Two_nodes_form_one_cluster_share_the_work_and_one_leaving_gracefully_loses_nothing()
     {
         await using var postgres = await PostgresServer.StartAsync();
-        var (portA, portB) = (FreePort(), FreePort());
+        var (portA, portB) = (FreePort.Next(), FreePort.Next());
         var seeds = $"akka.cluster.seed-nodes=[\"akka.tcp://cloudcontroller@127.0.0.1:{portA}\"]";
         var database = $"cloudcontroller.database.connection-string={postgres.ConnectionString}";
         await using var a = await RunningNode.StartOnProfileAsync(output, "postgres", database, $"akka.remote.dot-netty.tcp.port={portA}", seeds,
@@ -73,12 +73,4 @@ public class PostgresProfileEndToEndTests(ITestOutputHelper output)
         Akka.Cluster.Cluster.Get(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Akka.Actor.ActorSystem>(node.Node.Services))
             .State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up);
 
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace CloudController.EndToEnd.Tests;
 
@@ -32,7 +30,7 @@ public sealed class PostgresServer : IAsyncDisposable
             : null;
         if (bin is null) throw new InvalidOperationException("PostgreSQL is not installed: apt-get install postgresql (.ci/run does).");
         var dir = Directory.CreateTempSubdirectory("cc-pg-").FullName;
-        var port = FreePort();
+        var port = FreePort.Next();
         var server = new PostgresServer(bin, dir, port);
         if (Environment.UserName == "root") await RunAsync("chown", "-R", "postgres:postgres", dir);
         await server.AsPostgresAsync(Path.Combine(bin, "initdb"), "-D", Path.Combine(dir, "data"), "--auth=trust", "-U", "postgres");
@@ -66,12 +64,5 @@ public sealed class PostgresServer : IAsyncDisposable
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{program} {string.Join(' ', args)} exited {process.ExitCode}: {await output}{await errors}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
