@@ -81,6 +81,7 @@ public sealed class ControllerNode : IAsyncDisposable
             if (autoscaler is not null) kestrel.Listen(AddressOf(autoscaler.Endpoint), autoscaler.Endpoint.Port, autoscaler.Configure);
         });
         builder.Services.AddSingleton(driver);
+        builder.Services.AddSingleton(Hypervisor.Images.ImageStore.For(driver, config.GetString("cloudcontroller.data-dir", "data")));
         builder.Services.AddSingleton(settings);
         var software = SoftwareCatalogSettings.FromConfig(withDefaults);
         builder.Services.AddSingleton(software);

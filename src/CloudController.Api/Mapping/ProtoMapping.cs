@@ -29,6 +29,8 @@ public static class ProtoMapping
             RegisteredAt = Timestamp.FromDateTimeOffset(m.RegisteredAt),
             Identity = m.Identity?.ToProto(),
             ServicePack = m.ServicePack,
+            ImageUrl = m.ImageSource?.Url ?? "",
+            ImageDigest = m.ImageSource?.Digest.ToString() ?? "",
         };
         proto.Apps.AddRange(m.Apps);
         proto.Users.AddRange(m.Users);

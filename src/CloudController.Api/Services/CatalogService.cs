@@ -11,19 +11,22 @@ using CloudController.Cluster.Fleet;
 using CloudController.Domain.Validation;
 using CloudController.Domain.Vms;
 using CloudController.Hypervisor;
+using CloudController.Hypervisor.Images;
 using Akka.Actor;
 using DomainInstantImage = CloudController.Domain.Catalog.InstantImage;
+using DomainImageSource = CloudController.Domain.Catalog.ImageSource;
 using DomainModel = CloudController.Domain.Catalog.ModelVm;
 using VmProtocol = CloudController.Cluster.Vms.VmProtocol;
 
 namespace CloudController.Api.Services;
 
-public sealed class CatalogService(ControllerActors actors, IHypervisorDriver driver) : Catalog.CatalogBase
+public sealed class CatalogService(ControllerActors actors, IHypervisorDriver driver, ImageStore images) : Catalog.CatalogBase
 {
     private const string FindModels = "list the models with `ccm models list`";
 
     public override async Task<ModelVm> AddModel(AddModelRequest request, ServerCallContext context)
     {
+        var (source, sourceErrors) = DomainImageSource.Parse(request.ImageUrl ?? "", request.ImageSha256 ?? "", request.ImageSha512 ?? "");
         var model = new DomainModel(
             request.Name?.Trim() ?? "",
             request.Os?.Trim() ?? "",
@@ -34,16 +37,43 @@ public sealed class CatalogService(ControllerActors actors, IHypervisorDriver dr
             DateTimeOffset.UtcNow,
             request.Identity.ToDomain(),
             request.ServicePack?.Trim() ?? "",
-            request.Users.Select(u => u.Trim()).ToImmutableArray());
-        RequestGuard.ThrowIfAny(ProvisionRequestValidator.ValidateModel(model));
+            request.Users.Select(u => u.Trim()).ToImmutableArray(),
+            source);
+        RequestGuard.ThrowIfAny([.. ProvisionRequestValidator.ValidateModel(model), .. sourceErrors]);
+        if (source is null) return await RegisterAsync(model, context.CancellationToken);
 
-        return await actors.Ask(actors.Models, new RegisterModel(model), context.CancellationToken) switch
+        // A name taken by another model is refused before gigabytes are fetched for it.
+        if (await actors.Ask(actors.Models, new GetModel(model.Name), context.CancellationToken) is ModelStatus existing && !existing.Model.SameDefinitionAs(model))
+            throw RpcErrors.AlreadyExists($"a different model named '{model.Name}' is already registered; remove it first or choose another name");
+        bool fetched;
+        try
+        {
+            fetched = await images.ImportAsync(model.DiskImage, source, context.CancellationToken);
+        }
+        catch (ImageImportException e)
+        {
+            throw RpcErrors.InvalidArgument([e.Error]);
+        }
+        try
+        {
+            return await RegisterAsync(model, context.CancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists && fetched)
+        {
+            // Refused, so no model uses it: the store is as it was before the call. (After a timeout the model may
+            // yet be registered, so the checked image stays; a retry finds it and fetches nothing.)
+            images.Remove(model.DiskImage);
+            throw;
+        }
+    }
+
+    private async Task<ModelVm> RegisterAsync(DomainModel model, CancellationToken ct) =>
+        await actors.Ask(actors.Models, new RegisterModel(model), ct) switch
         {
             ModelStatus s => s.Model.ToProto(),
             ModelRefused r => throw RpcErrors.AlreadyExists(r.Reason),
             var other => throw RpcErrors.Unexpected(other),
         };
-    }
 
     public override async Task<ModelVm> GetModel(GetModelRequest request, ServerCallContext context)
     {

@@ -19,7 +19,10 @@ public static class ModelCommands
         var minDisk = new Option<long>("--min-disk") { Description = "Least disk it runs on (its image's size), GiB", Required = true, HelpName = "gib" };
         var servicePack = new Option<string?>("--service-pack") { Description = "The OS service-pack level, e.g. sp2", HelpName = "level" };
         var users = new Option<string[]>("--user") { Description = "A user account configured in the model; repeat for several" };
-        var image = new Option<string>("--image") { Description = "Base disk image its clones are layered on", Required = true, HelpName = "image" };
+        var image = new Option<string>("--image") { Description = "Base disk image its clones are layered on: NAME.qcow2 in the node's image store", Required = true, HelpName = "image" };
+        var imageUrl = new Option<string?>("--image-url") { Description = "Fetch the image into the node's image store from this http(s) address first (once; checked against the digest)", HelpName = "url" };
+        var sha256 = new Option<string?>("--sha256") { Description = "The image's SHA-256 (64 hex digits), as its publisher gives it", HelpName = "hex" };
+        var sha512 = new Option<string?>("--sha512") { Description = "Or its SHA-512 (128 hex digits), as in a SHA512SUMS file", HelpName = "hex" };
 
         var add = app.Change("create", "Add a model VM to the catalog", async (parse, session, ct) =>
         {
@@ -31,6 +34,9 @@ public static class ModelCommands
                 Minimum = new Resources { CpuCores = parse.GetValue(minCpu), MemoryMib = parse.GetValue(minMemory), DiskGib = parse.GetValue(minDisk) },
                 DiskImage = parse.GetValue(image),
                 ServicePack = parse.GetValue(servicePack) ?? "",
+                ImageUrl = parse.GetValue(imageUrl) ?? "",
+                ImageSha256 = parse.GetValue(sha256) ?? "",
+                ImageSha512 = parse.GetValue(sha512) ?? "",
             };
             request.Apps.AddRange(parse.GetValue(apps) ?? []);
             request.Users.AddRange(parse.GetValue(users) ?? []);
@@ -40,7 +46,7 @@ public static class ModelCommands
         });
         add.Aliases.Add("add");
         add.Arguments.Add(name);
-        foreach (var option in new Option[] { os, servicePack, apps, users, cpu, memory, disk, minCpu, minMemory, minDisk, image }) add.Options.Add(option);
+        foreach (var option in new Option[] { os, servicePack, apps, users, cpu, memory, disk, minCpu, minMemory, minDisk, image, imageUrl, sha256, sha512 }) add.Options.Add(option);
 
         var list = app.List("list", "List the catalog's models",
             async (_, session, ct) => await session.Catalog.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct), r => ModelTables.Models(r.Models));

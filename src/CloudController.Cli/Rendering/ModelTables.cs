@@ -28,6 +28,8 @@ public static class ModelTables
         table.AddRow(Text("hardware"), Text(Format(m.Hardware)));
         table.AddRow(Text("minimum"), Text(Format(m.Minimum)));
         table.AddRow(Text("disk image"), Text(m.DiskImage));
+        table.AddRow(Text("image source"), Text(m.ImageUrl.Length > 0 ? m.ImageUrl : "put in the image store by hand"));
+        if (m.ImageDigest.Length > 0) table.AddRow(Text("image digest"), Text(m.ImageDigest));
         table.AddRow(Text("registered"), Text(m.RegisteredAt?.ToDateTimeOffset().ToString("u") ?? "-"));
         return table;
     }

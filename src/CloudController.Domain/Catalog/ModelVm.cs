@@ -5,7 +5,8 @@ namespace CloudController.Domain.Catalog;
 /// <summary>
 /// A model VM of the catalog: the OS and apps it carries, the hardware its clones get by default, the least
 /// hardware it runs on, the base disk image its clones are layered on, its OS service-pack level, the users
-/// configured in it, and the identity of the machine it was built from, which staging strips.
+/// configured in it, the identity of the machine it was built from, which staging strips, and where its image was
+/// fetched from (null for an image put in the store by hand).
 /// </summary>
 public sealed record ModelVm(
     string Name,
@@ -17,7 +18,8 @@ public sealed record ModelVm(
     DateTimeOffset RegisteredAt,
     Vms.VmIdentity? Identity = null,
     string ServicePack = "",
-    ImmutableArray<string> Users = default)
+    ImmutableArray<string> Users = default,
+    ImageSource? ImageSource = null)
 {
     // Never the default (uninitialised) array, which neither compares nor serializes.
     public ImmutableArray<string> Users { get; init; } = Users.IsDefault ? [] : Users;
@@ -27,7 +29,7 @@ public sealed record ModelVm(
         other is not null && Name == other.Name && Os == other.Os && Apps.SequenceEqual(other.Apps) &&
         Hardware == other.Hardware && Minimum == other.Minimum && DiskImage == other.DiskImage &&
         RegisteredAt == other.RegisteredAt && Equals(Identity, other.Identity) && ServicePack == other.ServicePack &&
-        Users.SequenceEqual(other.Users);
+        Users.SequenceEqual(other.Users) && ImageSource == other.ImageSource;
 
     public override int GetHashCode() => HashCode.Combine(Name, Os, Apps.Length, Hardware, Minimum, DiskImage);
 

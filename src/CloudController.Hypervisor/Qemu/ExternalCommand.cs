@@ -5,7 +5,8 @@ namespace CloudController.Hypervisor.Qemu;
 /// <summary>Runs a host tool (qemu-img, cp) to completion; a non-zero exit raises with what the tool said.</summary>
 internal static class ExternalCommand
 {
-    public static async Task<string> RunAsync(string program, IEnumerable<string> arguments, CancellationToken ct)
+    /// <param name="alsoSuccess">Non-zero exits that still mean success for this tool (qemu-img check: 3, leaked clusters only).</param>
+    public static async Task<string> RunAsync(string program, IEnumerable<string> arguments, CancellationToken ct, params int[] alsoSuccess)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -34,7 +35,7 @@ internal static class ExternalCommand
             process.Kill(entireProcessTree: true);
             throw;
         }
-        if (process.ExitCode != 0)
+        if (process.ExitCode != 0 && !alsoSuccess.Contains(process.ExitCode))
             throw new InvalidOperationException($"{program} {string.Join(' ', start.ArgumentList)} exited {process.ExitCode}: {(await stderr).Trim()}");
         return await stdout;
     }

@@ -39,6 +39,9 @@ public sealed partial class QemuDriver : IHypervisorDriver, IAsyncDisposable
 
     public QemuPaths Paths { get; }
 
+    /// <summary>Where base images are taken from, as <c>NAME.qcow2</c>: the node's image store.</summary>
+    public string ImagesDirectory => options.ImagesDirectory;
+
     public string Name => $"qemu, {hosts.Count} hosts ({Acceleration.Reason})";
 
     /// <summary>What the VMs run on and why, chosen when the driver started.</summary>
