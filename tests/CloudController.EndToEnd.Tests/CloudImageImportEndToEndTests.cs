@@ -102,5 +102,14 @@ public sealed class CloudImageImportEndToEndTests(ITestOutputHelper output) : IA
         Assert.Equal((int)ExitCode.NotFound, (await Ccm(node, "model", "show", "debian")).Exit);
         Assert.Empty(StoreFiles(node));
         Assert.Equal(1, _server.Requests);
+
+        // A name another model holds is refused before anything is fetched for it.
+        Assert.Equal(0, (await Ccm(node, "model", "add", "debian", "--os", "debian-12", "--cpu", "1", "--memory", "1024", "--disk", "4",
+            "--min-cpu", "1", "--min-memory", "512", "--min-disk", "2", "--image", "hand-made")).Exit);
+        var taken = await Ccm(node, AddDebian("--image-url", url, "--sha256", ImageServer.Sha256(_qcow2)));
+        Assert.Equal((int)ExitCode.Refused, taken.Exit);
+        Assert.Contains("a different model named 'debian'", taken.Err);
+        Assert.Empty(StoreFiles(node));
+        Assert.Equal(1, _server.Requests);
     }
 }

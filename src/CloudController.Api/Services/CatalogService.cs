@@ -54,6 +54,11 @@ public sealed class CatalogService(ControllerActors actors, IHypervisorDriver dr
         {
             throw RpcErrors.InvalidArgument([e.Error]);
         }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            // The node's side failed (a full disk, no qemu-img), not the request.
+            throw RpcErrors.FailedPrecondition($"this node's image store ({images.Directory}) could not take the image: {e.Message}; nothing was registered");
+        }
         try
         {
             return await RegisterAsync(model, context.CancellationToken);

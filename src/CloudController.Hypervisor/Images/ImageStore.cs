@@ -122,9 +122,19 @@ public sealed class ImageStore
             }
 
             // The record first: an image whose record is missing would look put there by hand and never be reused.
+            var record = Path.Combine(Directory, image + DigestsExtension);
             await File.WriteAllLinesAsync(digestsPartial, [$"# fetched from {source.Url}", .. digests.Select(d => d.ToString())], ct);
-            File.Move(digestsPartial, Path.Combine(Directory, image + DigestsExtension), overwrite: true);
-            File.Move(ready, ImageFile(image), overwrite: false);
+            File.Move(digestsPartial, record, overwrite: true);
+            try
+            {
+                File.Move(ready, ImageFile(image), overwrite: false);
+            }
+            catch (IOException)
+            {
+                // Someone put a file under that name meanwhile: it keeps its name, and gets no record of this image.
+                File.Delete(record);
+                throw;
+            }
         }
         finally
         {
