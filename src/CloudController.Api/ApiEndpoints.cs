@@ -48,6 +48,7 @@ public static class ApiEndpoints
         endpoints.MapGrpcService<UsageService>();
         endpoints.MapGrpcService<Autoscaling.CloudProviderService>();
         endpoints.MapGrpcService<AdminService>();
+        endpoints.MapGrpcService<HostJoinService>();
         endpoints.MapGrpcReflectionService();
         endpoints.MapOpenApiDocument();
         return endpoints;

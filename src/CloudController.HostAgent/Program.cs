@@ -3,7 +3,7 @@ using CloudController.HostAgent;
 try
 {
     await using var agent = await HostAgentServer.StartAsync(HostAgentOptions.Parse(args));
-    Console.WriteLine($"cc-hostd serving {agent.Driver.Name}");
+    Console.WriteLine($"cc-hostd serving {agent.Driver.Name} over TLS");
     await agent.WaitForShutdownAsync();
     return 0;
 }

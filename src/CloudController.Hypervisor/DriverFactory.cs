@@ -16,17 +16,11 @@ public static class DriverFactory
         {
             "simulated" => new SimulatedDriver(new SimulatedFleet(SimulatedOptions(config.GetConfig("cloudcontroller.driver.simulated")))),
             "qemu" => new QemuDriver(QemuOptions(config)),
-            "agents" => AgentDriver.ConnectAsync(AgentEndpoints(config).Select(e => new AgentLink(e)).ToList(),
-                config.GetTimeSpan("cloudcontroller.driver.agents.connect-timeout", TimeSpan.FromSeconds(30))).GetAwaiter().GetResult(),
+            // The agents are those that join with tokens; each node learns them from the controller's enrollment.
+            "agents" => new AgentDriver(new AgentDirectory()),
             _ => throw new ArgumentException($"cloudcontroller.driver.kind = '{kind}' is not a driver there is; use 'simulated', 'qemu' or 'agents'."),
         };
     }
-
-    private static List<Uri> AgentEndpoints(Config config) =>
-        (config.GetStringList("cloudcontroller.driver.agents.endpoints") ?? []).Select(text =>
-            Uri.TryCreate(text, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https"
-                ? endpoint
-                : throw new ArgumentException($"cloudcontroller.driver.agents.endpoints: '{text}' is not the http(s):// address of a host agent (cc-hostd --listen).")).ToList();
 
     private static SimulatedFleetOptions SimulatedOptions(Config? c)
     {

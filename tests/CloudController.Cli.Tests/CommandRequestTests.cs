@@ -20,6 +20,9 @@ public class CommandRequestTests
     {
         { ["hosts", "list"], "ListHostsRequest { }" },
         { ["hosts", "show", "sim-host-01"], "GetHostRequest { \"id\": \"sim-host-01\" }" },
+        { ["host", "join-token"], "CreateJoinTokenRequest { }" },
+        { ["host", "join-token", "--name", "hv-01", "--expires", "90m"], "CreateJoinTokenRequest { \"name\": \"hv-01\", \"expiresInSeconds\": \"5400\" }" },
+        { ["hosts", "remove", "hv-01"], "RemoveAgentRequest { \"name\": \"hv-01\" }" },
         {
             ["models", "add", "centos", "--os", "centos-9", "--app", "nginx", "--app", "php", "--cpu", "2", "--memory", "4096", "--disk", "40",
                 "--min-cpu", "1", "--min-memory", "1024", "--min-disk", "10", "--image", "centos-9-server", "--service-pack", "sp1", "--user", "ops"],

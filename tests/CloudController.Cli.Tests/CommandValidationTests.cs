@@ -40,6 +40,8 @@ public class CommandValidationTests
         { ["models", "remove"], "name" },
         { ["hosts", "show"], "host-id" },
         { ["hosts", "explode"], "explode" },
+        { ["host", "join-token", "--expires", "soon"], "--expires: 'soon' is not a duration; give a number and a unit, e.g. 30m, 1h or 2d." },
+        { ["host", "remove"], "name" },
         { ["task", "show"], "task-id" },
         { ["task", "watch"], "task-id" },
         { ["task", "abort"], "task-id" },

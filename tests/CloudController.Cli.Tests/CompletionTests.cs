@@ -29,7 +29,7 @@ public class CompletionTests
 
     [Theory]
     [InlineData("ccm ho", new[] { "host", "hosts" })]
-    [InlineData("ccm host ", new[] { "list", "show", "set", "state", "evacuate", "rebalance", "help" })]
+    [InlineData("ccm host ", new[] { "list", "show", "set", "state", "evacuate", "rebalance", "join-token", "agents", "remove", "delete", "help" })]
     [InlineData("ccm models cr", new[] { "create" })]
     [InlineData("ccm --endpoint http://x:1 pool sc", new[] { "scale" })]
     [InlineData("ccm host list --wa", new[] { "--watch" })]

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using CloudController.Api.V1;
+using CloudController.Cluster.Hosting;
 using CloudController.Hypervisor;
 using CloudController.Hypervisor.Agents;
 using Grpc.Core;
@@ -11,9 +13,9 @@ using TaskStatus = CloudController.Api.V1.TaskStatus;
 namespace CloudController.EndToEnd.Tests;
 
 /// <summary>
-/// What the cluster fault tests run: one PostgreSQL, host agent processes (cc-hostd, each serving simulated hosts of
-/// its own: real hosts outlive any controller node), and controller node processes on the postgres profile driving
-/// those agents. Each node
+/// What the cluster fault tests run: one PostgreSQL, controller node processes on the postgres profile, and host
+/// agent processes (cc-hostd, each serving simulated hosts of its own: real hosts outlive any controller node) that
+/// join them with tokens, as an operator adds hosts, and are then driven over mutual TLS. Each node
 /// keeps its data directory and its ports (remoting, gRPC, health) for the whole test, so a node started again after
 /// a kill is the same node at the same address. Every process goes with the test, whatever happened.
 /// </summary>
@@ -41,8 +43,8 @@ public sealed class ClusterOfProcesses : IAsyncDisposable
     private string? _adminToken;
     private AgentDriver? _fleet;
 
-    /// <summary>Where each host agent listens.</summary>
-    public List<Uri> AgentEndpoints { get; } = [];
+    /// <summary>Each host agent's name and where it listens.</summary>
+    public List<(string Name, Uri Endpoint)> Agents { get; } = [];
 
     /// <summary>The latest process of each node (a killed one stays here until it is started again).</summary>
     public IReadOnlyList<Node> Nodes => _nodes.Select(n => n!).ToList();
@@ -50,25 +52,18 @@ public sealed class ClusterOfProcesses : IAsyncDisposable
     public string AdminToken => _adminToken ??= File.ReadAllText(Path.Combine(_dir, "secrets", "admin.token")).Trim();
 
     /// <summary>
-    /// PostgreSQL, <paramref name="agents"/> host agents named hv-N (with <paramref name="agentSettings"/>, e.g. their
-    /// host count and latencies; agent N's hosts are hv-N-01...), then <paramref name="nodes"/> nodes (with
-    /// <paramref name="nodeSettings"/> on top of what makes them one cluster on those agents): the first, which the
-    /// others join, then the others together.
+    /// PostgreSQL, <paramref name="nodes"/> nodes (with <paramref name="nodeSettings"/> on top of what makes them one
+    /// cluster driving host agents): the first, which the others join, then the others together; then
+    /// <paramref name="agents"/> host agents named hv-N (with <paramref name="agentSettings"/>, e.g. their host count
+    /// and latencies; agent N's hosts are hv-N-01...), each joining with a token of its own, until every agent's hosts
+    /// are registered.
     /// </summary>
     public async Task StartAsync(int nodes, int agents, IEnumerable<string> agentSettings, IEnumerable<string> nodeSettings)
     {
         _postgres = await PostgresServer.StartAsync();
         // Every port at once, from listeners open together: ports found one at a time may repeat.
         var ports = new Queue<int>(FreePorts(agents + 3 * nodes));
-        for (var i = 0; i < agents; i++)
-        {
-            var endpoint = new Uri($"http://127.0.0.1:{ports.Dequeue()}");
-            AgentEndpoints.Add(endpoint);
-            Track(NodeProcess.StartHostAgent($"hv-{i}",
-                ["--name", $"hv-{i}", "--listen", endpoint.ToString(), "--state-dir", Path.Combine(_dir, $"hv-{i}"),
-                 .. Settings(["cloudcontroller.driver.kind=simulated", $"cloudcontroller.driver.simulated.host-id-prefix=hv-{i}-", .. agentSettings])]));
-        }
-        _nodeSettings = ["cloudcontroller.driver.kind=agents", $"cloudcontroller.driver.agents.endpoints=[{string.Join(",", AgentEndpoints.Select(e => $"\"{e}\""))}]", .. nodeSettings];
+        _nodeSettings = ["cloudcontroller.driver.kind=agents", "cloudcontroller.fleet.agent-refresh-interval=1s", .. nodeSettings];
         for (var i = 0; i < nodes; i++)
         {
             _addresses.Add(new Address(ports.Dequeue(), new Uri($"http://127.0.0.1:{ports.Dequeue()}"), new Uri($"http://127.0.0.1:{ports.Dequeue()}")));
@@ -76,6 +71,23 @@ public sealed class ClusterOfProcesses : IAsyncDisposable
         }
         await StartNodesAsync(0);
         await StartNodesAsync(Enumerable.Range(1, nodes - 1).ToArray());
+
+        var hosts = On(Nodes[0]).Hosts;
+        for (var i = 0; i < agents; i++)
+        {
+            var (name, endpoint) = ($"hv-{i}", new Uri($"https://127.0.0.1:{ports.Dequeue()}"));
+            var tokenFile = Path.Combine(_dir, $"{name}.token");
+            await File.WriteAllTextAsync(tokenFile, (await hosts.CreateJoinTokenAsync(new CreateJoinTokenRequest { Name = name })).Token);
+            Agents.Add((name, endpoint));
+            Track(NodeProcess.StartHostAgent(name,
+                ["--name", name, "--listen", endpoint.ToString(), "--state-dir", Path.Combine(_dir, name), "--controller", Nodes[0].Grpc.ToString(), "--join-token", tokenFile,
+                 .. Settings(["cloudcontroller.driver.kind=simulated", $"cloudcontroller.driver.simulated.host-id-prefix={name}-", .. agentSettings])]));
+        }
+        await Eventually.True(async () =>
+        {
+            var registered = (await hosts.ListHostsAsync(new ListHostsRequest())).Hosts.Select(h => h.Id).ToList();
+            return Agents.All(a => registered.Any(id => id.StartsWith($"{a.Name}-", StringComparison.Ordinal)));
+        }, "every agent joined and its hosts registered", TimeSpan.FromSeconds(60));
     }
 
     /// <summary>Starts these nodes (again: same data directory, database, ports and seed) together and waits until each is up in the cluster.</summary>
@@ -279,7 +291,18 @@ public sealed class ClusterOfProcesses : IAsyncDisposable
     }
 
     /// <summary>The fleet's hosts as the controller's driver reaches them: what really runs, whatever the controller believes.</summary>
-    public AgentDriver Fleet => _fleet ??= AgentDriver.ConnectAsync(AgentEndpoints.Select(e => new AgentLink(e)).ToList(), TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+    public AgentDriver Fleet => _fleet ??= FleetDriver();
+
+    /// <summary>The test holds the controller's secrets, as an operator does: it certifies itself as a controller node.</summary>
+    private AgentDriver FleetDriver()
+    {
+        var authority = ControllerSecrets.LoadOrCreate(Path.Combine(_dir, "secrets")).HostAuthority;
+        var (key, request) = HostAuthority.NewKeyAndRequest("test");
+        using var issued = authority.Issue(request, "test", HostCertificateRole.Controller, TimeSpan.FromDays(1));
+        var directory = new AgentDirectory();
+        directory.Update(Agents, new HashSet<string>(), issued.CopyWithPrivateKey(key), authority.Certificate);
+        return new AgentDriver(directory);
+    }
 
     /// <summary>How many VMs run on the fleet's hosts, all told.</summary>
     public async Task<int> RunningOnFleetAsync()

@@ -16,13 +16,14 @@ public sealed class AgentDriverTests : IAsyncLifetime
     [Fact]
     public async Task Operations_go_to_the_agent_of_their_host_results_and_refusals_cross_as_they_are_and_a_silent_agent_is_a_failed_operation()
     {
-        var (a, serverA) = await _agents.StartAsync("hv-a");
-        var (b, _) = await _agents.StartAsync("hv-b");
-        using var driver = await AgentDriver.ConnectAsync([new AgentLink(a), new AgentLink(b)], TimeSpan.FromSeconds(10));
+        var (_, serverA) = await _agents.StartAsync("hv-a");
+        await _agents.StartAsync("hv-b");
+        using var driver = new AgentDriver(_agents.Directory());
         var ct = CancellationToken.None;
 
-        Assert.True(driver.Capabilities.HasFlag(DriverCapabilities.Fork));
+        Assert.Equal(DriverCapabilities.None, driver.Capabilities);
         Assert.Equal(["hv-a-01", "hv-a-02", "hv-b-01", "hv-b-02"], (await driver.DiscoverHostsAsync(ct)).Select(h => h.HostId).Order());
+        Assert.True(driver.Capabilities.HasFlag(DriverCapabilities.Fork));
         Assert.True((await driver.QueryHostStatusAsync("hv-b-02", ct)).Reachable);
 
         await driver.EnsureBaseLayerAsync("hv-b-01", new BaseLayerSpec("base", "ubuntu-24.04-server", 20), ct);
@@ -58,20 +59,22 @@ public sealed class AgentDriverTests : IAsyncLifetime
     [Fact]
     public async Task Two_agents_serving_the_same_host_id_are_refused_naming_both()
     {
-        var (a, _) = await _agents.StartAsync("hv-a", 1, "cloudcontroller.driver.simulated.host-id-prefix=same-");
-        var (b, _) = await _agents.StartAsync("hv-b", 1, "cloudcontroller.driver.simulated.host-id-prefix=same-");
-        using var driver = await AgentDriver.ConnectAsync([new AgentLink(a), new AgentLink(b)], TimeSpan.FromSeconds(10));
+        var (a, _) = await _agents.StartAsync("hv-a", 1, ["cloudcontroller.driver.simulated.host-id-prefix=same-"]);
+        var (b, _) = await _agents.StartAsync("hv-b", 1, ["cloudcontroller.driver.simulated.host-id-prefix=same-"]);
+        using var driver = new AgentDriver(_agents.Directory());
 
         var refused = await Assert.ThrowsAsync<HypervisorException>(() => driver.DiscoverHostsAsync(CancellationToken.None));
-        Assert.Contains($"both the agent at {a}", refused.Message);
+        Assert.Contains("both the agent at", refused.Message);
+        Assert.Contains($"{a}", refused.Message);
+        Assert.Contains($"{b}", refused.Message);
         Assert.Contains("give each agent's hosts their own ids", refused.Message);
     }
 
     [Fact]
-    public async Task No_agent_answering_within_the_wait_is_refused_naming_the_setting()
+    public async Task With_no_agent_joined_there_are_no_hosts_and_no_capabilities()
     {
-        var nobody = new Uri($"http://127.0.0.1:{RunningAgents.FreePort()}");
-        var refused = await Assert.ThrowsAsync<ArgumentException>(() => AgentDriver.ConnectAsync([new AgentLink(nobody)], TimeSpan.FromSeconds(1)));
-        Assert.Contains("cloudcontroller.driver.agents.endpoints: no host agent answered", refused.Message);
+        using var driver = new AgentDriver(new AgentDirectory());
+        Assert.Empty(await driver.DiscoverHostsAsync(CancellationToken.None));
+        Assert.Equal(DriverCapabilities.None, driver.Capabilities);
     }
 }

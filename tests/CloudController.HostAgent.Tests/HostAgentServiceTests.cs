@@ -23,7 +23,7 @@ public sealed class HostAgentServiceTests : IAsyncLifetime
     private async Task<CloudController.Hypervisor.Agents.V1.HostAgent.HostAgentClient> ClientAsync(params string[] settings)
     {
         var (endpoint, _) = await _agents.StartAsync("hv-a", 2, settings);
-        _channel = GrpcChannel.ForAddress(endpoint);
+        _channel = RunningAgents.Channel(endpoint, _agents.ControllerCertificate);
         return new CloudController.Hypervisor.Agents.V1.HostAgent.HostAgentClient(_channel);
     }
 

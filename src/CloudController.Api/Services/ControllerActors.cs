@@ -27,6 +27,7 @@ public sealed class ControllerActors(
     IRequiredActor<ControllerRegions.StorageAllocations> storage,
     IRequiredActor<ControllerRegions.Networks> networks,
     IRequiredActor<ControllerRegions.AccessRegistries> access,
+    IRequiredActor<ControllerRegions.HostEnrollments> hostEnrollment,
     IRequiredActor<ControllerRegions.UsageMeter> usageMeter,
     ActorSystem system,
     ControllerSettings settings)
@@ -66,6 +67,8 @@ public sealed class ControllerActors(
     public IActorRef Networks => networks.ActorRef;
 
     public IActorRef Access => access.ActorRef;
+
+    public IActorRef HostEnrollment => hostEnrollment.ActorRef;
 
     public IActorRef UsageMeter => usageMeter.ActorRef;
 

@@ -13,7 +13,7 @@ using StartTask = CloudController.Cluster.Provisioning.ProvisioningTaskProtocol.
 namespace CloudController.Api.Services;
 
 /// <summary>Answers from this node's fleet view, so that reading hosts never wakes (or creates) a host entity.</summary>
-public sealed class HostsService(ControllerActors actors) : Hosts.HostsBase
+public sealed partial class HostsService(ControllerActors actors) : Hosts.HostsBase
 {
     public override async Task<ListHostsResponse> ListHosts(ListHostsRequest request, ServerCallContext context)
     {

@@ -50,6 +50,31 @@ public static class HostCommands
         });
         foreach (var option in new Option[] { memory, cpu, dryRun }) rebalance.Options.Add(option);
 
-        return app.NewPalette("host", "The hypervisor hosts of the fleet", "hosts").Add(list).Add(show).Add(setState).Add(evacuate).Add(rebalance);
+        var tokenName = new Option<string?>("--name") { Description = "The host the token is for (cc-hostd --name); any when not given", HelpName = "name" };
+        var expires = DurationOption.Create("--expires", "How long the token works (default 1h, at most 7d)");
+        var joinToken = app.Change("join-token", "Make a one-time token a host agent joins the fleet with (printed once)", async (parse, session, ct) =>
+        {
+            var request = new CreateJoinTokenRequest { Name = parse.GetValue(tokenName) ?? "", ExpiresInSeconds = (long)(parse.GetValue(expires)?.TotalSeconds ?? 0) };
+            Output.WriteLine(session, await session.Hosts.CreateJoinTokenAsync(request, cancellationToken: ct), t => t.Token);
+            return ExitCode.Success;
+        });
+        joinToken.Options.Add(tokenName);
+        joinToken.Options.Add(expires);
+
+        var agents = app.List("agents", "List the host agents that joined the fleet",
+            async (_, session, ct) => await session.Hosts.ListAgentsAsync(new ListAgentsRequest(), cancellationToken: ct), r => HostTables.Agents(r.Agents));
+
+        var agentName = new Argument<string>("name") { Description = "The host agent's name, as `ccm host agents` shows it" };
+        var remove = app.Change("remove", "Remove a host agent: its certificate is revoked and no node calls it again", async (parse, session, ct) =>
+        {
+            var removed = await session.Hosts.RemoveAgentAsync(new RemoveAgentRequest { Name = parse.GetValue(agentName) }, cancellationToken: ct);
+            Output.Write(session, removed, a => HostTables.Agents([a]));
+            return ExitCode.Success;
+        });
+        remove.Aliases.Add("delete");
+        remove.Arguments.Add(agentName);
+
+        return app.NewPalette("host", "The hypervisor hosts of the fleet", "hosts")
+            .Add(list).Add(show).Add(setState).Add(evacuate).Add(rebalance).Add(joinToken).Add(agents).Add(remove);
     }
 }

@@ -27,6 +27,13 @@ public static class HostTables
         return table;
     }
 
+    public static Table Agents(IEnumerable<JoinedHostAgent> agents)
+    {
+        var table = New("NAME", "ENDPOINT", "CERTIFICATE SERIAL", "JOINED");
+        foreach (var a in agents) table.AddRow(Text(a.Name), Text(a.Endpoint), Text(a.CertificateSerial), Text(a.JoinedAt.ToDateTimeOffset().ToString("u")));
+        return table;
+    }
+
     public static Table Host(Host h)
     {
         var table = Properties();

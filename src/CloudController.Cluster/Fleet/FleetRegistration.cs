@@ -13,7 +13,8 @@ namespace CloudController.Cluster.Fleet;
 /// </summary>
 public sealed class FleetRegistration : ReceiveActor, IWithTimers
 {
-    private sealed record Discover
+    /// <summary>Discovers now, e.g. when a host agent has joined.</summary>
+    public sealed record Discover
     {
         public static readonly Discover Instance = new();
     }

@@ -18,6 +18,7 @@ using CloudController.Cluster.ReadModels;
 using CloudController.Cluster.Vms;
 using CloudController.Domain.Placement;
 using CloudController.Hypervisor;
+using CloudController.Hypervisor.Agents;
 
 namespace CloudController.Cluster.Hosting;
 
@@ -109,6 +110,11 @@ public static class AkkaControllerExtensions
                 (_, _) => AccessRegistryActor.Props,
                 new EntityMessageExtractor<AccessProtocol.IAccessCommand>(settings.ShardCount),
                 remembered)
+            .WithShardRegion<ControllerRegions.HostEnrollments>(
+                "host-enrollment",
+                (_, _) => name => HostEnrollmentActor.Props(name, secrets.HostAuthority),
+                new EntityMessageExtractor<HostEnrollmentProtocol.IEnrollmentCommand>(settings.ShardCount),
+                remembered)
             .WithShardRegion<ControllerRegions.Networks>(
                 "network",
                 (_, registry) => name => VmNetworkActor.Props(
@@ -149,9 +155,14 @@ public static class AkkaControllerExtensions
                     system.ActorOf(ProjectionActor<SoftwareCatalogDirectory>.Props(new SoftwareCatalogDirectory(software.Catalog)), "software-catalog"));
                 registry.Register<ControllerRegions.InstantImageDirectory>(
                     system.ActorOf(ProjectionActor<InstantImageDirectory>.Props(new InstantImageDirectory()), "instant-image-directory"));
-                system.ActorOf(
+                var registration = system.ActorOf(
                     FleetRegistration.Props(driver, registry.Get<ControllerRegions.Hosts>(), settings.DiscoveryInterval),
                     "fleet-registration");
+                if (driver is AgentDriver agents)
+                {
+                    system.ActorOf(AgentDirectoryRefresh.Props(agents.Agents, secrets.HostAuthority, registry.Get<ControllerRegions.HostEnrollments>(),
+                        registration, settings.AgentRefreshInterval, settings.AskTimeout), "agent-directory");
+                }
                 // Wakes the remembered key pool so that it fills before the first VM asks.
                 if (settings.KeyPool.FillOnStart)
                     registry.Get<ControllerRegions.KeyPools>().Tell(new KeyPoolProtocol.GetStatus(KeyPoolProtocol.DefaultPool));

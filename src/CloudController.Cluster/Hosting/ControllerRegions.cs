@@ -39,6 +39,8 @@ public static class ControllerRegions
 
     public sealed class AccessRegistries;
 
+    public sealed class HostEnrollments;
+
     public sealed class StorageAllocations;
 
     public sealed class Networks;

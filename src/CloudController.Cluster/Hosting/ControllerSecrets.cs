@@ -1,17 +1,23 @@
 using CloudController.FirstBoot;
+using CloudController.Hypervisor.Agents;
 
 namespace CloudController.Cluster.Hosting;
 
 /// <summary>
 /// What a node holds in secret: the key first-boot sets are sealed under at rest, the controller authority that signs
-/// hand-outs and issues VM certificates, and the key guests' channel tokens are derived from. Every node of a cluster
-/// must hold the same ones.
+/// hand-outs and issues VM certificates, the host CA that certifies host agents and nodes, and the key guests'
+/// channel tokens are derived from. Every node of a cluster must hold the same ones.
 /// </summary>
-public sealed class ControllerSecrets(AtRestCipher storage, ControllerAuthority authority, byte[] guestChannelKey)
+public sealed class ControllerSecrets(AtRestCipher storage, ControllerAuthority authority, HostAuthority hostAuthority, byte[] guestChannelKey)
 {
+    private static readonly byte[] HostAuthoritySeal = "cloudcontroller host CA"u8.ToArray();
+
     public AtRestCipher Storage { get; } = storage;
 
     public ControllerAuthority Authority { get; } = authority;
+
+    /// <summary>The host CA (ECDSA P-256): its key is on disk only sealed under the storage key.</summary>
+    public HostAuthority HostAuthority { get; } = hostAuthority;
 
     /// <summary>
     /// The token a VM's guest agent presents on its channel to the controller: derived from the VM's id, so it is
@@ -42,11 +48,36 @@ public sealed class ControllerSecrets(AtRestCipher storage, ControllerAuthority 
             File.WriteAllBytes(authorityCertFile, created.Certificate);
         }
         var storageKey = File.ReadAllBytes(storageKeyFile);
+        var storage = new AtRestCipher(storageKey);
         return new ControllerSecrets(
-            new AtRestCipher(storageKey),
+            storage,
             ControllerAuthority.Import(File.ReadAllBytes(authorityKeyFile), File.ReadAllBytes(authorityCertFile)),
+            LoadOrCreateHostAuthority(directory, storage),
             System.Security.Cryptography.HKDF.DeriveKey(System.Security.Cryptography.HashAlgorithmName.SHA256, storageKey, 32,
                 info: System.Text.Encoding.UTF8.GetBytes("cloudcontroller guest channel")));
+    }
+
+    private static HostAuthority LoadOrCreateHostAuthority(string directory, AtRestCipher storage)
+    {
+        var keyFile = Path.Combine(directory, "host-ca.key.sealed");
+        var certificateFile = Path.Combine(directory, "host-ca.crt");
+        if (!File.Exists(keyFile) || !File.Exists(certificateFile))
+        {
+            using var created = HostAuthority.Create();
+            var (privateKey, certificate) = created.Export();
+            WriteSecret(keyFile, storage.Seal(privateKey, HostAuthoritySeal));
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(privateKey);
+            File.WriteAllBytes(certificateFile, certificate);
+        }
+        var key = storage.Open(File.ReadAllBytes(keyFile), HostAuthoritySeal);
+        try
+        {
+            return HostAuthority.Import(key, File.ReadAllBytes(certificateFile));
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+        }
     }
 
     /// <summary>Creates a file only its owner can read; never overwrites one.</summary>

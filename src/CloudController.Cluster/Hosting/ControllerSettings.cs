@@ -36,6 +36,9 @@ public sealed record ControllerSettings(
     /// <summary>CPU over-commit per host (fleet.cpu-allocation-ratio, fleet.cpu-allocation-ratios); none unless configured.</summary>
     public Domain.Fleet.CpuAllocationRatios CpuAllocation { get; init; } = Domain.Fleet.CpuAllocationRatios.None;
 
+    /// <summary>With the agents driver: how often a node reads which host agents joined or were removed.</summary>
+    public TimeSpan AgentRefreshInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     public static ControllerSettings FromConfig(Config config)
     {
         var c = config.GetConfig("cloudcontroller")
@@ -79,6 +82,7 @@ public sealed record ControllerSettings(
             UsageRetention: c.GetTimeSpan("usage.retention", TimeSpan.FromDays(400)))
         {
             CpuAllocation = CpuAllocationFrom(c),
+            AgentRefreshInterval = c.GetTimeSpan("fleet.agent-refresh-interval", TimeSpan.FromSeconds(5)),
         };
     }
 

@@ -13,6 +13,8 @@ public static class AccessPolicy
     private static readonly FrozenSet<string> Open = FrozenSet.ToFrozenSet(
     [
         "cloudcontroller.v1.Activation", "cloudcontroller.v1.GuestChannel",
+        // A host agent joins with its one-time join token.
+        "cloudcontroller.hostagent.v1.HostJoin",
         // Kubernetes Cluster Autoscaler proves itself with a client certificate on a listener of its own.
         "clusterautoscaler.cloudprovider.v1.externalgrpc.CloudProvider",
         "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection",

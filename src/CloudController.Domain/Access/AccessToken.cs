@@ -11,7 +11,8 @@ public static class AccessToken
 {
     private const string Prefix = "cct_";
 
-    public static string New() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    /// <param name="prefix">What the token is for, seen at a glance: cct_ for the API, ccj_ for joining a host.</param>
+    public static string New(string prefix = Prefix) => prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token.Trim())));
 }

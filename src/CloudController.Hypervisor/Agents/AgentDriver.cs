@@ -6,60 +6,32 @@ namespace CloudController.Hypervisor.Agents;
 
 /// <summary>
 /// The controller's driver for hosts on other machines: each host is served by the host agent (cc-hostd) on its
-/// machine, and every operation goes to the agent that serves its host. A copy or migration between hosts of two
-/// different agents is refused (agents do not yet copy to each other).
+/// machine, one that joined the fleet with a token, and every operation goes to the agent that serves its host. A
+/// copy or migration between hosts of two different agents is refused (agents do not yet copy to each other).
 /// </summary>
-public sealed class AgentDriver : IHypervisorDriver, IDisposable
+public sealed class AgentDriver(AgentDirectory agents) : IHypervisorDriver, IDisposable
 {
-    private readonly IReadOnlyList<AgentLink> _agents;
-    private readonly ConcurrentDictionary<string, AgentLink> _routes = new(StringComparer.Ordinal);
+    /// <summary>Host id to the name of the agent serving it.</summary>
+    private readonly ConcurrentDictionary<string, string> _routes = new(StringComparer.Ordinal);
 
-    private AgentDriver(IReadOnlyList<AgentLink> agents, DriverCapabilities capabilities)
-    {
-        _agents = agents;
-        Capabilities = capabilities;
-    }
+    public AgentDirectory Agents { get; } = agents;
 
-    /// <summary>
-    /// Links to the agents, waiting up to <paramref name="wait"/> until at least one answers (the capabilities are what
-    /// every agent that answered can do); the others are reached when they answer.
-    /// </summary>
-    public static async Task<AgentDriver> ConnectAsync(IReadOnlyList<AgentLink> agents, TimeSpan wait, CancellationToken ct = default)
-    {
-        if (agents.Count == 0) throw new ArgumentException("cloudcontroller.driver.agents.endpoints: name at least one host agent (https://HOST:PORT).");
-        var deadline = DateTime.UtcNow + wait;
-        while (true)
-        {
-            var hellos = await Task.WhenAll(agents.Select(async a =>
-            {
-                try
-                {
-                    return (Reply: (HelloReply?)await a.HelloAsync(ct), Error: (string?)null);
-                }
-                catch (HypervisorException e)
-                {
-                    return (Reply: (HelloReply?)null, Error: (string?)e.Reason);
-                }
-            }));
-            var answered = hellos.Where(h => h.Reply is not null).Select(h => (DriverCapabilities)h.Reply!.Capabilities).ToList();
-            if (answered.Count > 0) return new AgentDriver(agents, answered.Aggregate((a, b) => a & b));
-            if (DateTime.UtcNow >= deadline)
-                throw new ArgumentException($"cloudcontroller.driver.agents.endpoints: no host agent answered within {wait.TotalSeconds:0} s ({string.Join("; ", hellos.Select(h => h.Error))}).");
-            await Task.Delay(200, ct);
-        }
-    }
+    public string Name => $"host agents ({Agents.Links.Count} joined: {string.Join(", ", Agents.Links.Select(a => a.Name))})";
 
-    public string Name => $"host agents ({_agents.Count}: {string.Join(", ", _agents.Select(a => a.Endpoint.Authority))})";
-
-    public DriverCapabilities Capabilities { get; }
+    /// <summary>What every agent that answered can do (none until one has).</summary>
+    public DriverCapabilities Capabilities =>
+        Agents.Links.Select(a => a.Hello).OfType<HelloReply>().Select(h => (DriverCapabilities)h.Capabilities).DefaultIfEmpty(DriverCapabilities.None).Aggregate((a, b) => a & b);
 
     /// <summary>Every answering agent's hosts; an agent that does not answer leaves its hosts out until it does.</summary>
     public async Task<IReadOnlyList<HostInventory>> DiscoverHostsAsync(CancellationToken ct)
     {
-        var found = await Task.WhenAll(_agents.Select(async agent =>
+        var links = Agents.Links;
+        if (links.Count == 0) return [];
+        var found = await Task.WhenAll(links.Select(async agent =>
         {
             try
             {
+                if (agent.Hello is null) await agent.HelloAsync(ct);
                 return (agent, Hosts: await agent.CallAsync<IReadOnlyList<HostInventory>>(DriverOperation.DiscoverHosts, "*", ct), Error: (HypervisorException?)null);
             }
             catch (HypervisorException e)
@@ -81,17 +53,17 @@ public sealed class AgentDriver : IHypervisorDriver, IDisposable
                 hosts[inventory.HostId] = (agent, inventory);
             }
         }
-        foreach (var (hostId, (agent, _)) in hosts) _routes[hostId] = agent;
+        foreach (var (hostId, (agent, _)) in hosts) _routes[hostId] = agent.Name;
         return hosts.Values.Select(h => h.Inventory).ToList();
     }
 
     private async Task<AgentLink> AgentOfAsync(DriverOperation operation, string hostId, CancellationToken ct)
     {
-        if (_routes.TryGetValue(hostId, out var agent)) return agent;
+        if (_routes.TryGetValue(hostId, out var name) && Agents[name] is { } agent) return agent;
         await DiscoverHostsAsync(ct);
-        return _routes.TryGetValue(hostId, out agent)
-            ? agent
-            : throw new HypervisorException(operation, hostId, "no host agent serves this host (none of the agents answering lists it).");
+        return _routes.TryGetValue(hostId, out name) && Agents[name] is { } found
+            ? found
+            : throw new HypervisorException(operation, hostId, "no host agent serves this host (none of the joined agents answering lists it).");
     }
 
     private async Task CallAsync(DriverOperation operation, string hostId, CancellationToken ct, params object?[] arguments) =>
@@ -171,8 +143,5 @@ public sealed class AgentDriver : IHypervisorDriver, IDisposable
     public Task<VmStatusReport?> GetVmAsync(string hostId, string vmId, CancellationToken ct) =>
         CallAsync<VmStatusReport?>(DriverOperation.GetVm, hostId, ct, hostId, vmId);
 
-    public void Dispose()
-    {
-        foreach (var agent in _agents) agent.Dispose();
-    }
+    public void Dispose() => Agents.Dispose();
 }

@@ -1,3 +1,5 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using CloudController.Hypervisor.Agents.V1;
 using Grpc.Core;
@@ -6,25 +8,48 @@ using Grpc.Net.Client;
 namespace CloudController.Hypervisor.Agents;
 
 /// <summary>
-/// A controller's connection to one host agent: driver operations sent as the protocol carries them, the agent's
-/// refusals raised as the driver's own, and an agent that does not answer a failed operation on that host (as an
-/// unreachable host is).
+/// A controller's connection to one host agent, over TLS with the node's client certificate, trusting only the
+/// certificate the host CA issued for this agent's name: driver operations sent as the protocol carries them, the
+/// agent's refusals raised as the driver's own, and an agent that does not answer (or is not trusted) a failed
+/// operation on that host (as an unreachable host is).
 /// </summary>
 public sealed class AgentLink : IDisposable
 {
     private readonly GrpcChannel _channel;
     private readonly HostAgent.HostAgentClient _client;
+    private volatile string? _trustProblem;
 
-    /// <param name="handler">How calls reach the agent (the TLS client certificate and the pinned CA live here); a
-    /// plain socket handler when null.</param>
-    public AgentLink(Uri endpoint, HttpMessageHandler? handler = null)
+    public AgentLink(string name, Uri endpoint, X509Certificate2 clientCertificate, HostTrust trust)
     {
+        Name = name;
         Endpoint = endpoint;
-        _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = handler ?? new SocketsHttpHandler(), DisposeHttpClient = true });
+        ClientCertificate = clientCertificate;
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = [clientCertificate],
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    var agent = certificate is null ? null : certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                    _trustProblem = trust.Problem(agent, HostCertificateRole.Agent, name);
+                    return _trustProblem is null;
+                },
+            },
+        };
+        _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
         _client = new HostAgent.HostAgentClient(_channel);
     }
 
+    /// <summary>The name the agent joined under, which its certificate must carry.</summary>
+    public string Name { get; }
+
     public Uri Endpoint { get; }
+
+    public X509Certificate2 ClientCertificate { get; }
+
+    /// <summary>The agent's answer to the last hello; null until it answered one.</summary>
+    public HelloReply? Hello { get; private set; }
 
     public HostAgent.HostAgentClient Client => _client;
 
@@ -46,6 +71,7 @@ public sealed class AgentLink : IDisposable
                 $"the host agent {reply.AgentName} at {Endpoint} speaks protocol version {reply.ProtocolVersion}, this controller {AgentProtocol.Version}: " +
                 (reply.ProtocolVersion < AgentProtocol.Version ? "upgrade cc-hostd on that host." : "upgrade the controller nodes."));
         }
+        Hello = reply;
         return reply;
     }
 
@@ -71,7 +97,7 @@ public sealed class AgentLink : IDisposable
         return reply.ResultJson;
     }
 
-    private string Unanswered(RpcException e) => e.StatusCode switch
+    private string Unanswered(RpcException e) => _trustProblem is { } problem ? $"the host agent {Name} at {Endpoint} is not trusted: {problem}" : e.StatusCode switch
     {
         StatusCode.Unavailable or StatusCode.DeadlineExceeded => $"the host agent at {Endpoint} did not answer: {e.Status.Detail}",
         _ => $"the host agent at {Endpoint} refused the call ({e.StatusCode}): {e.Status.Detail}",

@@ -18,6 +18,12 @@ public sealed class FakeHosts(FakeFleet fleet) : Hosts.HostsBase
     public override Task<Host> SetHostState(SetHostStateRequest request, ServerCallContext context) =>
         Task.FromResult(fleet.Answer(request, () => fleet.Hosts.FirstOrDefault(h => h.Id == request.Id) ?? throw NotFound("host", request.Id)));
 
+    public override Task<JoinTokenResponse> CreateJoinToken(CreateJoinTokenRequest request, ServerCallContext context) =>
+        Task.FromResult(fleet.Answer(request, () => new JoinTokenResponse { Token = "ccj_fake", Name = request.Name }));
+
+    public override Task<JoinedHostAgent> RemoveAgent(RemoveAgentRequest request, ServerCallContext context) =>
+        Task.FromResult(fleet.Answer(request, () => new JoinedHostAgent { Name = request.Name, JoinedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch) }));
+
     internal static RpcException NotFound(string what, string id) => new(new Status(StatusCode.NotFound, $"{what} {id} not found"));
 }
 

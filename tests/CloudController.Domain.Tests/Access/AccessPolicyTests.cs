@@ -14,6 +14,8 @@ public class AccessPolicyTests
     [InlineData("/cloudcontroller.v1.Vms/DeleteVm", Role.Provisioner)]
     [InlineData("/cloudcontroller.v1.KeyPool/IssueActivationToken", Role.Provisioner)]
     [InlineData("/cloudcontroller.v1.Hosts/EvacuateHost", Role.Administrator)]
+    [InlineData("/cloudcontroller.v1.Hosts/CreateJoinToken", Role.Administrator)]
+    [InlineData("/cloudcontroller.v1.Hosts/RemoveAgent", Role.Administrator)]
     [InlineData("/cloudcontroller.v1.Vms/MigrateVm", Role.Administrator)]
     [InlineData("/cloudcontroller.v1.Catalog/AddModel", Role.Administrator)]
     [InlineData("/cloudcontroller.v1.Access/ListUsers", Role.Administrator)]
@@ -30,6 +32,7 @@ public class AccessPolicyTests
     [Theory]
     [InlineData("/cloudcontroller.v1.Activation/Activate")]
     [InlineData("/cloudcontroller.v1.GuestChannel/WatchData")]
+    [InlineData("/cloudcontroller.hostagent.v1.HostJoin/Join")]
     [InlineData("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo")]
     public void Calls_with_their_own_credential_need_no_user(string method) => Assert.Null(AccessPolicy.Required(method));
 
