@@ -18,6 +18,8 @@ public static class ApiEndpoints
         {
             // Outermost: it counts each call with the status it was finally answered with.
             o.Interceptors.Add<CallCounting>();
+            // Outside the error mapping and the access check, so that it records the status a caller was answered with.
+            o.Interceptors.Add<Audit.AuditRecording>();
             o.Interceptors.Add<ClusterErrorInterceptor>();
             // After the error mapping, so that a refused call is answered with its own status, not Unavailable.
             o.Interceptors.Add<AccessCheck>();
@@ -49,6 +51,7 @@ public static class ApiEndpoints
         endpoints.MapGrpcService<Autoscaling.CloudProviderService>();
         endpoints.MapGrpcService<AdminService>();
         endpoints.MapGrpcService<HostJoinService>();
+        endpoints.MapGrpcService<AuditService>();
         endpoints.MapGrpcReflectionService();
         endpoints.MapOpenApiDocument();
         return endpoints;

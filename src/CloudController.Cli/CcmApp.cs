@@ -170,6 +170,7 @@ public sealed class CcmApp
             UserCommands.Build(this),
             UsageCommands.Build(this),
             ClusterCommands.Build(this),
+            AuditCommands.Build(this),
             ContextCommands.Build(this),
         };
         foreach (var palette in palettes) root.Subcommands.Add(palette.Command);

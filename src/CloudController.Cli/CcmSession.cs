@@ -45,6 +45,7 @@ public sealed class CcmSession : IDisposable
         Access = new Access.AccessClient(invoker);
         Usage = new Usage.UsageClient(invoker);
         Admin = new Admin.AdminClient(invoker);
+        Audit = new Audit.AuditClient(invoker);
     }
 
     public Uri Endpoint { get; }
@@ -80,6 +81,8 @@ public sealed class CcmSession : IDisposable
     public Access.AccessClient Access { get; }
 
     public Usage.UsageClient Usage { get; }
+
+    public Audit.AuditClient Audit { get; }
 
     public Admin.AdminClient Admin { get; }
 

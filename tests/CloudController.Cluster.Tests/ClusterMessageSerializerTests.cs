@@ -108,7 +108,16 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
             .Apply(new Domain.Metering.UsageEnded(["vm:vm-1"], At.AddHours(1))),
         new Metering.UsageMeterProtocol.GetUsage(At, At.AddDays(1)),
         new Metering.UsageMeterProtocol.UsageReport(At, At.AddDays(1), At, [new Domain.Metering.UsageRow("alice", 2, 1.5, 3, 6, 60, 1, new Resources(2, 4096, 40))]),
+        new Domain.Audit.AuditRecorded(Audited),
+        new Domain.Audit.AuditPruned(3),
+        Domain.Audit.AuditTrail.Empty.Apply(new Domain.Audit.AuditRecorded(Audited)).Apply(new Domain.Audit.AuditRecorded(Audited with { Caller = null, Role = null })),
+        new Audit.AuditProtocol.Record(Audited),
+        new Audit.AuditProtocol.List(new Domain.Access.ApiUser("alice", Domain.Access.Role.Provisioner, false, "ab12", At), new Domain.Audit.AuditFilter("alice", "DeleteVm", At), 100),
+        new Audit.AuditProtocol.Entries([Audited]),
     ];
+
+    private static readonly Domain.Audit.AuditEntry Audited = new(At, "alice", "provisioner", "Vms/DeleteVm", ["id=vm-1"],
+        Domain.Audit.AuditOutcome.Refused, "PermissionDenied: not alice's", "cleanup");
 
     private static readonly Domain.Metering.MeteredVm Metered = new("vm:vm-1", "alice", "vms", new Resources(2, 4096, 40), At);
 

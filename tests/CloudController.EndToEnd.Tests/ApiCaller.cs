@@ -21,6 +21,7 @@ public sealed class ApiCaller(RunningNode node, string? token) : IDisposable
     public Storage.StorageClient Storage => new(Invoker);
     public KeyPool.KeyPoolClient KeyPool => new(Invoker);
     public Activation.ActivationClient Activation => new(Invoker);
+    public Audit.AuditClient Audit => new(Invoker);
 
     public void Dispose() => _channel.Dispose();
 

@@ -90,13 +90,14 @@ public sealed class AccessCheck(ControllerActors actors) : Interceptor
         var user = await UserOfAsync(AccessToken.Hash(header[ApiTokenHeader.Scheme.Length..]), context.CancellationToken)
                    ?? throw new RpcException(new Status(StatusCode.Unauthenticated,
                        "the API token is not one this controller knows: it was replaced (`ccm users rotate`) or its user removed"));
+        // Known before the role is checked, so that the audit trail names who was refused.
+        context.UserState[UserKey] = user;
         if (user.Role < needed)
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied,
                 $"{context.Method.TrimStart('/').Replace("cloudcontroller.v1.", "")} needs the {AccessPolicy.Describe(needed)} role; " +
                 $"{user.Name} is {AccessPolicy.Describe(user.Role)}"));
         }
-        context.UserState[UserKey] = user;
     }
 
     private async Task<ApiUser?> AuthenticateAsync(string tokenHash, CancellationToken ct) =>

@@ -29,6 +29,7 @@ public sealed class ControllerActors(
     IRequiredActor<ControllerRegions.AccessRegistries> access,
     IRequiredActor<ControllerRegions.HostEnrollments> hostEnrollment,
     IRequiredActor<ControllerRegions.UsageMeter> usageMeter,
+    IRequiredActor<ControllerRegions.AuditTrail> auditTrail,
     ActorSystem system,
     ControllerSettings settings)
 {
@@ -71,6 +72,8 @@ public sealed class ControllerActors(
     public IActorRef HostEnrollment => hostEnrollment.ActorRef;
 
     public IActorRef UsageMeter => usageMeter.ActorRef;
+
+    public IActorRef AuditTrail => auditTrail.ActorRef;
 
     /// <summary>The software catalog as this node's read model has it: configured defaults plus operators' changes.</summary>
     public async Task<SoftwareCatalog> SoftwareCatalogAsync(CancellationToken ct) =>

@@ -180,6 +180,10 @@ public static class AkkaControllerExtensions
                         registry.Get<ControllerRegions.VmDirectory>(), registry.Get<ControllerRegions.PoolDirectory>(),
                         registry.Get<ControllerRegions.Pools>(), registry.Get<ControllerRegions.ReplicaMaps>(), settings.AskTimeout),
                     settings),
+                new ClusterSingletonOptions())
+            .WithSingleton<ControllerRegions.AuditTrail>(
+                "audit-trail",
+                (_, _, _) => Audit.AuditTrailActor.Props(settings.Audit),
                 new ClusterSingletonOptions());
 
         return builder;

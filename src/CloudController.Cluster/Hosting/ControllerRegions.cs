@@ -35,6 +35,8 @@ public static class ControllerRegions
 
     public sealed class UsageMeter;
 
+    public sealed class AuditTrail;
+
     public sealed class KeyPools;
 
     public sealed class AccessRegistries;

@@ -39,6 +39,9 @@ public sealed record ControllerSettings(
     /// <summary>With the agents driver: how often a node reads which host agents joined or were removed.</summary>
     public TimeSpan AgentRefreshInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The audit trail's retention, bound and snapshots (audit).</summary>
+    public Audit.AuditSettings Audit { get; init; } = CloudController.Cluster.Audit.AuditSettings.Default;
+
     public static ControllerSettings FromConfig(Config config)
     {
         var c = config.GetConfig("cloudcontroller")
@@ -83,6 +86,7 @@ public sealed record ControllerSettings(
         {
             CpuAllocation = CpuAllocationFrom(c),
             AgentRefreshInterval = c.GetTimeSpan("fleet.agent-refresh-interval", TimeSpan.FromSeconds(5)),
+            Audit = CloudController.Cluster.Audit.AuditSettings.FromConfig(c.GetConfig("audit") ?? ConfigurationFactory.Empty),
         };
     }
 
