@@ -64,6 +64,7 @@ public static class DriverFactory
             KernelCommandLine: c.GetString("kernel-command-line", "console=ttyS0 quiet panic=-1"))
         {
             GuestStartTimeout = c.GetTimeSpan("guest-start-timeout", TimeSpan.FromSeconds(45)),
+            MigrationMaxBandwidth = c.GetLong("migration-max-bandwidth", 0),
         };
     }
 }

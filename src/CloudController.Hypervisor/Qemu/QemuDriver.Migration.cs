@@ -45,7 +45,8 @@ public sealed partial class QemuDriver
                     }
                     catch when (!live)
                     {
-                        if (await process.Qmp.QueryStatusAsync(ct) != "running") await process.Qmp.ContinueAsync(ct);
+                        // With a fresh token: a cancelled switch-over still leaves the source running.
+                        if (await process.Qmp.QueryStatusAsync(CancellationToken.None) != "running") await process.Qmp.ContinueAsync(CancellationToken.None);
                         throw;
                     }
                     break;
@@ -95,13 +96,19 @@ public sealed partial class QemuDriver
     {
         var vmId = arriving.Definition.VmId;
         var launch = Math.Max(arriving.Launch, from.Launch) + 1;
+        var elsewhere = toHost != fromHost;
         QemuVmProcess? to = null;
         try
         {
             File.Delete(arriving.MemoryFile!);
             // All of the RAM travels: the new process has a memory file of its own (a fork's source maps its parent's).
             await from.Qmp.IgnoreSharedMemoryAsync(false, ct);
+            if (options.MigrationMaxBandwidth > 0) await from.Qmp.SetMaxBandwidthAsync(options.MigrationMaxBandwidth, ct);
+            // The target's launch is on its record before its process exists, so a cancel (or a restarted node)
+            // finds the process by its pid file whatever happens from here.
+            if (elsewhere) Save(toHost, Vm(toHost, vmId)! with { Launch = launch });
             to = await StartProcessAsync(op, toHost, arriving, launch, arriving.MemoryFile!, memoryShared: true, incoming: true, ct);
+            if (elsewhere) processes[(toHost, vmId)] = to;
             var port = FreeLoopbackPort();
             await to.Qmp.MigrateIncomingAsync($"tcp:127.0.0.1:{port}", ct);
             await from.Qmp.MigrateAsync($"tcp:127.0.0.1:{port}", ct);
@@ -109,12 +116,10 @@ public sealed partial class QemuDriver
             await to.Qmp.WaitForMigrationAsync(options.MigrationTimeout, ct);
             if (await to.Qmp.QueryStatusAsync(ct) != "running") await to.Qmp.ContinueAsync(ct);
         }
-        catch (Exception e) when (e is QmpException or IOException or HypervisorException)
+        catch (Exception e) when (e is QmpException or IOException or HypervisorException or OperationCanceledException)
         {
-            try { await from.Qmp.MigrateCancelAsync(ct); } catch (QmpException) { }
-            if (to is not null) await to.StopAsync(ct);
-            File.Delete(arriving.MemoryFile!);
-            if (sourceRuns && await from.Qmp.QueryStatusAsync(ct) != "running") await from.Qmp.ContinueAsync(ct);
+            await AbandonMoveAsync(fromHost, from, toHost, arriving, launch, to, sourceRuns);
+            if (e is OperationCanceledException) throw;
             throw Refuse(op, toHost, $"moving VM {vmId}: {e.Message}");
         }
         processes.TryRemove((fromHost, vmId), out _);
@@ -123,6 +128,23 @@ public sealed partial class QemuDriver
         processes[(toHost, vmId)] = to!;
         Save(toHost, arriving with { Launch = launch });
         if (arriving.Data is { } data) await to!.SendDataAsync(data, ct);
+    }
+
+    /// <summary>
+    /// Undoes a move that failed, timed out or was cancelled: the source's outgoing migration is cancelled, the new
+    /// process (started or half-started) goes, and a source that ran runs again. It runs to its end whatever the
+    /// caller's token says, since a given-up move must not leave a paused guest or a stray process behind.
+    /// </summary>
+    private async Task AbandonMoveAsync(string fromHost, QemuVmProcess from, string toHost, QemuVmRecord arriving, int launch, QemuVmProcess? to, bool sourceRuns)
+    {
+        var vmId = arriving.Definition.VmId;
+        var none = CancellationToken.None;
+        try { await from.Qmp.MigrateCancelAsync(none); } catch (QmpException) { }
+        if (to is not null) await to.StopAsync(none);
+        else if (QemuVmProcess.RunningPid(Paths.PidFile(toHost, vmId, launch)) is { } pid) QemuVmProcess.Kill(pid);
+        if (toHost != fromHost) processes.TryRemove((toHost, vmId), out _);
+        File.Delete(arriving.MemoryFile!);
+        if (sourceRuns && await from.Qmp.QueryStatusAsync(none) != "running") await from.Qmp.ContinueAsync(none);
     }
 
     /// <summary>The last completed move of a VM's running state (migration or promotion), for measurement.</summary>

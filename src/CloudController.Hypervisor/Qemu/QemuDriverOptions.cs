@@ -26,6 +26,9 @@ public sealed record QemuDriverOptions(
 
     public TimeSpan MigrationTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>A cap on a migration's transfer rate in bytes per second, so a move leaves the host's network room; 0: QEMU's own default.</summary>
+    public long MigrationMaxBandwidth { get; init; }
+
     /// <summary>How long a booting guest may stay silent (nothing on its console, nothing on its channel) before its power-on fails.</summary>
     public TimeSpan GuestStartTimeout { get; init; } = TimeSpan.FromSeconds(45);
 
@@ -49,6 +52,8 @@ public sealed record QemuDriverOptions(
         // A unix socket path has room for 107 bytes; a socket name takes 30 of them.
         if (GuestStartTimeout <= TimeSpan.Zero)
             problems.Add($"qemu.guest-start-timeout = {GuestStartTimeout}: give a booting guest time to speak, e.g. 45s");
+        if (MigrationMaxBandwidth < 0)
+            problems.Add($"qemu.migration-max-bandwidth = {MigrationMaxBandwidth}: give bytes per second, or 0 for QEMU's default");
         if (Path.GetFullPath(RuntimeDirectory).Length > 70)
             problems.Add($"qemu.runtime-directory '{RuntimeDirectory}' is longer than 70 characters: VM sockets under it would not fit a unix socket path; choose a shorter one");
         return problems;

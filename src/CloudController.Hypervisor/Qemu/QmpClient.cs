@@ -17,6 +17,8 @@ public sealed class QmpClient : IAsyncDisposable
     private readonly Stream stream;
     private readonly SemaphoreSlim turn = new(1, 1);
 
+    private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
+
     private QmpClient(Socket socket)
     {
         this.socket = socket;
@@ -63,9 +65,14 @@ public sealed class QmpClient : IAsyncDisposable
             if (arguments is not null) request["arguments"] = JsonSerializer.SerializeToNode(arguments);
             var bytes = Encoding.UTF8.GetBytes(request.ToJsonString() + "\n");
             await stream.WriteAsync(bytes, ct);
+            // Once sent, a command's reply is read whatever the caller's token says: a reply left unread would be
+            // taken as the answer to the next command. QEMU answers at once; a bound covers one that hangs.
+            using var bound = new CancellationTokenSource(ReplyTimeout);
             while (true)
             {
-                var reply = await ReadMessageAsync(ct);
+                JsonObject reply;
+                try { reply = await ReadMessageAsync(bound.Token); }
+                catch (OperationCanceledException) { throw new QmpException(command, $"no reply within {ReplyTimeout.TotalSeconds:0} s"); }
                 if (reply["event"] is not null) continue;
                 if (reply["error"] is JsonObject error)
                     throw new QmpException(command, $"{error["class"]}: {error["desc"]}");
@@ -104,6 +111,10 @@ public sealed class QmpClient : IAsyncDisposable
     public Task MigrateAsync(string uri, CancellationToken ct) => ExecuteAsync("migrate", new { uri }, ct);
 
     public Task MigrateIncomingAsync(string uri, CancellationToken ct) => ExecuteAsync("migrate-incoming", new { uri }, ct);
+
+    /// <summary>Caps an outgoing migration's transfer rate, in bytes per second.</summary>
+    public Task SetMaxBandwidthAsync(long bytesPerSecond, CancellationToken ct) =>
+        ExecuteAsync("migrate-set-parameters", new Dictionary<string, long> { ["max-bandwidth"] = bytesPerSecond }, ct);
 
     public Task MigrateCancelAsync(CancellationToken ct) => ExecuteAsync("migrate_cancel", null, ct);
 

@@ -26,4 +26,83 @@ public sealed class QemuFaultTests
         Assert.Equal(VmPowerState.PoweredOff, (await fleet.Driver.GetVmAsync(HostA, "mute", Ct))!.PowerState);
         Assert.Empty(fleet.Driver.RunningProcessIds());
     }
+
+    /// <summary>1 MiB/s: a booted tiny guest's memory then takes tens of seconds to move, so a test can act mid-transfer.</summary>
+    private const long SlowMigration = 1 << 20;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_switch_over_cancelled_while_memory_moves_stops_the_target_and_the_source_runs_on(bool sharedStorage)
+    {
+        // Local disks: the source is paused for the final disk copy, so it must be resumed; shared: it never stopped.
+        await using var fleet = await StartAsync(o => o with { MigrationMaxBandwidth = SlowMigration });
+        var d = fleet.Driver;
+        await fleet.BootAsync(HostA, "mover", datastore: sharedStorage ? "shared" : null, sharedBase: sharedStorage);
+        var sourcePid = d.ProcessId(HostA, "mover")!.Value;
+        var plan = new MigrationPlan("mig-c", "mover", HostA, HostB, Live: true);
+        await d.PrepareMigrationAsync(plan, Ct);
+
+        using var cancel = new CancellationTokenSource();
+        var switching = d.SwitchOverAsync(plan, cancel.Token);
+        await WhileMemoryMovesAsync(d, switching, sourcePid);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => switching);
+
+        await AssertSourceRunsAloneAsync(fleet, plan, sourcePid);
+    }
+
+    [Fact]
+    public async Task A_target_killed_while_memory_moves_fails_the_switch_over_and_the_source_runs_on()
+    {
+        await using var fleet = await StartAsync(o => o with { MigrationMaxBandwidth = SlowMigration });
+        var d = fleet.Driver;
+        await fleet.BootAsync(HostA, "mover", datastore: "shared", sharedBase: true);
+        var sourcePid = d.ProcessId(HostA, "mover")!.Value;
+        var plan = new MigrationPlan("mig-k", "mover", HostA, HostB, Live: true);
+        await d.PrepareMigrationAsync(plan, Ct);
+
+        var switching = d.SwitchOverAsync(plan, Ct);
+        var target = await WhileMemoryMovesAsync(d, switching, sourcePid);
+        using (var process = System.Diagnostics.Process.GetProcessById(target)) process.Kill();
+        var failed = await Assert.ThrowsAsync<HypervisorException>(() => switching);
+        Assert.Contains("moving VM mover", failed.Message);
+
+        await AssertSourceRunsAloneAsync(fleet, plan, sourcePid);
+    }
+
+    /// <summary>Waits for the target's process to run beside the source's, then a moment more: memory is moving. Returns the target's pid.</summary>
+    private static async Task<int> WhileMemoryMovesAsync(QemuDriver d, Task switching, int sourcePid)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        int? target;
+        while ((target = d.RunningProcessIds().Where(p => p != sourcePid).Cast<int?>().FirstOrDefault()) is null)
+        {
+            Assert.False(switching.IsCompleted, $"the switch-over ended before its target started: {switching.Exception?.GetBaseException().Message ?? "it completed"}");
+            Assert.True(DateTime.UtcNow < deadline, "no target process within 60 s");
+            await Task.Delay(20);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False(switching.IsCompleted, "the switch-over ended before the test acted: the bandwidth cap did not slow it");
+        return target.Value;
+    }
+
+    /// <summary>After a given-up switch-over: no target process, the same source process running and answering, and cancelling leaves nothing on the target.</summary>
+    private static async Task AssertSourceRunsAloneAsync(QemuFleet fleet, MigrationPlan plan, int sourcePid)
+    {
+        var d = fleet.Driver;
+        Assert.Equal([sourcePid], d.RunningProcessIds());
+        Assert.Equal(sourcePid, d.ProcessId(HostA, plan.VmId));
+        Assert.Equal(VmPowerState.Running, (await d.GetVmAsync(HostA, plan.VmId, Ct))!.PowerState);
+        // A paused guest would not echo its data: this one runs.
+        await d.SetGuestDataAsync(HostA, plan.VmId, Identity(1, "still-here"), Ct);
+        await fleet.WaitForHostnameAsync(HostA, plan.VmId, "still-here", seconds: 20);
+
+        await d.CancelMigrationAsync(plan, Ct);
+        Assert.False(Directory.Exists(d.Paths.Vm(HostB, plan.VmId)));
+        Assert.False(File.Exists(d.Paths.Memory(HostB, plan.VmId)));
+        Assert.Equal(VmPowerState.Running, (await d.GetVmAsync(HostA, plan.VmId, Ct))!.PowerState);
+        await d.PowerOffAsync(HostA, plan.VmId, Ct);
+        Assert.Empty(d.RunningProcessIds());
+    }
 }

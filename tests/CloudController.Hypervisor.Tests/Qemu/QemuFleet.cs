@@ -84,8 +84,8 @@ public sealed class QemuFleet : IAsyncDisposable
     public Task WaitForBootAsync(string host, string vmId, int boots = 1) =>
         WaitForAsync(host, vmId, lines => lines.Count(l => l == "booted") >= boots, $"boot #{boots}");
 
-    public Task WaitForHostnameAsync(string host, string vmId, string hostname) =>
-        WaitForAsync(host, vmId, lines => lines.Any(l => l.Contains($"\"hostname\":\"{hostname}\"")), $"hostname {hostname}");
+    public Task WaitForHostnameAsync(string host, string vmId, string hostname, int seconds = 60) =>
+        WaitForAsync(host, vmId, lines => lines.Any(l => l.Contains($"\"hostname\":\"{hostname}\"")), $"hostname {hostname}", seconds);
 
     public static GuestData Identity(long generation, string hostname) =>
         GuestData.Of(generation, [new("hostname", hostname), new("ip", "10.0.0." + (hostname.Length + generation))]);
