@@ -213,7 +213,10 @@ public sealed record HostStatusReport(
     double CpuLoad,
     int RunningVms,
     DateTimeOffset ObservedAt,
-    IReadOnlyList<string>? CachedImages = null);
+    IReadOnlyList<string>? CachedImages = null,
+    // The VMs the host has (whatever their power state), for reconciling with the controller's records; null when
+    // the driver does not say.
+    IReadOnlyList<string>? VmIds = null);
 
 /// <summary>A driver operation failed. The message says what and where, for the task's failure reason.</summary>
 public sealed class HypervisorException(DriverOperation operation, string hostId, string message, Exception? inner = null)

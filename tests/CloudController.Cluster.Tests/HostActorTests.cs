@@ -137,4 +137,48 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
             Assert.Equal(new Resources(1, 1024, 10), snapshot.Reserved);
         }, TimeSpan.FromSeconds(5));
     }
+
+    [Fact]
+    public async Task A_host_silent_past_the_window_is_offline_and_when_it_answers_again_names_the_vms_no_record_knows_and_the_recorded_ones_gone()
+    {
+        var fleet = new SimulatedFleet(new SimulatedFleetOptions { HostCount = 1 });
+        var driver = new SimulatedDriver(fleet);
+        var ct = CancellationToken.None;
+        var inventory = (await driver.DiscoverHostsAsync(ct)).Single();
+        var hostId = inventory.HostId;
+        await driver.EnsureBaseLayerAsync(hostId, new Hypervisor.BaseLayerSpec("base", "img", 10), ct);
+        foreach (var vm in new[] { "vm-a", "vm-x" })
+        {
+            await driver.CreateDiskLayerAsync(hostId, new Hypervisor.DiskLayerSpec($"{vm}-disk", "base", 10), ct);
+            await driver.RegisterVmAsync(hostId, new Hypervisor.VmDefinition(vm, vm, new Resources(1, 512, 10), $"{vm}-disk"), ct);
+        }
+        var host = Sys.ActorOf(HostActor.Props(hostId, driver, Settings() with { UnreachableAfter = TimeSpan.FromSeconds(3) }));
+        host.Tell(new RegisterHost(inventory), TestActor);
+        ExpectMsg<Applied>();
+        host.Tell(new AllocateMany(hostId, "web", ["vm-a", "vm-b"], new Resources(1, 512, 10)), TestActor);
+        ExpectMsg<Applied>();
+        HostSnapshot Snapshot()
+        {
+            host.Tell(new GetHost(hostId), TestActor);
+            return ExpectMsg<HostStatus>().Snapshot;
+        }
+
+        fleet.Crash(hostId);
+        await Task.Delay(TimeSpan.FromSeconds(0.5));
+        // One missed answer is not an outage.
+        Assert.Equal(HostState.Active, Snapshot().State);
+        AwaitAssert(() => Assert.Equal(HostState.Offline, Snapshot().State), TimeSpan.FromSeconds(10));
+
+        fleet.Restore(hostId);
+        AwaitAssert(() =>
+        {
+            var snapshot = Snapshot();
+            Assert.Equal(HostState.Active, snapshot.State);
+            Assert.NotNull(snapshot.Drift);
+            Assert.Equal(["vm-x"], snapshot.Drift.UnknownVms.ToArray());
+            Assert.Equal(["vm-b"], snapshot.Drift.LostVms.ToArray());
+        }, TimeSpan.FromSeconds(10));
+        // Reported, never touched: the unknown VM still exists on the host.
+        Assert.NotNull(await driver.GetVmAsync(hostId, "vm-x", ct));
+    }
 }

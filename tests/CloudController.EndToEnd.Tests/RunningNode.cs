@@ -152,7 +152,7 @@ public sealed class RunningNode : IAsyncDisposable
     {
         _stopped = false;
         var options = new NodeOptions(_profile, DataDir, "http://127.0.0.1:0",
-            ["cloudcontroller.fleet.monitor-interval=200ms",
+            ["cloudcontroller.fleet.monitor-interval=200ms", "cloudcontroller.fleet.unreachable-after=1s",
              // Not the embedded default's fixed health port: nodes of tests run side by side.
              "cloudcontroller.health.endpoint=\"\"",
              // A small key pool that fills on use: RSA keys cost a fraction of a second of a core each.

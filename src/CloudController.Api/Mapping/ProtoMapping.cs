@@ -53,6 +53,8 @@ public static class ProtoMapping
             CpuLoad = h.CpuLoad,
             ObservedAt = Timestamp.FromDateTimeOffset(h.ObservedAt),
             CpuAllocationRatio = h.CpuAllocationRatio,
+            UnknownVms = { h.Drift?.UnknownVms ?? [] },
+            LostVms = { h.Drift?.LostVms ?? [] },
         };
         proto.CpuFlags.AddRange(h.CpuFlags);
         proto.Groups.AddRange((h.Groups ?? []).Order(StringComparer.Ordinal));

@@ -15,7 +15,12 @@ public sealed class HostJoinService(ControllerActors actors) : HostJoin.HostJoin
 {
     public override async Task<JoinReply> Join(JoinRequest request, ServerCallContext context)
     {
-        if (AgentProtocol.Refusal(request.ProtocolVersion) is { } refusal) throw refusal;
+        if (request.ProtocolVersion != AgentProtocol.Version)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"protocol_version {request.ProtocolVersion} is {(request.ProtocolVersion < AgentProtocol.Version ? "older" : "newer")} than this controller's {AgentProtocol.Version}: " +
+                (request.ProtocolVersion < AgentProtocol.Version ? "upgrade cc-hostd on this host to the controller's release." : "upgrade the controller nodes to the agent's release.")));
+        }
         if (string.IsNullOrWhiteSpace(request.Token))
             throw RpcErrors.InvalidArgument("token", "is empty", "give cc-hostd --join-token a file holding a token from `ccm host join-token`");
         var join = new JoinAgent(DefaultEnrollment, AccessToken.Hash(request.Token), request.Name ?? "", request.Endpoint ?? "", request.CertificateRequest.ToByteArray());

@@ -50,6 +50,8 @@ public static class HostTables
         table.AddRow(Text("reservations"), Text(h.ReservationCount.ToString()));
         table.AddRow(Text("cpu load"), Text($"{h.CpuLoad:P0}"));
         table.AddRow(Text("observed"), Text(h.ObservedAt?.ToDateTimeOffset().ToString("u") ?? "-"));
+        if (h.UnknownVms.Count > 0) table.AddRow(Text("unknown vms"), Text(string.Join(", ", h.UnknownVms)));
+        if (h.LostVms.Count > 0) table.AddRow(Text("lost vms"), Text(string.Join(", ", h.LostVms)));
         return table;
     }
 

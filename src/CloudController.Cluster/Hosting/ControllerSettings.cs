@@ -42,6 +42,9 @@ public sealed record ControllerSettings(
     /// <summary>The audit trail's retention, bound and snapshots (audit).</summary>
     public Audit.AuditSettings Audit { get; init; } = CloudController.Cluster.Audit.AuditSettings.Default;
 
+    /// <summary>How long a host must fail to answer before it is offline (and reconciles when it answers again).</summary>
+    public TimeSpan UnreachableAfter { get; init; } = TimeSpan.FromSeconds(10);
+
     public static ControllerSettings FromConfig(Config config)
     {
         var c = config.GetConfig("cloudcontroller")
@@ -87,6 +90,7 @@ public sealed record ControllerSettings(
             CpuAllocation = CpuAllocationFrom(c),
             AgentRefreshInterval = c.GetTimeSpan("fleet.agent-refresh-interval", TimeSpan.FromSeconds(5)),
             Audit = CloudController.Cluster.Audit.AuditSettings.FromConfig(c.GetConfig("audit") ?? ConfigurationFactory.Empty),
+            UnreachableAfter = c.GetTimeSpan("fleet.unreachable-after", TimeSpan.FromSeconds(10)),
         };
     }
 

@@ -17,7 +17,9 @@ namespace CloudController.Cluster.Hosts;
 
 /// <summary>
 /// One hypervisor host: keeps its ledger of reservations and allocations (the last word on whether a VM fits),
-/// monitors the host through the driver, and publishes its status to every node's <see cref="FleetView"/>.
+/// monitors the host through the driver, and publishes its status to every node's <see cref="FleetView"/>. A host
+/// silent for <c>fleet.unreachable-after</c> is offline; when it answers again (and at its first answer after a node
+/// took it) it reconciles the VMs it has with its ledger, and the status names any drift.
 /// </summary>
 public sealed class HostActor : ReceivePersistentActor, IWithTimers
 {
@@ -40,6 +42,8 @@ public sealed class HostActor : ReceivePersistentActor, IWithTimers
     private IActorRef? _tasks;
     private HostLedger _ledger = HostLedger.Empty;
     private HostStatusReport? _lastReport;
+    private HostReachability _reachability = HostReachability.Started;
+    private HostDrift _drift = HostDrift.None;
 
     /// <param name="tasks">The provisioning task region, asked about expired leases; resolved from the actor
     /// registry when not given.</param>
@@ -85,13 +89,15 @@ public sealed class HostActor : ReceivePersistentActor, IWithTimers
         Command<Observed>(o =>
         {
             _lastReport = o.Report;
+            (_reachability, var reconcile) = _reachability.Answered(DateTimeOffset.UtcNow, _settings.UnreachableAfter);
+            if (reconcile && o.Report.VmIds is { } vmIds) Reconcile(vmIds);
             Publish();
         });
         Command<Status.Failure>(f =>
         {
             // An unreachable host keeps its ledger; placement stops choosing it until it answers again.
             _log.Warning("Monitoring host {0} failed: {1}", _hostId, f.Cause.Message);
-            _lastReport = _lastReport is null ? null : _lastReport with { Reachable = false };
+            _reachability = _reachability.Failed(DateTimeOffset.UtcNow);
             Publish();
         });
         Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
@@ -181,8 +187,16 @@ public sealed class HostActor : ReceivePersistentActor, IWithTimers
         var observedAt = _lastReport?.ObservedAt ?? DateTimeOffset.UtcNow;
         var snapshot = _ledger.ToSnapshot(_lastReport?.CpuLoad ?? 0, observedAt, _lastReport?.CachedImages?.ToImmutableHashSet());
         // A host that stopped answering is offline for placement, whatever its ledger says.
-        if (_lastReport is { Reachable: false }) snapshot = snapshot with { State = HostState.Offline };
-        return new HostStatus(snapshot);
+        if (_lastReport is { Reachable: false } || _reachability.IsUnreachable(DateTimeOffset.UtcNow, _settings.UnreachableAfter))
+            snapshot = snapshot with { State = HostState.Offline };
+        return new HostStatus(_drift.IsEmpty ? snapshot : snapshot with { Drift = _drift });
+    }
+
+    /// <summary>No silent drift either way: what the host has and the ledger does not, or the reverse, is named.</summary>
+    private void Reconcile(IReadOnlyList<string> vmIds)
+    {
+        _drift = HostDrift.Between(_ledger, vmIds);
+        if (!_drift.IsEmpty) _log.Warning("Host {0} reconciled with drift: {1}", _hostId, _drift);
     }
 
     private void Publish()

@@ -22,7 +22,8 @@ public sealed record HostSnapshot(
     DateTimeOffset ObservedAt,
     ImmutableHashSet<string>? Groups = null,
     ImmutableHashSet<string>? CachedImages = null,
-    double CpuAllocationRatio = 1)
+    double CpuAllocationRatio = 1,
+    HostDrift? Drift = null)
 {
 
     public Resources Free => Capacity - Reserved - Allocated;

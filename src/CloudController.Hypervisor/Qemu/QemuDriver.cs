@@ -72,7 +72,7 @@ public sealed partial class QemuDriver : IHypervisorDriver, IAsyncDisposable
         var freeDisk = new DriveInfo(Paths.Root).AvailableFreeSpace / (1L << 30);
         var images = LayerRecords(hostId).Where(l => l.Image is not null).Select(l => l.Image!).Distinct().ToList();
         return Task.FromResult(new HostStatusReport(hostId, true, Math.Min(available, host.Capacity.MemoryMib - committed),
-            Math.Min(freeDisk, host.Capacity.DiskGib), Math.Min(1, load), running.Count, DateTimeOffset.UtcNow, images));
+            Math.Min(freeDisk, host.Capacity.DiskGib), Math.Min(1, load), running.Count, DateTimeOffset.UtcNow, images, vms.Select(v => v.Definition.VmId).ToList()));
     }
 
     public Task<VmStatusReport?> GetVmAsync(string hostId, string vmId, CancellationToken ct)

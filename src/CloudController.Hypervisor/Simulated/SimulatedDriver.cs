@@ -31,7 +31,7 @@ public sealed class SimulatedDriver(SimulatedFleet fleet) : IHypervisorDriver
         var load = state.Inventory.Capacity.CpuCores == 0 ? 0 : (double)inUse.CpuCores / state.Inventory.Capacity.CpuCores;
         return new HostStatusReport(hostId, true, state.Free.MemoryMib, state.Free.DiskGib, Math.Min(1, load),
             state.Vms.Count(v => v.PowerState == VmPowerState.Running), DateTimeOffset.UtcNow,
-            state.Disks.Layers.Values.Where(l => l.IsBase).Select(l => l.Image!).Distinct().ToList());
+            state.Disks.Layers.Values.Where(l => l.IsBase).Select(l => l.Image!).Distinct().ToList(), state.Vms.Select(v => v.VmId).ToList());
     }
 
     public Task EnsureBaseLayerAsync(string hostId, BaseLayerSpec spec, CancellationToken ct) =>
