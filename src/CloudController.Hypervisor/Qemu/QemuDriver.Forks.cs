@@ -65,6 +65,7 @@ public sealed partial class QemuDriver
                 var job = $"promote-{vmId}";
                 await process.Qmp.BlockStreamAsync("disk0", job, baseLayer.File, ct);
                 await process.Qmp.WaitForBlockJobAsync(job, options.MigrationTimeout, ct);
+                await RequireBackedByAsync(op, hostId, vm, layer, baseLayer, ct);
                 // Its memory moves into a new process over a file of its own; the parent's file is no longer mapped.
                 var promoted = vm with { ForkedFrom = null, Persistent = true, MemoryFile = Paths.Memory(hostId, vmId) };
                 await MoveProcessAsync(op, hostId, process, promoted, hostId, sourceRuns: true, ct);
@@ -73,10 +74,19 @@ public sealed partial class QemuDriver
             else
             {
                 await WriteWholeAsync(layer.File, partial => img.ConvertOverAsync(layer.File, baseLayer.File, partial, ct));
+                await RequireBackedByAsync(op, hostId, vm, layer, baseLayer, ct);
                 Save(hostId, vm with { ForkedFrom = null, Persistent = true, MemoryFile = Paths.Memory(hostId, vmId) });
             }
             SaveLayer(hostId, layer with { ParentLayerId = baseLayer.LayerId });
         });
+
+    /// <summary>A promoted disk is recorded over the base only once its file says so: a stream that did not finish left the parent under it.</summary>
+    private async Task RequireBackedByAsync(DriverOperation op, string hostId, QemuVmRecord vm, QemuLayerRecord layer, QemuLayerRecord baseLayer, CancellationToken ct)
+    {
+        var backing = (await img.InfoAsync(layer.File, ct)).BackingFile;
+        if (backing != baseLayer.File)
+            throw Refuse(op, hostId, $"promoting VM {vm.Definition.VmId}: its disk is backed by {backing ?? "nothing"}, not the base {baseLayer.File}; it stays a child of {vm.ForkedFrom}");
+    }
 
     /// <summary>A forked child starts from its parent's saved state over a private mapping of its parent's memory.</summary>
     private async Task StartForkedAsync(DriverOperation op, string hostId, QemuVmRecord child, string parentVmId, CancellationToken ct)

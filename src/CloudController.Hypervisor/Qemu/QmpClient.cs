@@ -149,17 +149,28 @@ public sealed class QmpClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Copies a disk's backing chain down to <paramref name="basePath"/> into its top image while the guest runs.</summary>
+    /// <summary>
+    /// Copies a disk's backing chain down to <paramref name="basePath"/> into its top image while the guest runs. The
+    /// job stays listed when it concludes (auto-dismiss off), so its outcome can be read, not guessed from its absence.
+    /// </summary>
     public Task BlockStreamAsync(string device, string jobId, string basePath, CancellationToken ct) =>
-        ExecuteAsync("block-stream", new Dictionary<string, string> { ["device"] = device, ["job-id"] = jobId, ["base"] = basePath }, ct);
+        ExecuteAsync("block-stream", new Dictionary<string, object> { ["device"] = device, ["job-id"] = jobId, ["base"] = basePath, ["auto-dismiss"] = false }, ct);
 
+    /// <summary>Polls a block job until it concludes, dismisses it, and raises with its error if it failed.</summary>
     public async Task WaitForBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var jobs = await ExecuteAsync("query-block-jobs", null, ct) as JsonArray;
-            if (jobs is null || jobs.All(j => j?["device"]?.GetValue<string>() != jobId)) return;
+            var jobs = await ExecuteAsync("query-jobs", null, ct) as JsonArray;
+            var job = jobs?.FirstOrDefault(j => j?["id"]?.GetValue<string>() == jobId)
+                ?? throw new QmpException("block-stream", $"job {jobId} is gone without a result");
+            if (job["status"]?.GetValue<string>() == "concluded")
+            {
+                await ExecuteAsync("job-dismiss", new { id = jobId }, ct);
+                if (job["error"]?.GetValue<string>() is { } error) throw new QmpException("block-stream", $"job {jobId} failed: {error}");
+                return;
+            }
             if (DateTime.UtcNow > deadline) throw new QmpException("block-stream", $"job {jobId} still running after {timeout.TotalSeconds:0} s");
             await Task.Delay(20, ct);
         }

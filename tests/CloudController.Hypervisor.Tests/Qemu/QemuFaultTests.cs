@@ -105,4 +105,42 @@ public sealed class QemuFaultTests
         await d.PowerOffAsync(HostA, plan.VmId, Ct);
         Assert.Empty(d.RunningProcessIds());
     }
+
+    [Fact]
+    public async Task A_promotion_whose_stream_fails_is_refused_and_the_child_stays_a_child_of_its_parent()
+    {
+        await using var fleet = await StartAsync();
+        var d = fleet.Driver;
+        await fleet.RegisterAsync(HostA, "tmpl");
+        await d.SetGuestDataAsync(HostA, "tmpl", Identity(1, "tmpl.example"), Ct);
+        await d.PowerOnAsync(HostA, "tmpl", Ct);
+        await fleet.WaitForHostnameAsync(HostA, "tmpl", "tmpl.example");
+        await d.SuspendAsync(HostA, "tmpl", Ct);
+        // The parent's layer is damaged before the child opens it: its first L1 entry points at an unaligned L2
+        // table, so reading that part of the chain is an I/O error and the stream job fails.
+        CorruptFirstL1Entry(d.Layer(HostA, "tmpl-disk")!.File);
+        await d.ForkAsync(HostA, "tmpl", new VmDefinition("kid", "kid", Guest, "kid-disk"), new ForkOptions(Persistent: true, Data: Identity(1, "kid.example")), Ct);
+        await fleet.WaitForHostnameAsync(HostA, "kid", "kid.example");
+
+        var refused = await Assert.ThrowsAsync<HypervisorException>(() => d.PromoteAsync(HostA, "kid", Ct));
+        Assert.Contains("failed", refused.Message);
+        Assert.Equal("tmpl", d.Vm(HostA, "kid")!.ForkedFrom);
+        Assert.Equal("tmpl-disk", d.Layer(HostA, "kid-disk")!.ParentLayerId);
+        Assert.Equal(d.Layer(HostA, "tmpl-disk")!.File, (await new QemuImg().InfoAsync(d.Layer(HostA, "kid-disk")!.File, Ct)).BackingFile);
+        await d.SetGuestDataAsync(HostA, "kid", Identity(2, "kid-after"), Ct);
+        await fleet.WaitForHostnameAsync(HostA, "kid", "kid-after", seconds: 20);
+    }
+
+    /// <summary>Sets a qcow2 image's first L1 entry (offset from header byte 40, big-endian) to an unaligned L2 offset.</summary>
+    private static void CorruptFirstL1Entry(string qcow2)
+    {
+        using var file = new FileStream(qcow2, FileMode.Open, FileAccess.ReadWrite);
+        var header = new byte[48];
+        file.ReadExactly(header);
+        var l1Offset = (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header.AsSpan(40));
+        var entry = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(entry, 0x8000_0000_0001_0200UL);
+        file.Position = l1Offset;
+        file.Write(entry);
+    }
 }
