@@ -15,6 +15,7 @@ public sealed class RunningAgents : IAsyncDisposable
 {
     private readonly string _dir = System.IO.Directory.CreateTempSubdirectory("cc-hostd-").FullName;
     private readonly List<HostAgentServer> _agents = [];
+    private readonly Dictionary<string, HostAgentOptions> _options = [];
 
     public HostAuthority Authority { get; } = HostAuthority.Create("test host CA");
 
@@ -28,7 +29,7 @@ public sealed class RunningAgents : IAsyncDisposable
     public async Task<(Uri Endpoint, HostAgentServer Server)> StartAsync(string name, int hosts = 2, string[]? settings = null, HostAuthority? authority = null)
     {
         var endpoint = new Uri($"https://127.0.0.1:{FreePort()}");
-        var stateDir = Path.Combine(_dir, name);
+        var stateDir = StateDirOf(name);
         authority ??= Authority;
         var (key, request) = HostAuthority.NewKeyAndRequest(name);
         using (key)
@@ -38,10 +39,22 @@ public sealed class RunningAgents : IAsyncDisposable
             "--name", name, "--listen", endpoint.ToString(), "--state-dir", stateDir,
             "--set", "cloudcontroller.driver.kind=simulated", "--set", $"cloudcontroller.driver.simulated.hosts={hosts}",
             "--set", $"cloudcontroller.driver.simulated.host-id-prefix={name}-", .. (settings ?? []).SelectMany(s => new[] { "--set", s })]);
+        _options[name] = options;
+        return (endpoint, await ServeAsync(name, options));
+    }
+
+    /// <summary>The agent started again as its process would be: the same arguments and state directory, no new join.</summary>
+    public Task<HostAgentServer> RestartAsync(string name) => ServeAsync(name, _options[name]);
+
+    public string StateDirOf(string name) => Path.Combine(_dir, name);
+
+    private async Task<HostAgentServer> ServeAsync(string name, HostAgentOptions options)
+    {
         var server = await HostAgentServer.StartAsync(options);
         _agents.Add(server);
-        Started.Add((name, endpoint, server));
-        return (endpoint, server);
+        Started.RemoveAll(s => s.Name == name);
+        Started.Add((name, options.Listen, server));
+        return server;
     }
 
     /// <summary>A directory of the started agents, as a node's enrollment would make it.</summary>
