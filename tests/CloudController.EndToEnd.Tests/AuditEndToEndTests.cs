@@ -41,7 +41,7 @@ public class AuditEndToEndTests(ITestOutputHelper output)
         var provisioned = await Ccm(node, alice, "vm", "create", "--model", "ubuntu", "--hostname", "web-01",
             "--data", $"secret.db-password={Marker}", "--reason", "ticket 42", "--wait", "-o", "json");
         Assert.True(provisioned.Exit == 0, provisioned.Err);
-        var vmId = (await admin.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Single().Id;
+        var vmId = (await Eventually.Get(async () => (await admin.Vms.ListVmsAsync(new ListVmsRequest())).Vms.SingleOrDefault(), "web-01 listed")).Id;
 
         var refused = await Ccm(node, bob, "vm", "delete", vmId, "--reason", "tidying up");
         Assert.NotEqual(0, refused.Exit);

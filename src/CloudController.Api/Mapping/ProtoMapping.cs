@@ -120,29 +120,7 @@ public static class ProtoMapping
 
     public static V1.TaskStatus ToProto(this ProvisioningTask t)
     {
-        var proto = new V1.TaskStatus
-        {
-            Id = t.TaskId,
-            Kind = t.Kind.ToString(),
-            State = t.State switch
-            {
-                TaskState.Running => V1.TaskState.Running,
-                TaskState.RollingBack => V1.TaskState.RollingBack,
-                TaskState.Succeeded => V1.TaskState.Succeeded,
-                TaskState.Failed => V1.TaskState.Failed,
-                TaskState.Aborted => V1.TaskState.Aborted,
-                _ => V1.TaskState.Unspecified,
-            },
-            Stage = t.Stage,
-            Percent = t.Percent,
-            VmId = t.Vm.VmId,
-            HostId = t.HostId ?? "",
-            Model = t.Vm.Model,
-            Hostname = t.Vm.Hostname,
-            Error = t.Error ?? "",
-            CreatedAt = Timestamp.FromDateTimeOffset(t.CreatedAt),
-            UpdatedAt = Timestamp.FromDateTimeOffset(t.UpdatedAt),
-        };
+        var proto = TaskSummary.Of(t).ToProto();
         proto.History.AddRange(t.History.Select(h => new V1.TaskEvent
         {
             At = Timestamp.FromDateTimeOffset(h.At),
@@ -151,6 +129,32 @@ public static class ProtoMapping
         }));
         return proto;
     }
+
+    /// <summary>A task as a listing shows it: its status without the history.</summary>
+    public static V1.TaskStatus ToProto(this TaskSummary t) => new()
+    {
+        Id = t.TaskId,
+        Kind = t.Kind.ToString(),
+        State = t.State switch
+        {
+            TaskState.Running => V1.TaskState.Running,
+            TaskState.RollingBack => V1.TaskState.RollingBack,
+            TaskState.Succeeded => V1.TaskState.Succeeded,
+            TaskState.Failed => V1.TaskState.Failed,
+            TaskState.Aborted => V1.TaskState.Aborted,
+            _ => V1.TaskState.Unspecified,
+        },
+        Stage = t.Stage,
+        Percent = t.Percent,
+        VmId = t.VmId,
+        HostId = t.HostId ?? "",
+        Model = t.Model,
+        Hostname = t.Hostname,
+        Error = t.Error ?? "",
+        CreatedAt = Timestamp.FromDateTimeOffset(t.CreatedAt),
+        UpdatedAt = Timestamp.FromDateTimeOffset(t.UpdatedAt),
+        Owner = t.Owner ?? "",
+    };
 
     public static HardwareOverrides ToDomain(this V1.HardwareOverrides? o) => o is null
         ? HardwareOverrides.None

@@ -16,9 +16,7 @@ public sealed class AuditService(ControllerActors actors) : V1.Audit.AuditBase
     {
         if (request.Limit is < 0 or > MaxLimit)
             throw RpcErrors.InvalidArgument("limit", $"is {request.Limit}", $"ask for 1 to {MaxLimit} entries, or 0 for {MaxLimit}");
-        if (request.Since is { } since && (since.Nanos is < 0 or >= 1_000_000_000 || since.Seconds < -62_135_596_800 || since.Seconds > 253_402_300_799))
-            throw RpcErrors.InvalidArgument("since", "is not a valid time", "give a time between the years 1 and 9999, e.g. 2026-12-01T00:00:00Z");
-        var filter = new AuditFilter(NullIfEmpty(request.User), NullIfEmpty(request.Call), request.Since?.ToDateTimeOffset());
+        var filter = new AuditFilter(NullIfEmpty(request.User), NullIfEmpty(request.Call), RequestGuard.Time(request.Since, "since"));
         var list = new List(AccessCheck.Caller(context), filter, request.Limit == 0 ? MaxLimit : request.Limit);
         var entries = await actors.Ask(actors.AuditTrail, list, context.CancellationToken) switch
         {

@@ -14,6 +14,7 @@ public sealed class ControllerActors(
     IRequiredActor<ControllerRegions.Tasks> tasks,
     IRequiredActor<ControllerRegions.FleetView> fleetView,
     IRequiredActor<ControllerRegions.VmDirectory> vmDirectory,
+    IRequiredActor<ControllerRegions.TaskDirectory> taskDirectory,
     IRequiredActor<ControllerRegions.ModelDirectory> modelDirectory,
     IRequiredActor<ControllerRegions.InstantImages> instantImages,
     IRequiredActor<ControllerRegions.InstantImageDirectory> instantImageDirectory,
@@ -44,6 +45,8 @@ public sealed class ControllerActors(
     public IActorRef FleetView => fleetView.ActorRef;
 
     public IActorRef VmDirectory => vmDirectory.ActorRef;
+
+    public IActorRef TaskDirectory => taskDirectory.ActorRef;
 
     public IActorRef ModelDirectory => modelDirectory.ActorRef;
 

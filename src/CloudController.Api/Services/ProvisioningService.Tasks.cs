@@ -46,6 +46,23 @@ public sealed partial class ProvisioningService
         return task;
     }
 
+    private const int MaxListedTasks = 1000;
+
+    public override async Task<ListTasksResponse> ListTasks(ListTasksRequest request, ServerCallContext context)
+    {
+        if (request.Limit is < 0 or > MaxListedTasks)
+            throw RpcErrors.InvalidArgument("limit", $"is {request.Limit}", $"ask for 1 to {MaxListedTasks} tasks, or 0 for {MaxListedTasks}");
+        var (filter, errors) = DomainProvisioning.TaskFilter.Parse(request.State, request.Kind, request.Host, request.Owner, RequestGuard.Time(request.Since, "since"));
+        RequestGuard.ThrowIfAny(errors);
+        var caller = AccessCheck.Caller(context);
+        var limit = request.Limit == 0 ? MaxListedTasks : request.Limit;
+        var tasks = (IReadOnlyList<DomainProvisioning.TaskSummary>)await actors.Ask(
+            actors.TaskDirectory, new ProjectionQuery<TaskDirectory>(d => d.Tasks.List(caller, filter!, limit)), context.CancellationToken);
+        var response = new ListTasksResponse();
+        response.Tasks.AddRange(tasks.Select(t => t.ToProto()));
+        return response;
+    }
+
     public override async Task WatchTask(WatchTaskRequest request, IServerStreamWriter<V1.TaskStatus> responseStream, ServerCallContext context)
     {
         var id = RequestGuard.Id(request.TaskId, "task_id", FindTasks);

@@ -13,8 +13,8 @@ public sealed class UsageService(ControllerActors actors) : V1.Usage.UsageBase
 {
     public override async Task<V1.UsageReport> GetUsage(GetUsageRequest request, ServerCallContext context)
     {
-        var to = TimeOf(request.To, "to") ?? DateTimeOffset.UtcNow;
-        var from = TimeOf(request.From, "from") ?? new DateTimeOffset(to.Year, to.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        var to = RequestGuard.Time(request.To, "to") ?? DateTimeOffset.UtcNow;
+        var from = RequestGuard.Time(request.From, "from") ?? new DateTimeOffset(to.Year, to.Month, 1, 0, 0, 0, TimeSpan.Zero);
         if (from >= to)
             throw RpcErrors.InvalidArgument("from", $"{from:u} is not before to ({to:u})", "give a period that starts before it ends");
         var owner = request.Owner?.Trim() ?? "";
@@ -40,14 +40,4 @@ public sealed class UsageService(ControllerActors actors) : V1.Usage.UsageBase
             }));
         return answer;
     }
-
-    /// <summary>The earliest and latest instants a Timestamp may hold (years 1 to 9999), as protobuf defines it.</summary>
-    private static readonly (long Min, long Max) ValidSeconds = (-62_135_596_800, 253_402_300_799);
-
-    private static DateTimeOffset? TimeOf(Timestamp? time, string field) => time switch
-    {
-        null => null,
-        { Nanos: >= 0 and < 1_000_000_000 } when time.Seconds >= ValidSeconds.Min && time.Seconds <= ValidSeconds.Max => time.ToDateTimeOffset(),
-        _ => throw RpcErrors.InvalidArgument(field, "is not a valid time", "give a time between the years 1 and 9999, e.g. 2026-12-01T00:00:00Z"),
-    };
 }

@@ -33,6 +33,20 @@ public static class TaskCommands
         });
         abort.Arguments.Add(abortId);
 
-        return app.NewPalette("task", "Provisioning tasks: follow, inspect, abort", "tasks").Add(show).Add(watch).Add(abort);
+        var state = new Option<string?>("--state") { Description = "Only tasks in this state", HelpName = "Running|RollingBack|Succeeded|Failed|Aborted" };
+        var kind = new Option<string?>("--kind") { Description = "Only tasks of this kind", HelpName = "Provision|Delete|InstantDeploy|Migrate" };
+        var host = new Option<string?>("--host") { Description = "Only tasks on this host (the one each chose)", HelpName = "host-id" };
+        var owner = new Option<string?>("--owner") { Description = "Only tasks of this owner's VMs (yours alone unless you are an administrator)", HelpName = "name" };
+        var since = SinceOption.Create("tasks created");
+        var list = app.List("list", "List tasks, oldest first: kind, state, stage, VM, host, owner",
+            async (parse, session, ct) => await session.Provisioning.ListTasksAsync(new ListTasksRequest
+            {
+                State = parse.GetValue(state) ?? "", Kind = parse.GetValue(kind) ?? "", Host = parse.GetValue(host) ?? "",
+                Owner = parse.GetValue(owner) ?? "", Since = SinceOption.Value(parse, since),
+            }, cancellationToken: ct),
+            r => TaskTables.Tasks(r.Tasks));
+        foreach (var option in new Option[] { state, kind, host, owner, since }) list.Options.Add(option);
+
+        return app.NewPalette("task", "Provisioning tasks: list, follow, inspect, abort", "tasks").Add(list).Add(show).Add(watch).Add(abort);
     }
 }

@@ -23,6 +23,17 @@ public static class TaskTables
         return table;
     }
 
+    public static Table Tasks(IEnumerable<Api.V1.TaskStatus> tasks)
+    {
+        var table = New("TASK", "KIND", "STATE", "STAGE", "VM", "HOSTNAME", "HOST", "OWNER", "CREATED", "ERROR");
+        foreach (var t in tasks)
+        {
+            table.AddRow(Text(t.Id), Text(t.Kind), State(StateName(t.State)), Text(t.Stage), Text(t.VmId), Text(t.Hostname), Text(Dash(t.HostId)),
+                Text(Dash(t.Owner)), Text(t.CreatedAt?.ToDateTimeOffset().ToString("u") ?? "-"), Text(Dash(t.Error)));
+        }
+        return table;
+    }
+
     public static Table History(Api.V1.TaskStatus t)
     {
         var table = New("AT", "STAGE", "EVENT");

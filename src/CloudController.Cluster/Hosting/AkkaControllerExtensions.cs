@@ -149,6 +149,8 @@ public static class AkkaControllerExtensions
                     system.ActorOf(ProjectionActor<PoolDirectory>.Props(new PoolDirectory()), "pool-directory"));
                 registry.Register<ControllerRegions.VmDirectory>(
                     system.ActorOf(ProjectionActor<VmDirectory>.Props(new VmDirectory()), "vm-directory"));
+                registry.Register<ControllerRegions.TaskDirectory>(
+                    system.ActorOf(ProjectionActor<TaskDirectory>.Props(new TaskDirectory()), "task-directory"));
                 registry.Register<ControllerRegions.ModelDirectory>(
                     system.ActorOf(ProjectionActor<ModelDirectory>.Props(new ModelDirectory()), "model-directory"));
                 registry.Register<ControllerRegions.SoftwareCatalogDirectory>(

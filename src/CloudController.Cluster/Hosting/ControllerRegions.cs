@@ -15,6 +15,8 @@ public static class ControllerRegions
 
     public sealed class VmDirectory;
 
+    public sealed class TaskDirectory;
+
     public sealed class ModelDirectory;
 
     public sealed class InstantImages;

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
+using Akka.Persistence.Journal;
 using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosting;
 using CloudController.Cluster.Metrics;
@@ -32,6 +33,9 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
     {
         public static readonly Linger Instance = new();
     }
+
+    /// <summary>Every task event is tagged, so that each node's <see cref="ReadModels.TaskDirectory"/> can list tasks.</summary>
+    public const string Tag = "tasks";
 
     private readonly string _taskId;
     private readonly TaskStepRunner _runner;
@@ -107,11 +111,11 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var created = new TaskCreated(_taskId, start.Kind, start.Vm, start.BaseImage, start.BaseImageGib, DateTimeOffset.UtcNow, start.Apps, start.Instant, start.TargetHostId);
-        Persist(created, e =>
+        Persist(new Tagged(created, [Tag]), _ =>
         {
-            _task = ProvisioningTask.Create(e);
-            ControllerMetrics.TasksStarted.WithLabels(e.Kind.ToString()).Inc();
-            ControllerMetrics.TaskRunning(_taskId, e.At);
+            _task = ProvisioningTask.Create(created);
+            ControllerMetrics.TasksStarted.WithLabels(created.Kind.ToString()).Inc();
+            ControllerMetrics.TaskRunning(_taskId, created.At);
             Sender.Tell(new TaskReport(_task));
             Advance();
         });
@@ -314,7 +318,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
     private void PersistAndApply(IDomainEvent e, Action then)
     {
         var writing = Stopwatch.GetTimestamp();
-        Persist(e, persisted => Applied(persisted, Stopwatch.GetElapsedTime(writing), then));
+        Persist(new Tagged(e, [Tag]), _ => Applied(e, Stopwatch.GetElapsedTime(writing), then));
     }
 
     private void Applied(IDomainEvent persisted, TimeSpan written, Action then)
