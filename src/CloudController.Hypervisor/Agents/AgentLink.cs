@@ -57,6 +57,7 @@ public sealed class AgentLink : IDisposable
     public async Task<HelloReply> HelloAsync(CancellationToken ct)
     {
         HelloReply reply;
+        _trustProblem = null;
         try
         {
             reply = await _client.HelloAsync(new HelloRequest { ProtocolVersion = AgentProtocol.Version }, cancellationToken: ct);
@@ -84,6 +85,8 @@ public sealed class AgentLink : IDisposable
         var request = new DriverRequest { ProtocolVersion = AgentProtocol.Version, Operation = $"{operation}Async" };
         request.ArgumentsJson.AddRange(arguments.Select(a => JsonSerializer.Serialize(a, a?.GetType() ?? typeof(object), DriverCall.Json)));
         DriverReply reply;
+        // A handshake in this call says anew whether the agent is trusted; a past refusal must not name this failure.
+        _trustProblem = null;
         try
         {
             reply = await _client.InvokeAsync(request, cancellationToken: ct);
