@@ -18,7 +18,12 @@ public sealed partial class QemuDriver
                 throw Refuse(op, sourceHostId, $"VM {sourceVmId} is {PowerState(sourceHostId, source)}; only a suspended VM has a saved state to copy");
             await CopyDiskAsync(op, sourceHostId, source.Definition.DiskLayerId, targetHostId, clone.DiskLayerId, ct);
             await CopySavedStateAsync(sourceHostId, source, targetHostId, clone.VmId, ct);
-            Save(targetHostId, new QemuVmRecord(clone) { MemoryFile = Paths.Memory(targetHostId, clone.VmId), Apps = source.Apps, Customizations = source.Customizations });
+            // A clone resumes the source's memory: a generation of its own tells its guest so.
+            Save(targetHostId, new QemuVmRecord(clone)
+            {
+                MemoryFile = Paths.Memory(targetHostId, clone.VmId), Apps = source.Apps, Customizations = source.Customizations,
+                GenerationId = source.GenerationId is null ? null : Guid.NewGuid(),
+            });
         });
 
     public Task ForkAsync(string hostId, string parentVmId, VmDefinition child, ForkOptions forkOptions, CancellationToken ct) =>
@@ -42,6 +47,8 @@ public sealed partial class QemuDriver
                 ForkedFrom = parentVmId,
                 Persistent = forkOptions.Persistent,
                 MemoryFile = parent.MemoryFile,
+                // Two children of one parent would otherwise draw the same random numbers until their kernels reseed.
+                GenerationId = parent.GenerationId is null ? null : Guid.NewGuid(),
                 Data = forkOptions.Data,
                 Apps = parent.Apps,
                 Customizations = parent.Customizations,

@@ -14,7 +14,7 @@ public sealed partial class QemuDriver
             if (Vm(hostId, vm.VmId) is { } existing)
                 return existing.Definition == vm ? Task.CompletedTask : throw Refuse(op, hostId, $"VM {vm.VmId} exists with another definition");
             if (Layer(hostId, vm.DiskLayerId) is null) throw Refuse(op, hostId, $"no disk layer {vm.DiskLayerId} on this host");
-            Save(hostId, new QemuVmRecord(vm) { MemoryFile = Paths.Memory(hostId, vm.VmId) });
+            Save(hostId, new QemuVmRecord(vm) { MemoryFile = Paths.Memory(hostId, vm.VmId), GenerationId = Guid.NewGuid() });
             return Task.CompletedTask;
         });
 

@@ -11,6 +11,8 @@ namespace CloudController.Hypervisor.Qemu;
 /// instead of booting.</param>
 /// <param name="SeedDisk">The VM's cloud-init NoCloud seed, attached read-only as a second virtio disk.</param>
 /// <param name="Mac">The MAC of the VM's NIC, which the seed's network configuration is bound to.</param>
+/// <param name="GenerationId">The VM Generation ID the guest reads from its vmgenid device; a process resumed from
+/// saved state announces it to the guest (an ACPI notification), which reseeds its random state when it differs.</param>
 public sealed record QemuLaunch(
     string VmId,
     int Cpus,
@@ -26,7 +28,8 @@ public sealed record QemuLaunch(
     bool Incoming,
     string Accelerator,
     string? SeedDisk = null,
-    string? Mac = null)
+    string? Mac = null,
+    Guid? GenerationId = null)
 {
     /// <summary>The command line, argument by argument (no shell involved, so paths need no quoting).</summary>
     public IReadOnlyList<string> Arguments()
@@ -62,6 +65,7 @@ public sealed record QemuLaunch(
         }
         if (Mac is not null)
             args.AddRange(["-netdev", "user,id=net0", "-device", $"virtio-net-pci,netdev=net0,mac={Mac}"]);
+        if (GenerationId is { } generation) args.AddRange(["-device", $"vmgenid,id=vmgenid0,guid={generation}"]);
         if (Boot is { } boot)
         {
             args.AddRange(["-kernel", boot.Kernel]);

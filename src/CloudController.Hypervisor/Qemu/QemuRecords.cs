@@ -36,6 +36,13 @@ public sealed record QemuVmRecord(VmDefinition Definition)
 
     public GuestData? Data { get; init; }
 
+    /// <summary>
+    /// The VM Generation ID its guest sees (QEMU's vmgenid device): new for every VM, fork and clone, the same across
+    /// its own suspends and migrations, so a guest resumed from another VM's memory knows to reseed its random state.
+    /// Null on a record from before the device: such a VM runs without one, which keeps its saved state loadable.
+    /// </summary>
+    public Guid? GenerationId { get; init; }
+
     /// <summary>The instance id the VM's cloud-init seed carries; null until its data first changes after a boot.</summary>
     public string? SeedInstance { get; init; }
 

@@ -6,7 +6,8 @@ namespace CloudController.Hypervisor.Tests.Qemu;
 
 /// <summary>
 /// A tiny Linux guest made for the tests: the machine's Debian kernel and an initramfs of busybox whose init says
-/// "booted" on the console, then prints every line its key/value channel (the second serial port) delivers. Booted
+/// "booted" on the console, then prints every line its key/value channel (the second serial port) delivers, each
+/// followed by 16 bytes it has just read from /dev/urandom (so forked children show whether they share random state). Booted
 /// directly, so no disk OS is needed. Like a guest daemon it says "ready" on the channel when it listens, and
 /// keeps the port open from then on (closing a serial port's last descriptor drops what it had received); the qcow2 base is real and carries the layered disk.
 /// </summary>
@@ -21,15 +22,21 @@ public static class TinyGuest
         exec 3<>/dev/ttyS1
         /bin/busybox stty -F /dev/ttyS1 raw -echo
         echo ready >&3
-        while IFS= read -r line <&3; do echo "cc-guest: $line"; done
+        while IFS= read -r line <&3; do
+          echo "cc-guest: $line"
+          echo "cc-guest: random $(/bin/busybox head -c 16 /dev/urandom | /bin/busybox od -An -tx1 | /bin/busybox tr -d ' \n')"
+        done
         """;
 
     /// <summary>Writes NAME.qcow2, NAME.vmlinuz and NAME.initrd into a directory; raises saying what to install when the machine lacks it.</summary>
-    public static async Task BuildAsync(string imagesDirectory, string image = Image)
+    /// <param name="genericKernel">Debian's generic kernel (linux-image-amd64), which has the VM Generation ID
+    /// driver, instead of whichever is last in /boot (the cloud kernel where both are installed).</param>
+    public static async Task BuildAsync(string imagesDirectory, string image = Image, bool genericKernel = false)
     {
-        var kernel = Directory.Exists("/boot") ? Directory.GetFiles("/boot", "vmlinuz-*").Order().LastOrDefault() : null;
+        var kernels = Directory.Exists("/boot") ? Directory.GetFiles("/boot", "vmlinuz-*").Order().ToList() : [];
+        var kernel = genericKernel ? kernels.LastOrDefault(k => !k.Contains("-cloud-")) : kernels.LastOrDefault();
         var missing = new List<string>();
-        if (kernel is null) missing.Add("a kernel in /boot (Debian: linux-image-cloud-amd64)");
+        if (kernel is null) missing.Add(genericKernel ? "Debian's generic kernel in /boot (linux-image-amd64)" : "a kernel in /boot (Debian: linux-image-cloud-amd64)");
         if (!File.Exists("/bin/busybox")) missing.Add("/bin/busybox (Debian: busybox-static)");
         if (!OnPath("qemu-system-x86_64")) missing.Add("qemu-system-x86_64 (Debian: qemu-system-x86)");
         if (!OnPath("qemu-img")) missing.Add("qemu-img (Debian: qemu-utils)");
