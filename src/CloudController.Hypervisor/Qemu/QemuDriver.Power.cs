@@ -48,7 +48,8 @@ public sealed partial class QemuDriver
         OnHost(DriverOperation.PowerOff, hostId, ct, async () =>
         {
             const DriverOperation op = DriverOperation.PowerOff;
-            if (Vm(hostId, vmId) is not { } vm) throw Refuse(op, hostId, $"no VM {vmId} on this host");
+            // Already gone is powered off: a rollback may power off a VM whose registration never happened.
+            if (Vm(hostId, vmId) is not { } vm) return;
             ProtectParent(op, hostId, vmId);
             await StopProcessAsync(hostId, vmId, ct);
             File.Delete(Paths.SavedState(hostId, vmId));
