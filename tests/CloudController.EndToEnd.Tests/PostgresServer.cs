@@ -39,6 +39,14 @@ public sealed class PostgresServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Everything the server holds, as <c>pg_dump</c> writes it.</summary>
+    public async Task<byte[]> DumpAsync()
+    {
+        var file = Path.Combine(_dir, "dump.sql");
+        await AsPostgresAsync(Path.Combine(_bin, "pg_dump"), "-h", "127.0.0.1", "-p", Port.ToString(), "-U", "postgres", "-f", file, "postgres");
+        return await File.ReadAllBytesAsync(file);
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

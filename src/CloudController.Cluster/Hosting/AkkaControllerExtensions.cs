@@ -17,6 +17,7 @@ using CloudController.Cluster.Storage;
 using CloudController.Cluster.ReadModels;
 using CloudController.Cluster.Vms;
 using CloudController.Domain.Placement;
+using CloudController.Cluster.Serialization;
 using CloudController.Hypervisor;
 using CloudController.Hypervisor.Agents;
 
@@ -33,6 +34,7 @@ public static class AkkaControllerExtensions
         ControllerSecrets secrets)
     {
         builder.AddHocon(ReferenceConfig, HoconAddMode.Append);
+        builder.AddSetup(new StorageSealing(secrets.Storage));
 
         var remembered = new ShardOptions
         {

@@ -19,24 +19,27 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 {
     private const string NamespacePrefix = "CloudController.";
 
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter() },
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     private static readonly FrozenDictionary<string, Type> TypesByManifest = DiscoverTypes();
 
     private static readonly ConcurrentDictionary<Type, string> ManifestsByType = new();
 
+    private readonly JsonSerializerOptions _options;
+
+    /// <summary>Secret provisioning-data values are sealed under the storage key of the system's <see cref="StorageSealing"/>.</summary>
     public ClusterMessageSerializer(ExtendedActorSystem system) : base(system)
     {
+        var sealing = system.Settings.Setup.Get<StorageSealing>();
+        _options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            Converters = { new JsonStringEnumConverter(), new SealedDataConverter(sealing.HasValue ? sealing.Value.Storage : null) },
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        };
     }
 
     /// <summary>Outside Akka's reserved range (0-100) and clear of the ids of common plugins.</summary>
     public override int Identifier => 7401;
 
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Options);
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options);
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
@@ -44,7 +47,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         {
             throw new SerializationException($"Unknown manifest '{manifest}': no event or message type has that name.");
         }
-        return JsonSerializer.Deserialize(bytes, type, Options)
+        return JsonSerializer.Deserialize(bytes, type, _options)
                ?? throw new SerializationException($"Payload of '{manifest}' deserialized to null.");
     }
 

@@ -10,10 +10,13 @@ public sealed record ProvisioningData(long Generation, ImmutableSortedDictionary
 {
     public static readonly ProvisioningData Empty = new(0, ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal));
 
-    /// <summary>Keys whose values are secrets: never logged, never shown by default, never in another VM's reach.</summary>
+    /// <summary>
+    /// Keys whose values are secrets: never logged, never shown by default, never in another VM's reach, and sealed
+    /// wherever they are stored. The one place that says which keys those are.
+    /// </summary>
     public static bool IsSecret(string key) =>
         key.StartsWith("secret.", StringComparison.Ordinal) || key.EndsWith(".password", StringComparison.Ordinal) ||
-        key.EndsWith(".private-key", StringComparison.Ordinal) || key == "activation.token";
+        key.EndsWith(".private-key", StringComparison.Ordinal) || key is "activation.token" or "guest.token";
 
     public ProvisioningData With(IReadOnlyDictionary<string, string> set, IEnumerable<string> removed) =>
         new(Generation + 1, Values.SetItems(set).RemoveRange(removed));
