@@ -52,6 +52,7 @@ public static class ApiEndpoints
         endpoints.MapGrpcService<AdminService>();
         endpoints.MapGrpcService<HostJoinService>();
         endpoints.MapGrpcService<AuditService>();
+        endpoints.MapGrpcService<QuotaService>();
         endpoints.MapGrpcReflectionService();
         endpoints.MapOpenApiDocument();
         return endpoints;

@@ -171,6 +171,7 @@ public sealed class CcmApp
             UsageCommands.Build(this),
             ClusterCommands.Build(this),
             AuditCommands.Build(this),
+            QuotaCommands.Build(this),
             ContextCommands.Build(this),
         };
         foreach (var palette in palettes) root.Subcommands.Add(palette.Command);

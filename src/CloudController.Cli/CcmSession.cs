@@ -46,6 +46,7 @@ public sealed class CcmSession : IDisposable
         Usage = new Usage.UsageClient(invoker);
         Admin = new Admin.AdminClient(invoker);
         Audit = new Audit.AuditClient(invoker);
+        Quotas = new Quotas.QuotasClient(invoker);
     }
 
     public Uri Endpoint { get; }
@@ -83,6 +84,8 @@ public sealed class CcmSession : IDisposable
     public Usage.UsageClient Usage { get; }
 
     public Audit.AuditClient Audit { get; }
+
+    public Quotas.QuotasClient Quotas { get; }
 
     public Admin.AdminClient Admin { get; }
 

@@ -32,6 +32,9 @@ public static class RpcErrorReport
             case StatusCode.NotFound:
                 errors.WriteLine($"Not found: {error.Status.Detail}");
                 return ExitCode.NotFound;
+            case StatusCode.ResourceExhausted when error.Status.Detail.StartsWith("quota ", StringComparison.Ordinal):
+                errors.WriteLine($"Over quota: {error.Status.Detail}");
+                return ExitCode.Refused;
             case StatusCode.ResourceExhausted:
                 errors.WriteLine($"No room: {error.Status.Detail}");
                 errors.WriteLine("Ask for less, free capacity (`ccm vm delete`), or add hosts.");

@@ -114,6 +114,15 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
         new Audit.AuditProtocol.Record(Audited),
         new Audit.AuditProtocol.List(new Domain.Access.ApiUser("alice", Domain.Access.Role.Provisioner, false, "ab12", At), new Domain.Audit.AuditFilter("alice", "DeleteVm", At), 100),
         new Audit.AuditProtocol.Entries([Audited]),
+        new Domain.Quotas.QuotaSet(new Domain.Quotas.QuotaLimits(10, 20, null, 400)),
+        new Domain.Quotas.QuotaReserved("vm-1", new Domain.Quotas.QuotaClaim(1, 2, 4096, 40)),
+        new Domain.Quotas.QuotaReleased("vm-1"),
+        new Quotas.QuotaProtocol.Reserve("alice", "vm-1", new Domain.Quotas.QuotaClaim(1, 2, 4096, 40)),
+        new Quotas.QuotaProtocol.Release("alice", "vm-1"),
+        new Quotas.QuotaProtocol.SetLimits("alice", Domain.Quotas.QuotaLimits.None),
+        new Quotas.QuotaProtocol.GetQuota("alice"),
+        new Quotas.QuotaProtocol.QuotaStatus("alice", new Domain.Quotas.QuotaLimits(10, null, null, null), new Domain.Quotas.QuotaClaim(1, 2, 4096, 40)),
+        new Quotas.QuotaProtocol.QuotaRefused("quota vms of alice exceeded"),
     ];
 
     private static readonly Domain.Audit.AuditEntry Audited = new(At, "alice", "provisioner", "Vms/DeleteVm", ["id=vm-1"],

@@ -53,7 +53,7 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         // No VM here names a storage pool, so the storage table is never asked.
         var hosts = inFrontOfHost is null ? host : system.ActorOf(inFrontOfHost(host));
         var runner = new TaskStepRunner(driver, channel, hosts, vm, fleetView, ActorRefs.Nobody, settings ?? Settings);
-        return system.ActorOf(ProvisioningTaskActor.Props(TaskId, runner, settings ?? Settings));
+        return system.ActorOf(ProvisioningTaskActor.Props(TaskId, runner, settings ?? Settings, ActorRefs.Nobody));
     }
 
     /// <summary>Watches from a probe of the task's own system, which outlives the test actor after a crash.</summary>

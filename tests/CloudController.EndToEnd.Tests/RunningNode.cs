@@ -56,6 +56,8 @@ public sealed class RunningNode : IAsyncDisposable
 
     public Storage.StorageClient Storage { get; private set; } = null!;
 
+    public Quotas.QuotasClient Quotas { get; private set; } = null!;
+
     /// <summary>Starts a node of another configuration profile (postgres), with --set overrides.</summary>
     public static async Task<RunningNode> StartOnProfileAsync(ITestOutputHelper output, string profile, params string[] settings)
     {
@@ -176,6 +178,7 @@ public sealed class RunningNode : IAsyncDisposable
         KeyPool = new KeyPool.KeyPoolClient(invoker);
         Activation = new Activation.ActivationClient(invoker);
         Storage = new Storage.StorageClient(invoker);
+        Quotas = new Quotas.QuotasClient(invoker);
     }
 
     /// <summary>Stops the node as an operator would; the data directory stays for inspection until disposal.</summary>

@@ -49,6 +49,10 @@ public static class RpcErrors
     public static RpcException ResourceExhausted(string why) =>
         Rich(Code.ResourceExhausted, Bounded(why), Any.Pack(new ErrorInfo { Reason = "NO_HOST_FITS", Domain = "cloudcontroller" }));
 
+    /// <summary>An owner's quota would be exceeded; the message names the quota, the usage, the request and the limit.</summary>
+    public static RpcException QuotaExceeded(string why) =>
+        Rich(Code.ResourceExhausted, Bounded(why), Any.Pack(new ErrorInfo { Reason = "QUOTA_EXCEEDED", Domain = "cloudcontroller" }));
+
     public static RpcException Unavailable(string why) => new(new Grpc.Core.Status(StatusCode.Unavailable, Bounded(why)));
 
     public static RpcException Unexpected(object reply) =>

@@ -12,6 +12,7 @@ public sealed class ControllerActors(
     IRequiredActor<ControllerRegions.Models> models,
     IRequiredActor<ControllerRegions.Vms> vms,
     IRequiredActor<ControllerRegions.Tasks> tasks,
+    IRequiredActor<ControllerRegions.Quotas> quotas,
     IRequiredActor<ControllerRegions.FleetView> fleetView,
     IRequiredActor<ControllerRegions.VmDirectory> vmDirectory,
     IRequiredActor<ControllerRegions.TaskDirectory> taskDirectory,
@@ -41,6 +42,8 @@ public sealed class ControllerActors(
     public IActorRef Vms => vms.ActorRef;
 
     public IActorRef Tasks => tasks.ActorRef;
+
+    public IActorRef Quotas => quotas.ActorRef;
 
     public IActorRef FleetView => fleetView.ActorRef;
 

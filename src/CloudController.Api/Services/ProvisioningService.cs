@@ -75,7 +75,7 @@ public sealed partial class ProvisioningService(ControllerActors actors, Control
         // At its least memory: a host that could take only that may still be granted it.
         var placement = PlacementRequest.For(vm, staged.DiskImage);
         await EnsurePlaceableAsync(placement with { Amount = placement.Amount with { MemoryMib = minimumMemory ?? hardware.MemoryMib } }, ct);
-        return await StartAsync(new StartTask(taskId, DomainProvisioning.TaskKind.Provision, vm, staged.DiskImage, staged.Minimum.DiskGib, apps), ct);
+        return await StartWithinQuotaAsync(new StartTask(taskId, DomainProvisioning.TaskKind.Provision, vm, staged.DiskImage, staged.Minimum.DiskGib, apps), ct);
     }
 
     /// <summary>The storage pool the request names, checked to exist; null when it names none.</summary>
@@ -122,7 +122,7 @@ public sealed partial class ProvisioningService(ControllerActors actors, Control
             Group = group, GroupPolicy = policy, Data = data, Owner = owner,
         };
         await EnsurePlaceableAsync(PlacementRequest.For(vm, image.BaseImage, image), ct);
-        return await StartAsync(new StartTask(taskId, DomainProvisioning.TaskKind.InstantDeploy, vm, image.BaseImage, image.BaseImageGib, Instant: image), ct);
+        return await StartWithinQuotaAsync(new StartTask(taskId, DomainProvisioning.TaskKind.InstantDeploy, vm, image.BaseImage, image.BaseImageGib, Instant: image), ct);
     }
 
     /// <summary>
@@ -134,11 +134,4 @@ public sealed partial class ProvisioningService(ControllerActors actors, Control
         var decision = await actors.FleetView.Ask<PlacementDecision>(new FleetViewProtocol.Place(placement), actors.AskTimeout, ct);
         if (!decision.Found) throw RpcErrors.ResourceExhausted(PlacementExplanation.Explain(decision, placement));
     }
-
-    private async Task<ProvisionResponse> StartAsync(StartTask start, CancellationToken ct) =>
-        await actors.Ask(actors.Tasks, start, ct) switch
-        {
-            TaskReport => new ProvisionResponse { TaskId = start.TaskId, VmId = start.Vm.VmId },
-            var other => throw RpcErrors.Unexpected(other),
-        };
 }

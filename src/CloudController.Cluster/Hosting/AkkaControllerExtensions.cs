@@ -86,6 +86,11 @@ public static class AkkaControllerExtensions
                 (_, _) => _ => StorageAllocationActor.Props(driver, settings),
                 new EntityMessageExtractor<StorageProtocol.IStorageCommand>(settings.ShardCount),
                 remembered)
+            .WithShardRegion<ControllerRegions.Quotas>(
+                "quota",
+                (_, _) => Quotas.QuotaActor.Props,
+                new EntityMessageExtractor<Quotas.QuotaProtocol.IQuotaCommand>(settings.ShardCount),
+                passivating)
             .WithShardRegion<ControllerRegions.Tasks>(
                 "task",
                 (_, registry) =>
@@ -98,7 +103,8 @@ public static class AkkaControllerExtensions
                         registry.Get<ControllerRegions.FleetView>(),
                         registry.Get<ControllerRegions.StorageAllocations>(),
                         settings);
-                    return taskId => ProvisioningTaskActor.Props(taskId, runner, settings);
+                    var quotas = registry.Get<ControllerRegions.Quotas>();
+                    return taskId => ProvisioningTaskActor.Props(taskId, runner, settings, quotas);
                 },
                 new EntityMessageExtractor<ProvisioningTaskProtocol.ITaskCommand>(settings.ShardCount),
                 remembered)

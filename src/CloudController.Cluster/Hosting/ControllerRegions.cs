@@ -11,6 +11,8 @@ public static class ControllerRegions
 
     public sealed class Tasks;
 
+    public sealed class Quotas;
+
     public sealed class FleetView;
 
     public sealed class VmDirectory;

@@ -38,6 +38,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
     public const string Tag = "tasks";
 
     private readonly string _taskId;
+    private readonly IActorRef _quotas;
     private readonly TaskStepRunner _runner;
     private readonly ControllerSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -49,9 +50,10 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
     private int _undoFailures;
     private long _stepStarted;
 
-    public ProvisioningTaskActor(string taskId, TaskStepRunner runner, ControllerSettings settings)
+    public ProvisioningTaskActor(string taskId, TaskStepRunner runner, ControllerSettings settings, IActorRef quotas)
     {
         _taskId = taskId;
+        _quotas = quotas;
         _runner = runner;
         _settings = settings;
 
@@ -59,10 +61,14 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         Recover<IDomainEvent>(e => _task = _task?.Apply(e));
         Recover<RecoveryCompleted>(_ =>
         {
+            // Again after a crash between the task's end and the release: giving a claim back twice changes nothing.
+            if (_task is { IsEnded: true }) ReleaseQuota(_task);
             if (_task is { IsEnded: false }) ControllerMetrics.TaskRunning(_taskId, _task.CreatedAt);
             Self.Tell(RunNext.Instance);
         });
 
+        // What a released claim's owner answers; nothing to do with it.
+        Command<Quotas.QuotaProtocol.QuotaStatus>(_ => { });
         Command<StartTask>(Start);
         Command<GetTask>(_ => ReplyStatusOrNotFound());
         Command<WatchTask>(_ =>
@@ -93,8 +99,9 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string taskId, TaskStepRunner runner, ControllerSettings settings) =>
-        Akka.Actor.Props.Create(() => new ProvisioningTaskActor(taskId, runner, settings));
+    /// <param name="quotas">The owners' quotas, given back a VM's claim when its provisioning rolls back or its deletion succeeds.</param>
+    public static Props Props(string taskId, TaskStepRunner runner, ControllerSettings settings, IActorRef quotas) =>
+        Akka.Actor.Props.Create(() => new ProvisioningTaskActor(taskId, runner, settings, quotas));
 
     protected override void PostStop()
     {
@@ -331,6 +338,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         {
             ControllerMetrics.TasksEnded.WithLabels(_task.Kind.ToString(), _task.State.ToString()).Inc();
             ControllerMetrics.TaskGone(_taskId);
+            ReleaseQuota(_task);
         }
         var status = new TaskReport(_task);
         foreach (var watcher in _watchers) watcher.Tell(status);
@@ -340,5 +348,10 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
             _watchers.Clear();
         }
         then();
+    }
+
+    private void ReleaseQuota(ProvisioningTask task)
+    {
+        if (Domain.Quotas.QuotaRelease.ClaimReleasedBy(task) is { } claim) _quotas.Tell(new Quotas.QuotaProtocol.Release(task.Vm.Owner!, claim));
     }
 }

@@ -1,0 +1,23 @@
+namespace CloudController.Domain.Quotas;
+
+/// <summary>An owner's limits; null is no limit.</summary>
+public sealed record QuotaLimits(int? Vms, int? VCpus, long? MemoryMib, long? DiskGib)
+{
+    public static readonly QuotaLimits None = new(null, null, null, null);
+}
+
+/// <summary>What one VM holds against its owner's quota, from the request that made it until it is gone.</summary>
+public sealed record QuotaClaim(int Vms, int VCpus, long MemoryMib, long DiskGib)
+{
+    public static readonly QuotaClaim Zero = new(0, 0, 0, 0);
+
+    public static QuotaClaim ForVm(Resources hardware) => new(1, hardware.CpuCores, hardware.MemoryMib, hardware.DiskGib);
+
+    public QuotaClaim Plus(QuotaClaim other) => new(Vms + other.Vms, VCpus + other.VCpus, MemoryMib + other.MemoryMib, DiskGib + other.DiskGib);
+}
+
+public sealed record QuotaSet(QuotaLimits Limits) : IDomainEvent;
+
+public sealed record QuotaReserved(string ClaimId, QuotaClaim Claim) : IDomainEvent;
+
+public sealed record QuotaReleased(string ClaimId) : IDomainEvent;

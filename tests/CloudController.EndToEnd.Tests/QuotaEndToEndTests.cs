@@ -1,0 +1,67 @@
+using CloudController.Api.V1;
+using CloudController.Cli;
+using Grpc.Core;
+using Spectre.Console.Testing;
+using Xunit.Abstractions;
+
+namespace CloudController.EndToEnd.Tests;
+
+/// <summary>Quotas per owner, held against concurrent requests: racing requests cannot both take the last unit.</summary>
+public class QuotaEndToEndTests(ITestOutputHelper output)
+{
+    private static async Task<(int Exit, string Out, string Err)> Ccm(RunningNode node, params string[] args)
+    {
+        var console = new TestConsole().Width(200);
+        var errors = new StringWriter();
+        var exit = await new CcmApp(console, errors, environment: _ => null)
+            .RunAsync(["--endpoint", node.Node.Endpoint.ToString(), .. args], CancellationToken.None);
+        return (exit, console.Output, errors.ToString());
+    }
+
+    [Fact]
+    public async Task Twenty_concurrent_requests_against_a_quota_of_ten_exactly_ten_succeed_and_a_deletion_gives_one_back()
+    {
+        await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2");
+        await node.AddUbuntuModelAsync();
+        await node.WaitForHostsAsync(2);
+        var set = await Ccm(node, "quota", "set", "team-a", "--vms", "10", "--reason", "trial");
+        Assert.True(set.Exit == 0, set.Err);
+        Assert.Contains("quota of team-a", set.Out);
+
+        var results = await Task.WhenAll(Enumerable.Range(1, 20).Select(async i =>
+        {
+            try
+            {
+                return (await node.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = $"race-{i:00}", Owner = "team-a" })).VmId;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+            {
+                Assert.StartsWith("quota vms of team-a exceeded: 10 in use + 1 requested > limit 10", e.Status.Detail);
+                return null;
+            }
+        }));
+        var started = results.OfType<string>().ToList();
+        Assert.Equal(10, started.Count);
+
+        var quota = await node.Quotas.GetQuotaAsync(new GetQuotaRequest { User = "team-a" });
+        Assert.Equal((10, 10), (quota.Usage.Vms, quota.VmsLimit));
+        var refused = await Ccm(node, "vm", "create", "--model", "ubuntu", "--hostname", "one-more", "--owner", "team-a");
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("Over quota: quota vms of team-a exceeded", refused.Err);
+
+        // A deletion gives its VM's claim back once it has succeeded; another owner was never limited.
+        await Eventually.True(async () => (await node.Provisioning.ListTasksAsync(new ListTasksRequest { State = "Succeeded" })).Tasks.Count == 10, "the ten provisioned");
+        Assert.Equal(0, (await Ccm(node, "vm", "delete", started[0], "--wait")).Exit);
+        await Eventually.True(async () => (await node.Quotas.GetQuotaAsync(new GetQuotaRequest { User = "team-a" })).Usage.Vms == 9, "the claim given back");
+        Assert.Equal(0, (await Ccm(node, "vm", "create", "--model", "ubuntu", "--hostname", "one-more", "--owner", "team-a", "--wait")).Exit);
+        Assert.Equal(0, (await Ccm(node, "vm", "create", "--model", "ubuntu", "--hostname", "other-01", "--owner", "team-b")).Exit);
+
+        var shown = await Ccm(node, "quota", "show", "--user", "team-a");
+        Assert.Equal(0, shown.Exit);
+        Assert.Contains("vms", shown.Out);
+        Assert.Contains("10", shown.Out);
+        var bad = await Ccm(node, "quota", "show");
+        Assert.Equal(2, bad.Exit);
+        Assert.Contains("--user alice", bad.Err);
+    }
+}
