@@ -37,7 +37,7 @@ public sealed partial class HostsService(ControllerActors actors) : Hosts.HostsB
         var reason = string.IsNullOrWhiteSpace(request.Reason) ? "set by an operator" : request.Reason.Trim();
         return await actors.Ask(actors.Hosts, new HostProtocol.SetHostState(id, state, reason), context.CancellationToken) switch
         {
-            HostProtocol.Applied => (await Eventually(id, h => h.State == state, context)).ToProto(),
+            HostProtocol.Applied => (await Eventually(id, h => h.State == state, $"the state {state.ToString().ToLowerInvariant()}", context)).ToProto(),
             HostProtocol.Refused r => throw RpcErrors.FailedPrecondition($"host {id} refused: {r.Reason}"),
             var other => throw RpcErrors.Unexpected(other),
         };
@@ -107,14 +107,21 @@ public sealed partial class HostsService(ControllerActors actors) : Hosts.HostsB
         return id;
     }
 
-    /// <summary>The fleet view hears of a change by pub-sub, a moment after the host applied it.</summary>
-    private async Task<HostSnapshot> Eventually(string id, Func<HostSnapshot, bool> done, ServerCallContext context)
+    /// <summary>
+    /// The fleet view hears of a change by pub-sub, a moment after the host applied it. A view still behind at the
+    /// deadline is an error that says so, never the stale host passed off as the answer.
+    /// </summary>
+    private async Task<HostSnapshot> Eventually(string id, Func<HostSnapshot, bool> done, string what, ServerCallContext context)
     {
         var deadline = DateTime.UtcNow + actors.AskTimeout;
         while (true)
         {
-            var host = (await FleetAsync(context)).First(h => h.HostId == id);
-            if (done(host) || DateTime.UtcNow > deadline) return host;
+            var host = (await FleetAsync(context)).FirstOrDefault(h => h.HostId == id)
+                       ?? throw RpcErrors.NotFound($"host '{id}' left the fleet view after the change; list the hosts with `ccm hosts list`");
+            if (done(host)) return host;
+            if (DateTime.UtcNow > deadline)
+                throw RpcErrors.Unavailable($"host {id} applied {what}, but the fleet view still shows it {host.State.ToString().ToLowerInvariant()} " +
+                                            $"after {actors.AskTimeout.TotalSeconds:0.#}s; the change is kept: check with `ccm hosts show {id}`");
             await Task.Delay(20, context.CancellationToken);
         }
     }
