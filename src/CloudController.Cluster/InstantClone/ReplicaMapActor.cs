@@ -36,6 +36,9 @@ public sealed class ReplicaMapActor : ReceivePersistentActor
     private readonly Dictionary<string, string> _failures = new(StringComparer.Ordinal);
     private ReplicaMap _map = ReplicaMap.Empty;
 
+    /// <summary>Cancelled when the actor stops: its retries end with it (a replica left Creating is rebuilt or taken apart on recovery).</summary>
+    private readonly CancellationTokenSource _stopped = new();
+
     public ReplicaMapActor(string template, ReplicaBuilder builder, ControllerSettings settings)
     {
         _template = template;
@@ -141,25 +144,31 @@ public sealed class ReplicaMapActor : ReceivePersistentActor
     }
 
     private void TearDown(Replica replica, string reason, IActorRef? replyTo) =>
-        Retry(() => _builder.TearDownAsync(replica, CancellationToken.None), 1).PipeTo(Self,
+        Retry(ct => _builder.TearDownAsync(replica, ct), _stopped.Token).PipeTo(Self,
             success: () => new TornDown(replica.HostId, reason, replyTo));
 
-    /// <summary>An undo must happen: retried with backoff until it does.</summary>
-    private async Task Retry(Func<Task> undo, int attempt)
+    /// <summary>An undo must happen: retried with backoff until it does, or until this actor stops.</summary>
+    private async Task Retry(Func<CancellationToken, Task> undo, CancellationToken stopped)
     {
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await undo();
+                await undo(stopped);
                 return;
             }
-            catch (Exception e)
+            catch (Exception e) when (!stopped.IsCancellationRequested)
             {
                 _log.Warning("Taking apart a replica of {0} failed (attempt {1}): {2}", _template, attempt, e.Message);
-                await Task.Delay(_settings.Backoff(attempt++));
+                await Task.Delay(_settings.Backoff(attempt), stopped);
             }
         }
+    }
+
+    protected override void PostStop()
+    {
+        _stopped.Cancel();
+        base.PostStop();
     }
 
     /// <summary>Replies to every request whose hosts all have a ready replica or a failure now.</summary>
