@@ -17,9 +17,18 @@ public static class DriverFactory
             "simulated" => new SimulatedDriver(new SimulatedFleet(SimulatedOptions(config.GetConfig("cloudcontroller.driver.simulated")))),
             "qemu" => new QemuDriver(QemuOptions(config)),
             // The agents are those that join with tokens; each node learns them from the controller's enrollment.
-            "agents" => new AgentDriver(new AgentDirectory()),
+            "agents" => Agents(config),
             _ => throw new ArgumentException($"cloudcontroller.driver.kind = '{kind}' is not a driver there is; use 'simulated', 'qemu' or 'agents'."),
         };
+    }
+
+    private static AgentDriver Agents(Config config)
+    {
+        // A list kept from an earlier version would otherwise be ignored in silence while the node waits for agents.
+        if (config.HasPath("cloudcontroller.driver.agents.endpoints"))
+            throw new ArgumentException("cloudcontroller.driver.agents.endpoints is no longer read: host agents join with a token " +
+                                        "(`ccm host join-token`, then `cc-hostd --join-token`); remove the setting.");
+        return new AgentDriver(new AgentDirectory());
     }
 
     private static SimulatedFleetOptions SimulatedOptions(Config? c)

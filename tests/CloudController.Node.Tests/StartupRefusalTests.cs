@@ -27,12 +27,17 @@ public sealed class StartupRefusalTests : IDisposable
 
     [Theory]
     [InlineData("[]")]
-    [InlineData("[\"ftp://hv-1:5600\"]")]
-    public void The_agents_driver_needs_the_http_addresses_of_host_agents(string endpoints)
+    [InlineData("[\"https://hv-1:5600\"]")]
+    public void A_list_of_agent_addresses_from_an_earlier_version_is_refused_with_how_agents_join_now(string endpoints)
     {
         var e = Assert.Throws<ArgumentException>(() => DriverFactory.Create(Driver($"cloudcontroller.driver {{ kind = agents, agents.endpoints = {endpoints} }}")));
         Assert.Contains("cloudcontroller.driver.agents.endpoints", e.Message);
+        Assert.Contains("ccm host join-token", e.Message);
     }
+
+    [Fact]
+    public void The_agents_driver_starts_with_no_agent_joined_yet() =>
+        Assert.IsType<CloudController.Hypervisor.Agents.AgentDriver>(DriverFactory.Create(Driver("cloudcontroller.driver.kind = agents")));
 
     [Fact]
     public async Task A_certificate_on_a_plain_endpoint_stops_the_start()
