@@ -50,6 +50,14 @@ public partial class ReadmeWalkthroughTests(ITestOutputHelper output)
                 output.WriteLine(Tail(text));
                 seen.AddRange(Ids().Matches(text).Select(m => m.Value));
                 Assert.True(exit == expected, $"`ccm {string.Join(' ', command)}` exited {exit}, not {expected}: {errors}");
+                // A person types the next command seconds later, when a task the simulated fleet runs in milliseconds has
+                // ended: the README's abort of it says `# exit 1`, so the test waits as long as a person would.
+                if (exit == 0 && command is ["vm", "create", ..] && !command.Contains("--wait"))
+                {
+                    var task = seen.Last(id => id.StartsWith("task-", StringComparison.Ordinal));
+                    await Eventually.True(async () => (await node.Provisioning.GetTaskAsync(new GetTaskRequest { TaskId = task })).State
+                        is not (TaskState.Running or TaskState.RollingBack), $"task {task} ended");
+                }
                 // A person types the next command seconds later; the models' read model (which custom builds match
                 // against) follows the journal within a fraction of one. Commands back to back wait for it.
                 if (exit == 0 && command is ["model" or "models", "create" or "add", var model, ..])
