@@ -1,27 +1,10 @@
-using System.Threading.Channels;
-using Akka.Actor;
-using CloudController.Api.Access;
 using CloudController.Api.Errors;
-using CloudController.Api.Mapping;
 using CloudController.Api.V1;
-using CloudController.Api.Watching;
-using CloudController.Cluster.Fleet;
 using System.Collections.Immutable;
-using CloudController.Cluster.Catalog;
-using CloudController.Cluster.Hosting;
 using CloudController.Cluster.ReadModels;
-using CloudController.Domain.Access;
-using CloudController.Domain.Catalog;
-using CloudController.Domain.Sizing;
-using CloudController.Domain.Templates;
 using CloudController.Domain.Validation;
-using CloudController.Domain.Placement;
 using CloudController.Domain.Vms;
 using Grpc.Core;
-using static CloudController.Cluster.Catalog.ModelVmProtocol;
-using static CloudController.Cluster.Provisioning.ProvisioningTaskProtocol;
-using Domain = CloudController.Domain;
-using DomainProvisioning = CloudController.Domain.Provisioning;
 
 namespace CloudController.Api.Services;
 
