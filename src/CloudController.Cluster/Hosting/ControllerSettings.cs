@@ -45,6 +45,12 @@ public sealed record ControllerSettings(
     /// <summary>How long a host must fail to answer before it is offline (and reconciles when it answers again).</summary>
     public TimeSpan UnreachableAfter { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>What a host does with a VM no record knows once it has been unknown for <see cref="UnknownVmGrace"/>.</summary>
+    public Domain.Fleet.UnknownVmPolicy UnknownVms { get; init; } = Domain.Fleet.UnknownVmPolicy.Destroy;
+
+    /// <summary>How long drift must last before it is acted on: an unknown VM destroyed (or kept), a recorded one gone marked lost.</summary>
+    public TimeSpan UnknownVmGrace { get; init; } = TimeSpan.FromMinutes(5);
+
     public static ControllerSettings FromConfig(Config config)
     {
         var c = config.GetConfig("cloudcontroller")
@@ -91,6 +97,15 @@ public sealed record ControllerSettings(
             AgentRefreshInterval = c.GetTimeSpan("fleet.agent-refresh-interval", TimeSpan.FromSeconds(5)),
             Audit = CloudController.Cluster.Audit.AuditSettings.FromConfig(c.GetConfig("audit") ?? ConfigurationFactory.Empty),
             UnreachableAfter = c.GetTimeSpan("fleet.unreachable-after", TimeSpan.FromSeconds(10)),
+            UnknownVms = c.GetString("fleet.unknown-vms", "destroy") switch
+            {
+                "destroy" => Domain.Fleet.UnknownVmPolicy.Destroy,
+                "keep" => Domain.Fleet.UnknownVmPolicy.Keep,
+                var other => throw new ConfigurationException($"cloudcontroller.fleet.unknown-vms = '{other}'; use destroy or keep."),
+            },
+            UnknownVmGrace = c.GetTimeSpan("fleet.unknown-vm-grace", TimeSpan.FromMinutes(5)) is { Ticks: > 0 } grace
+                ? grace
+                : throw new ConfigurationException("cloudcontroller.fleet.unknown-vm-grace must be longer than zero, e.g. 5m."),
         };
     }
 

@@ -19,9 +19,9 @@ namespace CloudController.Cluster.Hosts;
 /// One hypervisor host: keeps its ledger of reservations and allocations (the last word on whether a VM fits),
 /// monitors the host through the driver, and publishes its status to every node's <see cref="FleetView"/>. A host
 /// silent for <c>fleet.unreachable-after</c> is offline; when it answers again (and at its first answer after a node
-/// took it) it reconciles the VMs it has with its ledger, and the status names any drift.
+/// took it) it reconciles the VMs it has with its ledger, and the status names any drift (acted on in HostActor.Drift.cs).
 /// </summary>
-public sealed class HostActor : ReceivePersistentActor, IWithTimers
+public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
 {
     private sealed record MonitorTick
     {
@@ -44,15 +44,19 @@ public sealed class HostActor : ReceivePersistentActor, IWithTimers
     private HostStatusReport? _lastReport;
     private HostReachability _reachability = HostReachability.Started;
     private HostDrift _drift = HostDrift.None;
+    private DriftWatch _watch = DriftWatch.None;
+    private IActorRef? _vms;
 
     /// <param name="tasks">The provisioning task region, asked about expired leases; resolved from the actor
     /// registry when not given.</param>
-    public HostActor(string hostId, IHypervisorDriver driver, ControllerSettings settings, IActorRef? tasks = null)
+    /// <param name="vms">The VM region, asked whether a record knows a VM before it is destroyed; resolved likewise.</param>
+    public HostActor(string hostId, IHypervisorDriver driver, ControllerSettings settings, IActorRef? tasks = null, IActorRef? vms = null)
     {
         _hostId = hostId;
         _driver = driver;
         _settings = settings;
         _tasks = tasks;
+        _vms = vms;
         _mediator = DistributedPubSub.Get(Context.System).Mediator;
 
         _ledger = _ledger with { CpuAllocationRatio = settings.CpuAllocation.For(hostId) };
@@ -90,9 +94,11 @@ public sealed class HostActor : ReceivePersistentActor, IWithTimers
         {
             _lastReport = o.Report;
             (_reachability, var reconcile) = _reachability.Answered(DateTimeOffset.UtcNow, _settings.UnreachableAfter);
-            if (reconcile && o.Report.VmIds is { } vmIds) Reconcile(vmIds);
+            // Once drift is found, every answer reconciles again until it settles, so that lasting drift is acted on.
+            if ((reconcile || _watch.IsWatching) && o.Report.VmIds is { } vmIds) Reconcile(vmIds);
             Publish();
         });
+        ReceiveDriftCommands();
         Command<Status.Failure>(f =>
         {
             // An unreachable host keeps its ledger; placement stops choosing it until it answers again.
@@ -110,8 +116,8 @@ public sealed class HostActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string hostId, IHypervisorDriver driver, ControllerSettings settings, IActorRef? tasks = null) =>
-        Akka.Actor.Props.Create(() => new HostActor(hostId, driver, settings, tasks));
+    public static Props Props(string hostId, IHypervisorDriver driver, ControllerSettings settings, IActorRef? tasks = null, IActorRef? vms = null) =>
+        Akka.Actor.Props.Create(() => new HostActor(hostId, driver, settings, tasks, vms));
 
     private void OnRecovered()
     {
@@ -190,13 +196,6 @@ public sealed class HostActor : ReceivePersistentActor, IWithTimers
         if (_lastReport is { Reachable: false } || _reachability.IsUnreachable(DateTimeOffset.UtcNow, _settings.UnreachableAfter))
             snapshot = snapshot with { State = HostState.Offline };
         return new HostStatus(_drift.IsEmpty ? snapshot : snapshot with { Drift = _drift });
-    }
-
-    /// <summary>No silent drift either way: what the host has and the ledger does not, or the reverse, is named.</summary>
-    private void Reconcile(IReadOnlyList<string> vmIds)
-    {
-        _drift = HostDrift.Between(_ledger, vmIds);
-        if (!_drift.IsEmpty) _log.Warning("Host {0} reconciled with drift: {1}", _hostId, _drift);
     }
 
     private void Publish()

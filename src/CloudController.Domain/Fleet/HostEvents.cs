@@ -22,3 +22,6 @@ public sealed record AllocationReleased(string VmId) : IDomainEvent;
 public sealed record CapacityAllocated(string Group, ImmutableArray<string> VmIds, Resources Each) : IDomainEvent;
 
 public sealed record AllocationsReleased(ImmutableArray<string> VmIds) : IDomainEvent;
+
+/// <summary>A VM the host ran that no record knew, past the grace period, was destroyed through the driver.</summary>
+public sealed record UnknownVmDestroyed(string VmId, string Reason) : IDomainEvent;
