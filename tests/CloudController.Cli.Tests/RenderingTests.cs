@@ -45,6 +45,20 @@ public class RenderingTests
     }
 
     [Fact]
+    public void A_lost_vm_shows_when_and_why_it_was_lost()
+    {
+        var vm = new Vm
+        {
+            Id = "vm-1", Hostname = "web-01", State = "Lost", HostId = "hv-01", Model = "m", TaskId = "t",
+            LostReason = "host hv-01 no longer has it", LostAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch),
+        };
+        var text = Render(VmTables.Vm(vm));
+        Assert.Contains("Lost", text);
+        Assert.Matches(@"(?m)^lost +1970-01-01 00:00:00Z: host hv-01 no longer has it", text);
+        Assert.DoesNotMatch(@"(?m)^lost ", Render(VmTables.Vm(new Vm { Id = "vm-2", Hostname = "h", State = "Running", Model = "m", TaskId = "t" })));
+    }
+
+    [Fact]
     public void A_task_shows_its_error_and_its_history()
     {
         var status = new TaskStatus

@@ -28,6 +28,14 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
             : new VmProtocol.VmNotFound(get.VmId)));
     }
 
+    /// <summary>The VM region: a real <see cref="VmActor"/> per VM id.</summary>
+    private sealed class VmRegion : ReceiveActor
+    {
+        public VmRegion() => Receive<VmProtocol.IVmCommand>(command =>
+            (Context.Child(command.VmId) is var vm && !vm.IsNobody() ? vm : Context.ActorOf(VmActor.Props(command.VmId, VmActorTests.Channel), command.VmId))
+            .Forward(command));
+    }
+
     /// <summary>Reads a host's journal as a restarted entity would.</summary>
     private sealed class JournalReader : ReceivePersistentActor
     {
@@ -110,5 +118,53 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
         Assert.NotNull(await driver.GetVmAsync(inventory.HostId, "vm-orphan", CancellationToken.None));
         host.Tell(new GetHost(inventory.HostId), TestActor);
         Assert.Equal(["vm-orphan"], ExpectMsg<HostStatus>().Snapshot.Drift!.UnknownVms.ToArray());
+    }
+
+    [Fact]
+    public async Task A_recorded_vm_gone_past_the_grace_is_marked_lost_and_released_a_pool_child_goes_to_its_pool_and_one_mid_task_is_left()
+    {
+        var (driver, inventory) = await HostWith("vm-a");
+        var hostId = inventory.HostId;
+        var vms = Sys.ActorOf(Props.Create(() => new VmRegion()));
+        var pools = CreateTestProbe();
+        foreach (var (vmId, migrating) in new[] { ("vm-a", false), ("vm-gone", false), ("vm-moving", true) })
+        {
+            vms.Tell(new VmProtocol.CreateVm(VmRecord.ToProvision(vmId, "task-1", vmId, "model", Small, DateTimeOffset.UtcNow)), TestActor);
+            ExpectMsg<VmProtocol.Applied>();
+            vms.Tell(new VmProtocol.PlaceVm(vmId, hostId), TestActor);
+            ExpectMsg<VmProtocol.Applied>();
+            if (!migrating) continue;
+            vms.Tell(new VmProtocol.StartMigration(vmId, "task-2"), TestActor);
+            ExpectMsg<VmProtocol.Applied>();
+        }
+        var host = Sys.ActorOf(HostActor.Props(hostId, driver, Settings(UnknownVmPolicy.Destroy), vms: vms, pools: pools));
+        host.Tell(new RegisterHost(inventory), TestActor);
+        ExpectMsg<Applied>();
+        host.Tell(new AllocateMany(hostId, "web", ["vm-a", "vm-gone", "vm-moving"], Small), TestActor);
+        ExpectMsg<Applied>();
+        host.Tell(new AllocateMany(hostId, "pool-1", ["pool-1-3"], Small), TestActor);
+        ExpectMsg<Applied>();
+
+        var lostChild = pools.ExpectMsg<Pools.ChildPoolProtocol.MarkChildrenLost>(TimeSpan.FromSeconds(15));
+        Assert.Equal(("pool-1", hostId, "pool-1-3"), (lostChild.Pool, lostChild.HostId, lostChild.ChildIds.Single()));
+        AwaitAssert(() =>
+        {
+            vms.Tell(new VmProtocol.GetVm("vm-gone"), TestActor);
+            var record = ExpectMsg<VmProtocol.VmStatus>().Record;
+            Assert.Equal(VmState.Lost, record.State);
+            Assert.Contains($"host {hostId} no longer has it", record.Loss!.Reason);
+        }, TimeSpan.FromSeconds(15));
+        AwaitAssert(() =>
+        {
+            host.Tell(new GetHost(hostId), TestActor);
+            var snapshot = ExpectMsg<HostStatus>().Snapshot;
+            // vm-gone's capacity is released; the child is its pool's to release, the migrating VM its task's.
+            Assert.Equal(3, snapshot.VmCount);
+            Assert.Equal(["pool-1-3", "vm-moving"], snapshot.Drift!.LostVms.ToArray());
+        }, TimeSpan.FromSeconds(5));
+        vms.Tell(new VmProtocol.GetVm("vm-moving"), TestActor);
+        Assert.Equal(VmState.Migrating, ExpectMsg<VmProtocol.VmStatus>().Record.State);
+        vms.Tell(new VmProtocol.GetVm("vm-a"), TestActor);
+        Assert.Equal(VmState.Running, ExpectMsg<VmProtocol.VmStatus>().Record.State);
     }
 }

@@ -76,6 +76,8 @@ public static class ProtoMapping
         Identity = v.Identity?.ToProto(),
         Group = v.Group ?? "",
         Owner = v.Owner ?? "",
+        LostReason = v.Loss?.Reason ?? "",
+        LostAt = v.Loss is { } loss ? Timestamp.FromDateTimeOffset(loss.At) : null,
     };
 
     public static V1.Os ToProto(this OsDefinition o) => new()

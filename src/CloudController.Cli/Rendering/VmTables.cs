@@ -31,6 +31,7 @@ public static class VmTables
         table.AddRow(Text("task"), Text(v.TaskId));
         table.AddRow(Text("owner"), Text(Dash(v.Owner)));
         table.AddRow(Text("created"), Text(v.CreatedAt?.ToDateTimeOffset().ToString("u") ?? "-"));
+        if (v.LostReason.Length > 0) table.AddRow(Text("lost"), Text($"{v.LostAt?.ToDateTimeOffset().ToString("u") ?? "-"}: {v.LostReason}"));
         return table;
     }
 

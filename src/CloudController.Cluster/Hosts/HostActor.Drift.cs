@@ -4,6 +4,7 @@ using Akka.Hosting;
 using CloudController.Cluster.Hosting;
 using CloudController.Domain.Fleet;
 using CloudController.Hypervisor;
+using ChildPoolProtocol = CloudController.Cluster.Pools.ChildPoolProtocol;
 using VmProtocol = CloudController.Cluster.Vms.VmProtocol;
 
 namespace CloudController.Cluster.Hosts;
@@ -11,7 +12,9 @@ namespace CloudController.Cluster.Hosts;
 /// <summary>
 /// Reconciling: what the host runs against what its ledger holds. Drift is always named (a warning, and the host's
 /// status); drift lasting <c>fleet.unknown-vm-grace</c> is acted on: a VM no record knows is destroyed through the
-/// driver (with <c>fleet.unknown-vms = destroy</c>) and that is journaled with its reason.
+/// driver (with <c>fleet.unknown-vms = destroy</c>) and that is journaled with its reason; a recorded VM gone from
+/// the host is marked lost on its VM record (its allocation then released here) or, a pool's child, lost in its pool
+/// (which replaces it, then releases it here as it removes it).
 /// </summary>
 public sealed partial class HostActor
 {
@@ -21,7 +24,24 @@ public sealed partial class HostActor
     /// <summary>The driver's answer to destroying an unknown VM: null when it is gone.</summary>
     private sealed record UnknownVmDestruction(string VmId, string Reason, string? Failure);
 
+    /// <summary>Who took a lost VM in hand.</summary>
+    private enum LossOwner
+    {
+        /// <summary>Its VM record is marked lost: the allocation is released here.</summary>
+        VmRecord,
+
+        /// <summary>Its pool replaces it and releases it as it removes it.</summary>
+        Pool,
+
+        /// <summary>Nobody (yet): mid-task, an owner that did not answer, or none that knows it; tried again at the next check.</summary>
+        None,
+    }
+
+    private sealed record LossHandled(string VmId, LossOwner Owner, string Detail);
+
     private readonly HashSet<string> _unknownBeingDestroyed = [];
+    private readonly HashSet<string> _lostBeingMarked = [];
+    private IActorRef? _pools;
 
     private void ReceiveDriftCommands()
     {
@@ -50,6 +70,23 @@ public sealed partial class HostActor
             _log.Warning("Host {0}: destroyed unknown VM {1}: {2}", _hostId, d.VmId, d.Reason);
             PersistAndPublish(new UnknownVmDestroyed(d.VmId, d.Reason), () => { });
         });
+        Command<LossHandled>(h =>
+        {
+            _lostBeingMarked.Remove(h.VmId);
+            switch (h.Owner)
+            {
+                case LossOwner.VmRecord:
+                    _log.Warning("Host {0}: VM {1} is lost: {2}", _hostId, h.VmId, h.Detail);
+                    if (_ledger.ReleaseAllocation(h.VmId).Event is { } released) PersistAndPublish(released, () => { });
+                    break;
+                case LossOwner.Pool:
+                    _log.Warning("Host {0}: child {1} is lost to its pool: {2}", _hostId, h.VmId, h.Detail);
+                    break;
+                default:
+                    _log.Debug("Host {0}: VM {1} is gone from the host but not marked lost yet: {2}", _hostId, h.VmId, h.Detail);
+                    break;
+            }
+        });
     }
 
     /// <summary>No silent drift either way: what the host has and the ledger does not, or the reverse, is named.</summary>
@@ -60,6 +97,41 @@ public sealed partial class HostActor
         _drift = drift;
         _watch = _watch.Observe(drift, DateTimeOffset.UtcNow);
         if (_settings.UnknownVms == UnknownVmPolicy.Destroy) CheckUnknownPastGrace();
+        MarkLostPastGrace();
+    }
+
+    /// <summary>A recorded VM gone past its grace is handed to the record or pool that owns it, which may refuse (mid-task).</summary>
+    private void MarkLostPastGrace()
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var vmId in _watch.LostPast(_settings.UnknownVmGrace, now))
+        {
+            if (_watch.LossReason(vmId, _hostId, _settings.UnknownVmGrace) is not { } reason) continue;
+            if ((_vms ??= Region<ControllerRegions.Vms>()) is not { } vms || !_lostBeingMarked.Add(vmId)) continue;
+            var pool = _ledger.AllocationGroups?.GetValueOrDefault(vmId);
+            HandOverLossAsync(vmId, reason, now, vms, pool is null ? null : _pools ??= Region<ControllerRegions.Pools>(), pool).PipeTo(Self,
+                failure: ex => new LossHandled(vmId, LossOwner.None, ex.Message));
+        }
+    }
+
+    /// <summary>Its VM record first; without one, the pool of its group (a replica's group names no pool, which says so).</summary>
+    private async Task<LossHandled> HandOverLossAsync(string vmId, string reason, DateTimeOffset at, IActorRef vms, IActorRef? pools, string? pool)
+    {
+        var timeout = _settings.AskTimeout;
+        switch (await vms.Ask<object>(new VmProtocol.MarkLost(vmId, _hostId, reason, at), timeout))
+        {
+            case VmProtocol.Applied:
+                return new LossHandled(vmId, LossOwner.VmRecord, reason);
+            case VmProtocol.Refused refused:
+                return new LossHandled(vmId, LossOwner.None, refused.Reason);
+        }
+        if (pools is null || pool is null) return new LossHandled(vmId, LossOwner.None, "no VM record or pool knows it");
+        return await pools.Ask<object>(new ChildPoolProtocol.MarkChildrenLost(pool, _hostId, [vmId], reason), timeout) switch
+        {
+            ChildPoolProtocol.PoolStatus => new LossHandled(vmId, LossOwner.Pool, reason),
+            ChildPoolProtocol.PoolRefused refused => new LossHandled(vmId, LossOwner.None, refused.Reason),
+            _ => new LossHandled(vmId, LossOwner.None, $"no VM record, and no pool named {pool}"),
+        };
     }
 
     /// <summary>An unknown VM past its grace is destroyed only once its VM record is known not to exist.</summary>
@@ -67,9 +139,8 @@ public sealed partial class HostActor
     {
         foreach (var vmId in _watch.UnknownPast(_settings.UnknownVmGrace, DateTimeOffset.UtcNow))
         {
-            if (!_unknownBeingDestroyed.Add(vmId)) continue;
-            _vms ??= ActorRegistry.For(Context.System).Get<ControllerRegions.Vms>();
-            _vms.Ask<object>(new VmProtocol.GetVm(vmId), _settings.AskTimeout).PipeTo(Self,
+            if ((_vms ??= Region<ControllerRegions.Vms>()) is not { } vms || !_unknownBeingDestroyed.Add(vmId)) continue;
+            vms.Ask<object>(new VmProtocol.GetVm(vmId), _settings.AskTimeout).PipeTo(Self,
                 success: reply => new UnknownVmChecked(vmId, reply switch
                 {
                     VmProtocol.VmNotFound => false,
@@ -79,6 +150,9 @@ public sealed partial class HostActor
                 failure: _ => new UnknownVmChecked(vmId, null));
         }
     }
+
+    /// <summary>A region from the registry; none where it is not started (then nothing is acted on).</summary>
+    private IActorRef? Region<T>() => ActorRegistry.For(Context.System).TryGet<T>(out var region) ? region : null;
 
     private async Task DestroyAsync(string vmId)
     {

@@ -49,14 +49,18 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
 
     /// <param name="tasks">The provisioning task region, asked about expired leases; resolved from the actor
     /// registry when not given.</param>
-    /// <param name="vms">The VM region, asked whether a record knows a VM before it is destroyed; resolved likewise.</param>
-    public HostActor(string hostId, IHypervisorDriver driver, ControllerSettings settings, IActorRef? tasks = null, IActorRef? vms = null)
+    /// <param name="vms">The VM region, asked whether a record knows a VM before it is destroyed, and told of lost
+    /// ones; resolved likewise.</param>
+    /// <param name="pools">The pool region, told of lost children; resolved likewise.</param>
+    public HostActor(
+        string hostId, IHypervisorDriver driver, ControllerSettings settings, IActorRef? tasks = null, IActorRef? vms = null, IActorRef? pools = null)
     {
         _hostId = hostId;
         _driver = driver;
         _settings = settings;
         _tasks = tasks;
         _vms = vms;
+        _pools = pools;
         _mediator = DistributedPubSub.Get(Context.System).Mediator;
 
         _ledger = _ledger with { CpuAllocationRatio = settings.CpuAllocation.For(hostId) };
@@ -116,8 +120,9 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string hostId, IHypervisorDriver driver, ControllerSettings settings, IActorRef? tasks = null, IActorRef? vms = null) =>
-        Akka.Actor.Props.Create(() => new HostActor(hostId, driver, settings, tasks, vms));
+    public static Props Props(
+        string hostId, IHypervisorDriver driver, ControllerSettings settings, IActorRef? tasks = null, IActorRef? vms = null, IActorRef? pools = null) =>
+        Akka.Actor.Props.Create(() => new HostActor(hostId, driver, settings, tasks, vms, pools));
 
     private void OnRecovered()
     {

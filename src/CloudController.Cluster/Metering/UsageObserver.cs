@@ -24,7 +24,7 @@ public sealed class UsageObserver(IActorRef vmDirectory, IActorRef poolDirectory
         var at = DateTimeOffset.UtcNow;
         var vms = (IReadOnlyList<VmRecord>)await vmDirectory.Ask<object>(new ProjectionQuery<VmDirectory>(d => d.List(null)), askTimeout);
         var live = vms
-            .Where(v => v.State != VmState.Provisioning)
+            .Where(v => v.State is not (VmState.Provisioning or VmState.Lost))
             .Select(v => new MeteredVm($"vm:{v.VmId}", v.Owner ?? UsageLedger.NoOwner, VmSource, v.Hardware, v.CreatedAt))
             .ToList();
         var seen = new HashSet<string>(StringComparer.Ordinal) { VmSource };

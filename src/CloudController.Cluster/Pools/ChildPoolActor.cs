@@ -93,6 +93,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
         Command<GrowPool>(grow => Decide(_pool.Grow(grow.Delta)));
         Command<ShrinkPoolTarget>(shrink => Decide(_pool.ShrinkTarget(shrink.Delta)));
         Command<RemoveChildren>(remove => Decide(_pool.RemoveChildren(remove.ChildIds, remove.Reason)));
+        Command<MarkChildrenLost>(lost => Decide(_pool.MarkLost(lost.HostId, lost.ChildIds, lost.Reason)));
         Command<StartChildren>(start =>
         {
             if (!_pool.Exists)

@@ -38,6 +38,9 @@ public static class ChildPoolProtocol
     /// <summary>Removes the named children and lowers the desired count by as many.</summary>
     public sealed record RemoveChildren(string Pool, IReadOnlyList<string> ChildIds, string Reason) : IChildPoolCommand;
 
+    /// <summary>Its host, reconciling, found these children gone: the ready ones are lost and replaced.</summary>
+    public sealed record MarkChildrenLost(string Pool, string HostId, IReadOnlyList<string> ChildIds, string Reason) : IChildPoolCommand;
+
     /// <summary>Removes every child, then the pool.</summary>
     public sealed record DeletePool(string Pool) : IChildPoolCommand;
 

@@ -40,6 +40,7 @@ public sealed class VmActor : ReceivePersistentActor
         Command<StartMigration>(m => Decide(r => r.StartMigration(m.TaskId)));
         Command<CompleteMigration>(m => Decide(r => r.CompleteMigration(m.TaskId, m.HostId)));
         Command<CancelMigration>(m => Decide(r => r.CancelMigration(m.TaskId)));
+        Command<MarkLost>(l => Decide(r => r.MarkLost(l.HostId, l.Reason, l.At)));
         Command<CaptureAsImage>(c => Decide(r => r.CaptureAsImage(c.ImageName)));
         Command<ReleaseFromLibrary>(c => Decide(r => r.ReleaseFromLibrary(c.ImageName)));
         Command<ChangeData>(c => Decide(r => r.ChangeData(c.Set, c.Removed), Push));
@@ -106,6 +107,7 @@ public sealed class VmActor : ReceivePersistentActor
         if (_record is null)
         {
             Sender.Tell(new VmNotFound(_vmId));
+            Passivate();
             return;
         }
         var decision = decide(_record);

@@ -32,6 +32,9 @@ public static class VmProtocol
 
     public sealed record RemoveVm(string VmId, string Reason) : IVmCommand;
 
+    /// <summary>Its host, reconciling, no longer has it.</summary>
+    public sealed record MarkLost(string VmId, string HostId, string Reason, DateTimeOffset At) : IVmCommand;
+
     public sealed record CaptureAsImage(string VmId, string ImageName) : IVmCommand;
 
     public sealed record ReleaseFromLibrary(string VmId, string ImageName) : IVmCommand;

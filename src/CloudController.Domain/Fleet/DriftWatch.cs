@@ -49,6 +49,11 @@ public sealed record DriftWatch(
             ? $"no record knows it: on the host since at least {since:u} unknown, past the grace of {grace}"
             : null;
 
+    /// <summary>Why a recorded VM past its grace is lost, or null when it is not watched as gone (anymore).</summary>
+    public string? LossReason(string vmId, string hostId, TimeSpan grace) => LostSince.TryGetValue(vmId, out var since)
+        ? $"host {hostId} no longer has it: missing since at least {since:u}, past the grace of {grace}"
+        : null;
+
     private static ImmutableSortedDictionary<string, DateTimeOffset> Since(
         ImmutableSortedDictionary<string, DateTimeOffset> watched, ImmutableArray<string> found, DateTimeOffset now) =>
         found.ToImmutableSortedDictionary(vm => vm, vm => watched.TryGetValue(vm, out var since) ? since : now, StringComparer.Ordinal);

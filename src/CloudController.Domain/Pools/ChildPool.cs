@@ -85,6 +85,19 @@ public sealed partial record ChildPool(
 
     public int RunningCount => Children.Values.Count(c => c.State == ChildState.Ready && c.Running);
 
+    /// <summary>
+    /// Children their host, reconciling, found gone: the ready ones there are lost, so replaced and then removed. Ones
+    /// mid-fork or mid-removal are their batch's to finish, and a child on another host was not that host's to lose.
+    /// </summary>
+    public Decision MarkLost(string hostId, IReadOnlyCollection<string> childIds, string reason)
+    {
+        if (!Exists) return Decision.Refuse("the pool does not exist");
+        var lost = childIds.Distinct(StringComparer.Ordinal)
+            .Where(id => Children.TryGetValue(id, out var child) && child.State == ChildState.Ready && child.HostId == hostId)
+            .ToImmutableArray();
+        return lost.IsEmpty ? Decision.AlreadyDone : Decision.Persist(new ChildrenLost(lost, reason));
+    }
+
     public Decision Delete()
     {
         if (!Exists) return Decision.AlreadyDone;

@@ -13,7 +13,12 @@ public enum VmState
     InstantImage,
     /// <summary>A task is moving it to another host; it keeps running on its host until the switch-over.</summary>
     Migrating,
+    /// <summary>Its host, reconciling, no longer has it: the record stays (with why and when) until it is deleted.</summary>
+    Lost,
 }
+
+/// <summary>Why and when a VM was found gone from its host.</summary>
+public sealed record VmLoss(string Reason, DateTimeOffset At);
 
 /// <summary>
 /// The controller's record of one VM. It exists from the moment a provisioning task accepts the request (before
@@ -41,7 +46,8 @@ public sealed record VmRecord(
     ImmutableSortedDictionary<string, string>? FailedKeys = null,
     string? StoragePool = null,
     string? StorageRole = null,
-    string? Owner = null)
+    string? Owner = null,
+    VmLoss? Loss = null)
 {
     /// <summary>
     /// A VM a task is about to create: provisioning, on no host yet, its disk named after it and its identity from its
@@ -64,6 +70,7 @@ public sealed record VmRecord(
         VmMigrationCancelled => this with { State = VmState.Running },
         VmDataChanged d => this with { Data = new ProvisioningData(d.Generation, DataOrEmpty.Values.SetItems(d.Set).RemoveRange(d.Removed)) },
         VmDataApplied a => this with { AppliedGeneration = a.Generation, FailedKeys = a.Failed },
+        VmLost l => this with { State = VmState.Lost, Loss = new VmLoss(l.Reason, l.At) },
         _ => this,
     };
 
@@ -134,10 +141,23 @@ public sealed record VmRecord(
         _ => Decision.AlreadyDone,
     };
 
+    /// <summary>
+    /// Its host, reconciling, found it gone. Only a VM at rest there is lost: one mid-task (being created, migrated or
+    /// deleted) is its task's to finish or roll back, and one recorded on another host was not this host's to lose.
+    /// </summary>
+    public Decision MarkLost(string hostId, string reason, DateTimeOffset at) => State switch
+    {
+        VmState.Lost when HostId == hostId => Decision.AlreadyDone,
+        (VmState.Running or VmState.InstantImage) when HostId == hostId => Decision.Persist(new VmLost(hostId, reason, at)),
+        VmState.Running or VmState.InstantImage or VmState.Lost => Decision.Refuse($"the VM is recorded on host {HostId}, not {hostId}"),
+        _ => Decision.Refuse($"the VM is {State} (task {TaskId}); that task finishes or rolls it back"),
+    };
+
     public Decision StartDeletion(string taskId) => State switch
     {
         VmState.Deleting when TaskId == taskId => Decision.AlreadyDone,
-        VmState.Running => Decision.Persist(new VmDeletionStarted(taskId)),
+        // A lost VM is deleted like a running one: removing what its host no longer has succeeds.
+        VmState.Running or VmState.Lost => Decision.Persist(new VmDeletionStarted(taskId)),
         VmState.Provisioning => Decision.Refuse($"the VM is being provisioned by task {TaskId}; abort that task instead"),
         VmState.Migrating => Decision.Refuse($"the VM is being migrated by task {TaskId}; wait for it or abort it"),
         VmState.InstantImage => Decision.Refuse(
@@ -167,3 +187,6 @@ public sealed record VmMigrationStarted(string TaskId) : IDomainEvent;
 public sealed record VmMigrated(string HostId) : IDomainEvent;
 
 public sealed record VmMigrationCancelled(string TaskId) : IDomainEvent;
+
+/// <summary>Its host, reconciling, no longer has it.</summary>
+public sealed record VmLost(string HostId, string Reason, DateTimeOffset At) : IDomainEvent;

@@ -25,6 +25,8 @@ public class DriftWatchTests
         var past = Seen((["vm-a", "vm-x"], Now), (["vm-a", "vm-x"], Now.AddMinutes(4)), (["vm-a", "vm-x"], Now.AddMinutes(5)));
         Assert.Equal(["vm-x"], past.UnknownPast(Grace, Now.AddMinutes(5)).ToArray());
         Assert.Equal(["vm-b"], past.LostPast(Grace, Now.AddMinutes(5)).ToArray());
+        Assert.Contains("host h1 no longer has it: missing since at least 2026-12-04 12:00:00Z", past.LossReason("vm-b", "h1", Grace));
+        Assert.Null(past.LossReason("vm-a", "h1", Grace));
     }
 
     [Fact]

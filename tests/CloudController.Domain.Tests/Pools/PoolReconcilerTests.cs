@@ -132,4 +132,27 @@ public class PoolReconcilerTests
         Assert.Equal(3, ((ChildrenRemoving)Plan(pool, [Host("a")]).Events.Single()).ChildIds.Length);
         Assert.True(pool.Scale(5).IsRefused);
     }
+
+    [Fact]
+    public void A_ready_child_its_host_no_longer_has_is_lost_then_replaced_and_removed_while_a_forking_one_is_left_to_its_batch()
+    {
+        var hosts = new[] { Host("a"), Host("b") };
+        var pool = Pool(4);
+        pool = ReadyAll(Run(pool, Plan(pool, hosts)));
+        var onA = pool.Children.Values.Where(c => c.HostId == "a").Select(c => c.ChildId).ToList();
+        var onB = pool.Children.Values.First(c => c.HostId == "b").ChildId;
+
+        var decision = pool.MarkLost("a", [onA[0], onB, "web-99"], "host a no longer has it");
+        Assert.Equal([onA[0]], ((ChildrenLost)decision.Event!).ChildIds.ToArray());
+        pool = pool.Apply(decision.Event!);
+        Assert.Same(Decision.AlreadyDone, pool.MarkLost("a", [onA[0]], "again"));
+
+        var step = Plan(pool, hosts);
+        Assert.Equal([onA[0]], step.Events.OfType<ChildrenRemoving>().Single().ChildIds.ToArray());
+        Assert.Single(step.Events.OfType<ChildrenPlanned>().Single().Children);
+
+        var forking = Run(pool, step).InState(ChildState.Forking).Single();
+        Assert.Same(Decision.AlreadyDone, Run(pool, step).MarkLost(forking.HostId, [forking.ChildId], "r"));
+        Assert.True(ChildPool.Empty.MarkLost("a", [onB], "r").IsRefused);
+    }
 }
