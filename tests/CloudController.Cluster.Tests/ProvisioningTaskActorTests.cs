@@ -128,6 +128,37 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         Assert.Equal(fleetBefore, _fleet.Fingerprint(includeBaseLayers: false));
     }
 
+    [Fact]
+    public void A_step_on_a_host_that_stops_answering_fails_at_its_timeout_and_the_rollback_finishes_once_the_host_answers()
+    {
+        var hostId = _fleet.HostIds[0];
+        var fleetBefore = _fleet.Fingerprint(includeBaseLayers: false);
+        // An agent cut off mid-call answers nothing: the call hangs until the step's timeout cancels it.
+        _fleet.Faults.Inject(new SimulatedFault(DriverOperation.PowerOn, Kind: SimulatedFaultKind.HangUntilCancelled));
+        var settings = Settings with
+        {
+            StepTimeout = TimeSpan.FromSeconds(2),
+            RetryBackoffMin = TimeSpan.FromMilliseconds(100),
+            RetryBackoffMax = TimeSpan.FromMilliseconds(300),
+        };
+        var task = StartController(Sys, settings);
+        task.Tell(Start, TestActor);
+        ExpectMsg<TaskReport>();
+        WatchUntil(task, t => t.Stage == nameof(TaskStep.PoweringOn));
+        _fleet.Crash(hostId);
+
+        // The step fails at its timeout, not later, and the rollback starts; its undos on the silent host are retried.
+        var rollingBack = WatchUntil(task, t => t.State == TaskState.RollingBack).Task;
+        Assert.Contains("timed out after 2s", rollingBack.Error);
+        Thread.Sleep(TimeSpan.FromSeconds(1));
+        Assert.False(WatchUntil(task, _ => true).Task.IsEnded);
+
+        _fleet.Restore(hostId);
+        var end = WatchUntil(task, t => t.IsEnded).Task;
+        Assert.Equal(TaskState.Failed, end.State);
+        Assert.Equal(fleetBefore, _fleet.Fingerprint(includeBaseLayers: false));
+    }
+
     /// <summary>Forwards everything to its target but the first message of type <typeparamref name="T"/>, which it drops.</summary>
     private sealed class DropsFirst<T> : ReceiveActor
     {
