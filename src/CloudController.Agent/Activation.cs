@@ -18,7 +18,14 @@ public sealed class Activation(V1Client client, TextWriter log)
     {
         var hostname = data.Required("hostname");
         var ip = data.Optional("ip");
-        var trusted = Convert.FromBase64String(data.Required("controller.key"));
+        var token = data.Required("activation.token");
+        // Checked before the token is spent: a key that can verify nothing would waste the VM's only activation.
+        if (TrustedKey(data.Required("controller.key"), out var problem) is not { } trusted)
+        {
+            log.WriteLine($"activation not attempted, the token is kept: {problem}");
+            await ReportAsync(hostname, problem, token, ct);
+            return 2;
+        }
         var generator = new X25519KeyPairGenerator();
         generator.Init(new X25519KeyGenerationParameters(new SecureRandom()));
         var agentKey = generator.GenerateKeyPair();
@@ -28,7 +35,7 @@ public sealed class Activation(V1Client client, TextWriter log)
         {
             var reply = await client.Activation.ActivateAsync(new ActivateRequest
             {
-                Token = data.Required("activation.token"), Hostname = hostname, Ip = ip,
+                Token = token, Hostname = hostname, Ip = ip,
                 AgentPublicKey = Google.Protobuf.ByteString.CopyFrom(((X25519PublicKeyParameters)agentKey.Public).GetEncoded()),
             }, cancellationToken: ct);
             bundle = reply.Bundle.ToByteArray();
@@ -43,12 +50,42 @@ public sealed class Activation(V1Client client, TextWriter log)
         if (verification.Material is not { } material)
         {
             log.WriteLine($"activation bundle rejected, nothing installed: {verification.Failure}");
-            await client.Activation.ReportFailureAsync(new ReportFailureRequest { Hostname = hostname, Reason = verification.Failure, Token = data.Required("activation.token") }, cancellationToken: ct);
+            await ReportAsync(hostname, verification.Failure!, token, ct);
             return 4;
         }
         foreach (var file in FirstBootInstaller.Install(material, root)) log.WriteLine($"installed {file}");
         log.WriteLine($"activated machine {material.MachineGuid:N}");
         return 0;
+    }
+
+    /// <summary>The controller key from the provisioning data, or null with why it cannot be trusted.</summary>
+    private static byte[]? TrustedKey(string base64, out string problem)
+    {
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(base64);
+        }
+        catch (FormatException)
+        {
+            problem = "controller.key in the provisioning data is not base64; it must be the controller's Ed25519 public key (32 bytes) in base64";
+            return null;
+        }
+        problem = BundleVerifier.TrustedKeyProblem(key) is { } why ? $"controller.key in the provisioning data: {why}" : "";
+        return problem.Length == 0 ? key : null;
+    }
+
+    /// <summary>Tells the operators why this VM has no set; a controller that cannot be told is logged, not fatal.</summary>
+    private async Task ReportAsync(string hostname, string reason, string token, CancellationToken ct)
+    {
+        try
+        {
+            await client.Activation.ReportFailureAsync(new ReportFailureRequest { Hostname = hostname, Reason = reason, Token = token }, cancellationToken: ct);
+        }
+        catch (RpcException e)
+        {
+            log.WriteLine($"the failure could not be reported to the controller: {e.Status.Detail}");
+        }
     }
 }
 

@@ -51,7 +51,10 @@ public sealed class HostChannel : IDisposable
                 !json.RootElement.TryGetProperty("generation", out var generation) || !json.RootElement.TryGetProperty("data", out var data) ||
                 data.ValueKind != JsonValueKind.Object)
                 return null;
-            var values = data.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal);
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            // A key twice is not one generation's data: which value would the host have meant?
+            foreach (var p in data.EnumerateObject())
+                if (!values.TryAdd(p.Name, p.Value.GetString() ?? "")) return null;
             return new ChannelData(generation.GetInt64(), values);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)

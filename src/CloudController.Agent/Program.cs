@@ -11,7 +11,8 @@ const string usage = """
       --channel   without --data, the daemon reads the host's channel, a serial port (default /dev/ttyS1)
       --root      where the guest's file system is (/ in a real guest)
       --state     where the daemon keeps the generation it applied last
-    Exit codes: 0 done; 2 usage; 3 the controller refused; 4 the bundle failed verification (nothing installed).
+    Exit codes: 0 done; 2 usage, or provisioning data the agent cannot use (named, reported; an activation token is not
+    spent); 3 the controller refused; 4 the bundle failed verification (nothing installed, reported).
     """;
 
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();

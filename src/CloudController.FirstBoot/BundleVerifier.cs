@@ -44,8 +44,7 @@ public static class BundleVerifier
     public static Verification Open(
         byte[] bundleBytes, byte[] trustedControllerKey, X25519PrivateKeyParameters agentKey, string hostname, string ip, DateTimeOffset now)
     {
-        if (trustedControllerKey.Length != Ed25519PublicKeyParameters.KeySize)
-            return Fail(RefusalReason.BadSignature, $"the trusted controller key is {trustedControllerKey.Length} bytes; an Ed25519 key has {Ed25519PublicKeyParameters.KeySize}");
+        if (TrustedKeyProblem(trustedControllerKey) is { } problem) return Fail(RefusalReason.BadSignature, problem);
         ActivationBundle bundle;
         byte[] content;
         try
@@ -117,6 +116,25 @@ public static class BundleVerifier
         var material = new InstalledMaterial(bundle.MachineGuid, f[0], bundle.HostRsaPublic, f[1], bundle.TlsCertificate, f[2]);
         if (KeyMismatch(material, certificate) is { } keyMismatch) return Fail(RefusalReason.KeyMismatch, keyMismatch);
         return new Verification(material, null);
+    }
+
+    /// <summary>
+    /// Why a controller key cannot be trusted (wrong length, not a point of the curve), or null: an agent asks before it
+    /// spends its one-time token, so a key that could never verify a bundle does not cost the VM its activation.
+    /// </summary>
+    public static string? TrustedKeyProblem(byte[] key)
+    {
+        if (key.Length != Ed25519PublicKeyParameters.KeySize)
+            return $"the trusted controller key is {key.Length} bytes; an Ed25519 key has {Ed25519PublicKeyParameters.KeySize}";
+        try
+        {
+            _ = new Ed25519PublicKeyParameters(key);
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return "the trusted controller key is not an Ed25519 public key (not a point of the curve)";
+        }
     }
 
     private static bool IssuedBy(X509Certificate certificate, byte[] controllerKey)
