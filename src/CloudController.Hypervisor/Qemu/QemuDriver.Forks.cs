@@ -75,7 +75,7 @@ public sealed partial class QemuDriver
                 await RequireBackedByAsync(op, hostId, vm, layer, baseLayer, ct);
                 // Its memory moves into a new process over a file of its own; the parent's file is no longer mapped.
                 var promoted = vm with { ForkedFrom = null, Persistent = true, MemoryFile = Paths.Memory(hostId, vmId) };
-                await MoveProcessAsync(op, hostId, process, promoted, hostId, sourceRuns: true, ct);
+                await MoveProcessAsync(op, hostId, process, promoted, hostId, sourceRuns: true, mirrorSync: null, ct);
                 Save(hostId, promoted);
             }
             else

@@ -145,6 +145,37 @@ public sealed partial class QemuDriver
     }
 
     /// <summary>
+    /// Makes a migrating VM's disk a place on the target: the same base there, and over it the shared layer itself
+    /// or, for a local one, an empty layer of the same size that a mirror or a copy fills at switch-over
+    /// (<paramref name="fresh"/>: made again, so a mirror never lands on an earlier attempt's blocks).
+    /// </summary>
+    private async Task PlaceDiskAsync(string fromHost, string layerId, string toHost, CancellationToken ct, bool fresh = false)
+    {
+        var chain = Chain(fromHost, layerId);
+        var baseLayer = chain[^1];
+        if (Layer(toHost, baseLayer.LayerId) is null) await EnsureBaseAsync(toHost, baseLayer.LayerId, baseLayer.Image!, baseLayer.Linked, ct);
+        var top = chain[0];
+        if (top.Datastore is not null && chain.Length == 2)
+        {
+            SaveLayer(toHost, top);
+            return;
+        }
+        if (!fresh && Layer(toHost, layerId) is not null) return;
+        var toBase = Layer(toHost, baseLayer.LayerId)!;
+        var size = (await img.InfoAsync(top.File, ct)).VirtualSizeBytes;
+        var baseSize = (await img.InfoAsync(toBase.File, ct)).VirtualSizeBytes;
+        var target = Paths.LocalLayerFile(toHost, layerId);
+        await WriteWholeAsync(target, partial => img.CreateOverlayAsync(partial, toBase.File, size > baseSize ? size >> 30 : null, ct));
+        SaveLayer(toHost, new QemuLayerRecord(layerId, target, baseLayer.LayerId));
+    }
+
+    /// <summary>
+    /// What a disk's mirror copies: its own layer when that lies right over the base (the target has the same base),
+    /// else the whole chain, which the target's single layer then holds.
+    /// </summary>
+    private string MirrorSync(string hostId, string layerId) => Chain(hostId, layerId).Length == 2 ? "top" : "full";
+
+    /// <summary>
     /// Removes a layer from a host: its record, its link or copies, and its file unless another host knows the same
     /// file (a layer on a shared datastore that migrated there); the file goes with the last host that knows it.
     /// </summary>

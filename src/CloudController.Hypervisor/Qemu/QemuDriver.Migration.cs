@@ -18,7 +18,7 @@ public sealed partial class QemuDriver
                 if (there.IncomingMigration == plan.MigrationId) return;
                 throw Refuse(op, plan.TargetHostId, $"VM {plan.VmId} is already on this host");
             }
-            await CopyDiskAsync(op, plan.SourceHostId, vm.Definition.DiskLayerId, plan.TargetHostId, vm.Definition.DiskLayerId, ct);
+            await PlaceDiskAsync(plan.SourceHostId, vm.Definition.DiskLayerId, plan.TargetHostId, ct);
             Save(plan.TargetHostId, vm with { IncomingMigration = plan.MigrationId, MemoryFile = Paths.Memory(plan.TargetHostId, plan.VmId), Launch = 0 });
         });
 
@@ -35,15 +35,18 @@ public sealed partial class QemuDriver
             {
                 case VmPowerState.Running:
                     var process = (await ProcessOf(plan.SourceHostId, plan.VmId, ct))!;
-                    var live = plan.Live && OnSharedStorage(plan.SourceHostId, vm.Definition.DiskLayerId);
-                    // Local disks: the guest stops, its disk is copied as it is now, then its memory follows.
-                    if (!live) await process.Qmp.StopAsync(ct);
+                    // Live with a local disk: the disk is mirrored into a fresh layer on the target while the guest
+                    // runs. Not live: the guest stops, its disk is copied as it is now, then its memory follows.
+                    var mirror = plan.Live && !OnSharedStorage(plan.SourceHostId, vm.Definition.DiskLayerId);
+                    if (!plan.Live) await process.Qmp.StopAsync(ct);
                     try
                     {
-                        if (!live) await CopyDiskAsync(op, plan.SourceHostId, vm.Definition.DiskLayerId, plan.TargetHostId, vm.Definition.DiskLayerId, ct, refresh: true);
-                        await MoveProcessAsync(op, plan.SourceHostId, process, arrived, plan.TargetHostId, sourceRuns: true, ct);
+                        if (!plan.Live) await CopyDiskAsync(op, plan.SourceHostId, vm.Definition.DiskLayerId, plan.TargetHostId, vm.Definition.DiskLayerId, ct, refresh: true);
+                        if (mirror) await PlaceDiskAsync(plan.SourceHostId, vm.Definition.DiskLayerId, plan.TargetHostId, ct, fresh: true);
+                        var sync = mirror ? MirrorSync(plan.SourceHostId, vm.Definition.DiskLayerId) : null;
+                        await MoveProcessAsync(op, plan.SourceHostId, process, arrived, plan.TargetHostId, sourceRuns: true, sync, ct);
                     }
-                    catch when (!live)
+                    catch when (!plan.Live)
                     {
                         // With a fresh token: a cancelled switch-over still leaves the source running.
                         if (await process.Qmp.QueryStatusAsync(CancellationToken.None) != "running") await process.Qmp.ContinueAsync(CancellationToken.None);
@@ -92,7 +95,10 @@ public sealed partial class QemuDriver
     /// the guest runs. On failure the new process is killed and the old one runs on, as it ran before the move
     /// (<paramref name="sourceRuns"/>: the caller may have paused it to copy its disk).
     /// </summary>
-    private async Task MoveProcessAsync(DriverOperation op, string fromHost, QemuVmProcess from, QemuVmRecord arriving, string toHost, bool sourceRuns, CancellationToken ct)
+    /// <param name="mirrorSync">When the disk moves too (a local disk, live): how much of its chain the source mirrors
+    /// into the target's layer over NBD (<see cref="MirrorSync"/>) before the memory follows, as libvirt's storage
+    /// migration does. The target stays paused until the mirror has ended in step with it.</param>
+    private async Task MoveProcessAsync(DriverOperation op, string fromHost, QemuVmProcess from, QemuVmRecord arriving, string toHost, bool sourceRuns, string? mirrorSync, CancellationToken ct)
     {
         var vmId = arriving.Definition.VmId;
         var launch = Math.Max(arriving.Launch, from.Launch) + 1;
@@ -109,11 +115,28 @@ public sealed partial class QemuDriver
             if (elsewhere) Save(toHost, Vm(toHost, vmId)! with { Launch = launch });
             to = await StartProcessAsync(op, toHost, arriving, launch, arriving.MemoryFile!, memoryShared: true, incoming: true, ct);
             if (elsewhere) processes[(toHost, vmId)] = to;
+            if (mirrorSync is not null)
+            {
+                var nbdPort = FreeLoopbackPort();
+                await to.Qmp.StartNbdServerAsync("127.0.0.1", nbdPort, ct);
+                await to.Qmp.AddNbdExportAsync(QemuLaunch.DiskDevice, ct);
+                await from.Qmp.DriveMirrorAsync(QemuLaunch.DiskDevice, MirrorJob, $"nbd:127.0.0.1:{nbdPort}:exportname={QemuLaunch.DiskDevice}",
+                    mirrorSync, options.MigrationMaxBandwidth, ct);
+                await from.Qmp.WaitForBlockJobReadyAsync(MirrorJob, options.MigrationTimeout, ct);
+            }
             var port = FreeLoopbackPort();
             await to.Qmp.MigrateIncomingAsync($"tcp:127.0.0.1:{port}", ct);
             await from.Qmp.MigrateAsync($"tcp:127.0.0.1:{port}", ct);
             LastMigration = await from.Qmp.WaitForMigrationAsync(options.MigrationTimeout, ct);
             await to.Qmp.WaitForMigrationAsync(options.MigrationTimeout, ct);
+            if (mirrorSync is not null)
+            {
+                // The source is paused now: still in step, the mirror's cancel flushes its last writes and leaves
+                // the target's layer a consistent copy, and only then may the target's guest run.
+                await from.Qmp.WaitForBlockJobReadyAsync(MirrorJob, options.MigrationTimeout, ct);
+                await from.Qmp.CancelBlockJobAsync(MirrorJob, force: false, options.MigrationTimeout, ct);
+                await to.Qmp.StopNbdServerAsync(ct);
+            }
             if (await to.Qmp.QueryStatusAsync(ct) != "running") await to.Qmp.ContinueAsync(ct);
         }
         catch (Exception e) when (e is QmpException or IOException or HypervisorException or OperationCanceledException)
@@ -140,6 +163,8 @@ public sealed partial class QemuDriver
         var vmId = arriving.Definition.VmId;
         var none = CancellationToken.None;
         try { await from.Qmp.MigrateCancelAsync(none); } catch (QmpException) { }
+        // A mirror is abandoned before its target goes, so the source's disk never waits on a vanished NBD server.
+        try { await from.Qmp.CancelBlockJobAsync(MirrorJob, force: true, options.MigrationTimeout, none); } catch (QmpException) { }
         if (to is not null) await to.StopAsync(none);
         else if (QemuVmProcess.RunningPid(Paths.PidFile(toHost, vmId, launch)) is { } pid) QemuVmProcess.Kill(pid);
         if (toHost != fromHost) processes.TryRemove((toHost, vmId), out _);
@@ -149,6 +174,9 @@ public sealed partial class QemuDriver
 
     /// <summary>The last completed move of a VM's running state (migration or promotion), for measurement.</summary>
     public MigrationProgress? LastMigration { get; private set; }
+
+    /// <summary>The block job that mirrors a migrating VM's disk.</summary>
+    private const string MirrorJob = "migrate-disk0";
 
     private static int FreeLoopbackPort()
     {

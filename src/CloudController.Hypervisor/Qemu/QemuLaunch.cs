@@ -8,7 +8,7 @@ namespace CloudController.Hypervisor.Qemu;
 /// <param name="MemoryShared">Map the file shared, so that guest RAM is the file (a VM that may be suspended or
 /// forked); a forked child maps its parent's file private instead, copying a page only when it writes it.</param>
 /// <param name="Incoming">Start waiting for saved or migrating state (<c>-incoming defer</c> then migrate-incoming),
-/// instead of booting.</param>
+/// instead of booting, and stay paused when it has arrived.</param>
 /// <param name="SeedDisk">The VM's cloud-init NoCloud seed, attached read-only as a second virtio disk.</param>
 /// <param name="Mac">The MAC of the VM's NIC, which the seed's network configuration is bound to.</param>
 /// <param name="GenerationId">The VM Generation ID the guest reads from its vmgenid device; a process resumed from
@@ -31,6 +31,9 @@ public sealed record QemuLaunch(
     string? Mac = null,
     Guid? GenerationId = null)
 {
+    /// <summary>The drive id of the VM's disk, which its saved device state names.</summary>
+    public const string DiskDevice = "disk0";
+
     /// <summary>The command line, argument by argument (no shell involved, so paths need no quoting).</summary>
     public IReadOnlyList<string> Arguments()
     {
@@ -44,8 +47,8 @@ public sealed record QemuLaunch(
             "-nodefaults", "-display", "none", "-no-user-config",
             // The disk by drive id, not by path: saved device state names "disk0", so a child or a migration target
             // can run the same state over its own copy-on-write layer.
-            "-drive", $"file={DiskPath},format=qcow2,if=none,id=disk0,cache=writeback",
-            "-device", "virtio-blk-pci,drive=disk0",
+            "-drive", $"file={DiskPath},format=qcow2,if=none,id={DiskDevice},cache=writeback",
+            "-device", $"virtio-blk-pci,drive={DiskDevice}",
             // ttyS0 is the console; ttyS1 is the VM's own key/value channel, a socket of this process alone, so a
             // forked child resumed from its parent's memory reads its own data, never its parent's.
             // Appended, so a VM's console tells its whole life across suspends, resumes and restarts.
@@ -72,7 +75,8 @@ public sealed record QemuLaunch(
             if (boot.Initrd is not null) args.AddRange(["-initrd", boot.Initrd]);
             args.AddRange(["-append", boot.CommandLine]);
         }
-        if (Incoming) args.AddRange(["-incoming", "defer"]);
+        // Paused once the state is in (-S): the driver continues the guest when all of it has arrived, its disk too.
+        if (Incoming) args.AddRange(["-S", "-incoming", "defer"]);
         return args;
     }
 }

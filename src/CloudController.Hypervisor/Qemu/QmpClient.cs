@@ -176,6 +176,66 @@ public sealed class QmpClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Serves this process's block devices over NBD on an address, for a source that mirrors a disk into them.</summary>
+    public Task StartNbdServerAsync(string host, int port, CancellationToken ct) =>
+        ExecuteAsync("nbd-server-start", new { addr = new { type = "inet", data = new { host, port = port.ToString() } } }, ct);
+
+    /// <summary>Exports a drive, writable, under its own name (the export a mirror's <c>nbd:</c> target names).</summary>
+    public Task AddNbdExportAsync(string device, CancellationToken ct) =>
+        ExecuteAsync("nbd-server-add", new { device, writable = true }, ct);
+
+    public Task StopNbdServerAsync(CancellationToken ct) => ExecuteAsync("nbd-server-stop", null, ct);
+
+    /// <summary>
+    /// Mirrors a drive into an image that exists elsewhere (an NBD export of the target's layer): <c>top</c> copies
+    /// the drive's own layer only, the target having the same base; every guest write meanwhile goes to both.
+    /// </summary>
+    public Task DriveMirrorAsync(string device, string jobId, string target, string sync, long bytesPerSecond, CancellationToken ct) =>
+        ExecuteAsync("drive-mirror", new Dictionary<string, object>
+        {
+            ["device"] = device, ["job-id"] = jobId, ["target"] = target, ["format"] = "raw", ["sync"] = sync, ["mode"] = "existing",
+            ["speed"] = bytesPerSecond,
+        }, ct);
+
+    /// <summary>Polls a mirror until both copies are in step (ready); a job that ends or fails first raises.</summary>
+    public async Task WaitForBlockJobReadyAsync(string jobId, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var job = await BlockJobAsync(jobId, ct) ?? throw new QmpException("drive-mirror", $"job {jobId} ended before its copy was ready");
+            if (job["ready"]?.GetValue<bool>() == true) return;
+            if (DateTime.UtcNow > deadline) throw new QmpException("drive-mirror", $"job {jobId} not ready after {timeout.TotalSeconds:0} s");
+            await Task.Delay(20, ct);
+        }
+    }
+
+    /// <summary>
+    /// Ends a block job and waits for it to go. A ready mirror cancelled while its guest is paused leaves a consistent
+    /// copy and the source on its own disk (libvirt's end of a storage migration); <paramref name="force"/> abandons
+    /// a job that is not ready. A job already gone is not an error.
+    /// </summary>
+    public async Task CancelBlockJobAsync(string jobId, bool force, TimeSpan timeout, CancellationToken ct)
+    {
+        if (await BlockJobAsync(jobId, ct) is null) return;
+        try { await ExecuteAsync("block-job-cancel", new Dictionary<string, object> { ["device"] = jobId, ["force"] = force }, ct); }
+        catch (QmpException)
+        {
+            // It ended between the look and the cancel.
+            if (await BlockJobAsync(jobId, ct) is null) return;
+            throw;
+        }
+        var deadline = DateTime.UtcNow + timeout;
+        while (await BlockJobAsync(jobId, ct) is not null)
+        {
+            if (DateTime.UtcNow > deadline) throw new QmpException("block-job-cancel", $"job {jobId} still there after {timeout.TotalSeconds:0} s");
+            await Task.Delay(20, ct);
+        }
+    }
+
+    private async Task<JsonNode?> BlockJobAsync(string jobId, CancellationToken ct) =>
+        (await ExecuteAsync("query-block-jobs", null, ct) as JsonArray)?.FirstOrDefault(j => j?["device"]?.GetValue<string>() == jobId);
+
     private async Task<JsonObject> ReadMessageAsync(CancellationToken ct)
     {
         var line = await reader.ReadLineAsync(ct) ?? throw new IOException("QEMU closed its QMP socket");

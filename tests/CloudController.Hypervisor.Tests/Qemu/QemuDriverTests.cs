@@ -222,6 +222,34 @@ public sealed class QemuDriverTests
     }
 
     [Fact]
+    public async Task Live_migration_with_a_local_disk_mirrors_the_disk_to_the_target_while_the_guest_runs()
+    {
+        await using var fleet = await StartAsync();
+        var d = fleet.Driver;
+        await fleet.RegisterAsync(HostA, "mover");
+        await fleet.WriteDiskAsync(HostA, "mover", 0xab, mib: 4);
+        await d.PowerOnAsync(HostA, "mover", Ct);
+        await fleet.WaitForBootAsync(HostA, "mover");
+        var plan = new MigrationPlan("mig-l", "mover", HostA, HostB, Live: true);
+
+        await d.PrepareMigrationAsync(plan, Ct);
+        Assert.False(await fleet.DiskHoldsAsync(HostB, "mover", 0xab, mib: 4), "prepare places an empty layer; the disk moves at switch-over");
+        await d.SwitchOverAsync(plan, Ct);
+        await d.CompleteMigrationAsync(plan, Ct);
+
+        Assert.Null(await d.GetVmAsync(HostA, "mover", Ct));
+        Assert.False(Directory.Exists(d.Paths.Vm(HostA, "mover")));
+        Assert.Equal("completed", d.LastMigration!.Status);
+        await d.SetGuestDataAsync(HostB, "mover", Identity(1, "arrived.example"), Ct);
+        await fleet.WaitForHostnameAsync(HostB, "mover", "arrived.example");
+        Assert.Equal(0, fleet.Boots(HostB, "mover"));
+        Assert.Single(d.RunningProcessIds());
+        await d.PowerOffAsync(HostB, "mover", Ct);
+        Assert.True(await fleet.DiskHoldsAsync(HostB, "mover", 0xab, mib: 4), "the target's layer holds what the source's held");
+        Assert.Equal(d.Layer(HostB, "base-tiny")!.File, (await new QemuImg().InfoAsync(d.Layer(HostB, "mover-disk")!.File, Ct)).BackingFile);
+    }
+
+    [Fact]
     public async Task A_migration_that_fails_at_switch_over_or_is_cancelled_leaves_the_guest_running_on_the_source()
     {
         await using var fleet = await StartAsync();
@@ -237,8 +265,7 @@ public sealed class QemuDriverTests
         Assert.Null(d.Layer(HostB, "stay-disk"));
         Assert.False(Directory.Exists(d.Paths.Vm(HostB, "stay")));
 
-        // A fault on the target at switch-over, after the source stopped for the final disk copy (the target cannot
-        // write the copy): the source runs again.
+        // A fault on the target at switch-over (it cannot make the layer the disk is mirrored into): the source runs on.
         var second = new MigrationPlan("mig-b", "stay", HostA, HostB, Live: true);
         await d.PrepareMigrationAsync(second, Ct);
         Directory.CreateDirectory(d.Layer(HostB, "stay-disk")!.File + ".partial");

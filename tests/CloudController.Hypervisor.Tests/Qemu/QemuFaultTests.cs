@@ -33,12 +33,12 @@ public sealed class QemuFaultTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_switch_over_cancelled_while_memory_moves_stops_the_target_and_the_source_runs_on(bool sharedStorage)
+    public async Task A_switch_over_cancelled_while_memory_or_disk_moves_stops_the_target_and_the_source_runs_on(bool sharedStorage)
     {
-        // Local disks: the source is paused for the final disk copy, so it must be resumed; shared: it never stopped.
+        // Shared: the memory is moving when the test acts; local: the disk is still being mirrored.
         await using var fleet = await StartAsync(o => o with { MigrationMaxBandwidth = SlowMigration });
         var d = fleet.Driver;
-        await fleet.BootAsync(HostA, "mover", datastore: sharedStorage ? "shared" : null, sharedBase: sharedStorage);
+        await BootMoverAsync(fleet, sharedStorage);
         var sourcePid = d.ProcessId(HostA, "mover")!.Value;
         var plan = new MigrationPlan("mig-c", "mover", HostA, HostB, Live: true);
         await d.PrepareMigrationAsync(plan, Ct);
@@ -52,12 +52,14 @@ public sealed class QemuFaultTests
         await AssertSourceRunsAloneAsync(fleet, plan, sourcePid);
     }
 
-    [Fact]
-    public async Task A_target_killed_while_memory_moves_fails_the_switch_over_and_the_source_runs_on()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_target_killed_while_memory_or_disk_moves_fails_the_switch_over_and_the_source_runs_on(bool sharedStorage)
     {
         await using var fleet = await StartAsync(o => o with { MigrationMaxBandwidth = SlowMigration });
         var d = fleet.Driver;
-        await fleet.BootAsync(HostA, "mover", datastore: "shared", sharedBase: true);
+        await BootMoverAsync(fleet, sharedStorage);
         var sourcePid = d.ProcessId(HostA, "mover")!.Value;
         var plan = new MigrationPlan("mig-k", "mover", HostA, HostB, Live: true);
         await d.PrepareMigrationAsync(plan, Ct);
@@ -69,6 +71,18 @@ public sealed class QemuFaultTests
         Assert.Contains("moving VM mover", failed.Message);
 
         await AssertSourceRunsAloneAsync(fleet, plan, sourcePid);
+    }
+
+    /// <summary>
+    /// The VM to migrate, booted. A local disk gets 8 MiB of its own first, so that mirroring it at the slow rate
+    /// takes seconds and a test acts while the disk moves.
+    /// </summary>
+    private static async Task BootMoverAsync(QemuFleet fleet, bool sharedStorage)
+    {
+        await fleet.RegisterAsync(HostA, "mover", datastore: sharedStorage ? "shared" : null, sharedBase: sharedStorage);
+        if (!sharedStorage) await fleet.WriteDiskAsync(HostA, "mover", 0xab, mib: 8);
+        await fleet.Driver.PowerOnAsync(HostA, "mover", Ct);
+        await fleet.WaitForBootAsync(HostA, "mover");
     }
 
     /// <summary>Waits for the target's process to run beside the source's, then a moment more: memory is moving. Returns the target's pid.</summary>

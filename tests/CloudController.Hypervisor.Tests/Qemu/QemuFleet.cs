@@ -55,6 +55,22 @@ public sealed class QemuFleet : IAsyncDisposable
         return vm;
     }
 
+    /// <summary>Writes a byte pattern over the first MiBs of a VM's own layer (the VM must not run), as a guest's writes would.</summary>
+    public async Task WriteDiskAsync(string host, string vmId, byte pattern, int mib)
+    {
+        if (!await QemuIoAsync(host, vmId, $"write -P 0x{pattern:x2} 0 {mib}M")) throw new InvalidOperationException($"qemu-io could not write VM {vmId}'s layer");
+    }
+
+    /// <summary>Whether the first MiBs of a VM's disk (its whole chain, read while no process holds it) hold the pattern.</summary>
+    public Task<bool> DiskHoldsAsync(string host, string vmId, byte pattern, int mib) => QemuIoAsync(host, vmId, $"read -P 0x{pattern:x2} 0 {mib}M");
+
+    private async Task<bool> QemuIoAsync(string host, string vmId, string command)
+    {
+        using var io = System.Diagnostics.Process.Start("qemu-io", ["-f", "qcow2", "-c", command, Driver.Layer(host, $"{vmId}-disk")!.File]);
+        await io.WaitForExitAsync();
+        return io.ExitCode == 0;
+    }
+
     public string Console(string host, string vmId) =>
         File.Exists(Driver.Paths.Console(host, vmId)) ? File.ReadAllText(Driver.Paths.Console(host, vmId)) : "";
 
