@@ -61,10 +61,13 @@ public sealed class NodeProcess : IDisposable
         return new NodeProcess(name, Process.Start(start)!);
     }
 
-    /// <summary>SIGKILL: no shutdown, no leaving the cluster, nothing flushed. Returns once the process is gone.</summary>
-    public void Kill()
+    /// <summary>
+    /// SIGKILL: no shutdown, no leaving the cluster, nothing flushed. Returns once the process is gone. With
+    /// <paramref name="alone"/> its children live on, as QEMU guests outlive a host agent the kernel killed.
+    /// </summary>
+    public void Kill(bool alone = false)
     {
-        _process.Kill(entireProcessTree: true);
+        _process.Kill(entireProcessTree: !alone);
         _process.WaitForExit();
     }
 

@@ -55,6 +55,10 @@ public sealed class AgentRestartTests : IAsyncLifetime
         // Driving it attaches to the same QEMU process (its pidfile and QMP socket); the guest has not booted again.
         await driver.SetGuestDataAsync("hv-q", "g1", GuestData.Of(2, [new("hostname", "g1-again")]), ct);
         Assert.Equal(pid, ((QemuDriver)again.Driver).ProcessId("hv-q", "g1"));
+        // The re-attached guest gets its new data on its channel at once.
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!Console().Contains("\"hostname\":\"g1-again\"") && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.True(Console().Contains("\"hostname\":\"g1-again\""), $"the re-attached guest did not receive its data; console:\n{Console()}");
         Assert.Equal(1, Boots());
     }
 }

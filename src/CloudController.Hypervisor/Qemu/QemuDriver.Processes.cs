@@ -141,7 +141,11 @@ public sealed partial class QemuDriver
         if (Vm(hostId, vmId) is not { Launch: > 0 } vm) return null;
         var attached = await QemuVmProcess.AttachAsync(Paths.PidFile(hostId, vmId, vm.Launch), Paths.Qmp(hostId, vmId, vm.Launch),
             Paths.Channel(hostId, vmId, vm.Launch), vm.Launch, process => SendCurrentDataAsync(hostId, vmId, process), ct);
-        if (attached is not null) processes[(hostId, vmId)] = attached;
+        if (attached is null) return null;
+        // Its guest said it listens to the process this driver's earlier run started, not to this one: new data goes
+        // out at once instead of waiting for a "ready" that will not come again (a guest still booting says it anyway).
+        attached.ResumedListening();
+        processes[(hostId, vmId)] = attached;
         return attached;
     }
 
