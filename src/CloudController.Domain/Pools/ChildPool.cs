@@ -95,7 +95,11 @@ public sealed partial record ChildPool(
         var lost = childIds.Distinct(StringComparer.Ordinal)
             .Where(id => Children.TryGetValue(id, out var child) && child.State == ChildState.Ready && child.HostId == hostId)
             .ToImmutableArray();
-        return lost.IsEmpty ? Decision.AlreadyDone : Decision.Persist(new ChildrenLost(lost, reason));
+        if (!lost.IsEmpty) return Decision.Persist(new ChildrenLost(lost, reason));
+        return childIds.All(id => Children.TryGetValue(id, out var child) && child.State == ChildState.Lost)
+            ? Decision.AlreadyDone
+            : Decision.Refuse($"no ready child of pool {Definition!.Name} on host {hostId} among {string.Join(", ", childIds)}; " +
+                              "one being forked or removed is its batch's to finish");
     }
 
     public Decision Delete()

@@ -152,7 +152,7 @@ public class PoolReconcilerTests
         Assert.Single(step.Events.OfType<ChildrenPlanned>().Single().Children);
 
         var forking = Run(pool, step).InState(ChildState.Forking).Single();
-        Assert.Same(Decision.AlreadyDone, Run(pool, step).MarkLost(forking.HostId, [forking.ChildId], "r"));
+        Assert.Contains("its batch's to finish", Run(pool, step).MarkLost(forking.HostId, [forking.ChildId], "r").Refusal);
         Assert.True(ChildPool.Empty.MarkLost("a", [onB], "r").IsRefused);
     }
 }
