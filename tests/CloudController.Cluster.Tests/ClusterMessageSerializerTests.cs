@@ -78,10 +78,13 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
         new VmDataApplied(2, ImmutableSortedDictionary<string, string>.Empty.Add("ssh.authorized-keys.bob", "no user bob")),
         new VmRecordCreated(Vm with { Data = new ProvisioningData(1, ImmutableSortedDictionary<string, string>.Empty.Add("hostname", "db-01")), StoragePool = "apps", StorageRole = "db" }),
         new Domain.KeyPool.SetsStored([new Domain.KeyPool.StoredSet(Guid.Parse("5f0c1b2e-1111-5222-8333-444455556666"), [1, 2, 3], At)]),
-        new Domain.KeyPool.TokensIssued([new Domain.KeyPool.TokenGrant("ABCD", "vm-1", "db-01", "10.0.0.5", At)]),
+        new Domain.KeyPool.TokensIssued([new Domain.KeyPool.TokenGrant("ABCD", "vm-1", "db-01", "10.0.0.5", At, At.AddDays(1))]),
         new Domain.KeyPool.SetHandedOut(new Domain.KeyPool.HandOut(Guid.Parse("5f0c1b2e-1111-5222-8333-444455556666"), "vm-1", "ABCD", At)),
+        new Domain.KeyPool.TokensRevoked(["vm-1"], "deleted by task t-1"),
+        new Domain.KeyPool.KeyPoolPruned(At, At.AddDays(-7)),
         Domain.KeyPool.KeyPoolState.Empty
             .Apply(new Domain.KeyPool.SetsStored([new Domain.KeyPool.StoredSet(Guid.Parse("5f0c1b2e-1111-5222-8333-444455556666"), [1, 2, 3], At)]))
+            .Apply(new Domain.KeyPool.TokensIssued([new Domain.KeyPool.TokenGrant("ABCD", "vm-1", "db-01", "10.0.0.5", At, At.AddDays(1))]))
             .Apply(new Domain.KeyPool.DemandExpected("pool:web", 20)),
         new Domain.Storage.StoragePoolDefined(StoragePool),
         new Domain.Networks.NetworkPlanned("shop", [new Domain.Networks.NetworkMemberRecord(

@@ -52,7 +52,7 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         AwaitCondition(() => fleetView.Ask<FleetViewProtocol.Hosts>(new FleetViewProtocol.ListHosts()).Result.Snapshots.Count == 1);
         // No VM here names a storage pool, so the storage table is never asked.
         var hosts = inFrontOfHost is null ? host : system.ActorOf(inFrontOfHost(host));
-        var runner = new TaskStepRunner(driver, channel, hosts, vm, fleetView, ActorRefs.Nobody, settings ?? Settings);
+        var runner = new TaskStepRunner(driver, channel, hosts, vm, fleetView, ActorRefs.Nobody, ActorRefs.Nobody, settings ?? Settings);
         return system.ActorOf(ProvisioningTaskActor.Props(TaskId, runner, settings ?? Settings, ActorRefs.Nobody));
     }
 

@@ -187,6 +187,27 @@ public class KeyPoolEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_vms_token_stops_working_when_it_is_given_a_new_one_and_when_the_vm_is_deleted()
+    {
+        await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=1", "cloudcontroller.key-pool.fill-on-start=off");
+        await node.AddUbuntuModelAsync();
+        await node.WaitForHostsAsync(1);
+        var started = await node.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "ubuntu", Hostname = "web-0" });
+        Assert.Equal(TaskState.Succeeded, (await node.WatchToEndAsync(started.TaskId))[^1].State);
+        async Task<string> RefusalAsync(string token) => (await Assert.ThrowsAsync<RpcException>(async () => await node.Activation.ActivateAsync(
+            new ActivateRequest { Token = token, Hostname = "web-0", Ip = "", AgentPublicKey = AgentKey() }))).Status.Detail;
+
+        var first = await TokenAsync(node, started.VmId, "", "");
+        var second = await TokenAsync(node, started.VmId, "", "");
+        Assert.Contains("revoked", await RefusalAsync(first));
+
+        var deletion = await node.Vms.DeleteVmAsync(new DeleteVmRequest { Id = started.VmId });
+        Assert.Equal(TaskState.Succeeded, (await node.WatchToEndAsync(deletion.TaskId))[^1].State);
+        await Eventually.True(async () => (await node.KeyPool.GetKeyPoolStatusAsync(new GetKeyPoolStatusRequest())).TokensOutstanding == 0, "the token revoked");
+        Assert.Contains("revoked", await RefusalAsync(second));
+    }
+
+    [Fact]
     public async Task Pool_children_carry_a_token_and_the_controller_key_and_announce_their_demand()
     {
         await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=1");

@@ -91,6 +91,12 @@ public static class AkkaControllerExtensions
                 (_, _) => Quotas.QuotaActor.Props,
                 new EntityMessageExtractor<Quotas.QuotaProtocol.IQuotaCommand>(settings.ShardCount),
                 passivating)
+            // Before the tasks, which revoke the tokens of the VMs they delete.
+            .WithShardRegion<ControllerRegions.KeyPools>(
+                "key-pool",
+                (_, _) => name => KeyPoolActor.Props(name, secrets, settings.KeyPool),
+                new EntityMessageExtractor<KeyPoolProtocol.IKeyPoolCommand>(settings.ShardCount),
+                remembered)
             .WithShardRegion<ControllerRegions.Tasks>(
                 "task",
                 (_, registry) =>
@@ -102,16 +108,12 @@ public static class AkkaControllerExtensions
                         registry.Get<ControllerRegions.Vms>(),
                         registry.Get<ControllerRegions.FleetView>(),
                         registry.Get<ControllerRegions.StorageAllocations>(),
+                        registry.Get<ControllerRegions.KeyPools>(),
                         settings);
                     var quotas = registry.Get<ControllerRegions.Quotas>();
                     return taskId => ProvisioningTaskActor.Props(taskId, runner, settings, quotas);
                 },
                 new EntityMessageExtractor<ProvisioningTaskProtocol.ITaskCommand>(settings.ShardCount),
-                remembered)
-            .WithShardRegion<ControllerRegions.KeyPools>(
-                "key-pool",
-                (_, _) => name => KeyPoolActor.Props(name, secrets, settings.KeyPool),
-                new EntityMessageExtractor<KeyPoolProtocol.IKeyPoolCommand>(settings.ShardCount),
                 remembered)
             .WithShardRegion<ControllerRegions.AccessRegistries>(
                 "access",

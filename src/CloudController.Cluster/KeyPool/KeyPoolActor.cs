@@ -30,6 +30,11 @@ public sealed class KeyPoolActor : ReceivePersistentActor, IWithTimers
         public static readonly Trim Instance = new();
     }
 
+    private sealed record Prune
+    {
+        public static readonly Prune Instance = new();
+    }
+
     /// <summary>
     /// A trim writes a snapshot of every set still available (a megabyte for a few hundred), and hand-outs wait
     /// behind that write: so it waits for a pause in hand-outs this long, unless far too many have gone untrimmed.
@@ -72,10 +77,29 @@ public sealed class KeyPoolActor : ReceivePersistentActor, IWithTimers
             // A pool that was ever used keeps itself filled after a restart.
             if (e is TokensIssued or SetHandedOut or DemandExpected) _active = true;
         });
-        Recover<RecoveryCompleted>(_ => Refill());
+        Recover<RecoveryCompleted>(_ =>
+        {
+            Timers.StartPeriodicTimer(Prune.Instance, Prune.Instance, _settings.PruneEvery);
+            Refill();
+        });
 
         Command<IssueTokens>(Issue);
         Command<Activate>(HandOut);
+        Command<RevokeTokens>(r =>
+        {
+            if (_state.Revoke(r.VmIds, r.Reason).Event is { } revoked) Persist(revoked, e => _state = _state.Apply(e));
+        });
+        Command<Prune>(_ =>
+        {
+            // Forgetting is written like any other change, so recovery forgets the same; the next trim keeps it out of the snapshot.
+            if (_state.Prune(DateTimeOffset.UtcNow, _settings.SpentRetention).Event is not { } pruned) return;
+            Persist(pruned, e =>
+            {
+                _state = _state.Apply(e);
+                _sinceTrim++;
+                TrimJournal();
+            });
+        });
         Command<ExpectDemand>(d =>
         {
             _active = true;
@@ -152,9 +176,10 @@ public sealed class KeyPoolActor : ReceivePersistentActor, IWithTimers
         {
             var token = ActivationToken.New();
             tokens[vm.VmId] = token;
-            grants.Add(new TokenGrant(ActivationToken.Hash(token), vm.VmId, vm.Hostname, vm.Ip, now));
+            grants.Add(new TokenGrant(ActivationToken.Hash(token), vm.VmId, vm.Hostname, vm.Ip, now, now + _settings.TokenLifetime));
         }
-        var granted = new TokensGranted(tokens.ToImmutable());
+        // A VM that already held a token (a retried batch) loses it to the new one: the caller must deliver the new one.
+        var granted = new TokensGranted(tokens.ToImmutable(), [.. issue.Vms.Select(v => v.VmId).Where(_state.HoldsToken)]);
         Persist(new TokensIssued(grants.MoveToImmutable()), e =>
         {
             _state = _state.Apply(e);
@@ -282,7 +307,7 @@ public sealed class KeyPoolActor : ReceivePersistentActor, IWithTimers
         // Empties only if hand-outs outpace refills; null when it does not empty at this pace.
         double? toEmpty = handOutRate > refillRate ? _state.AvailableCount / (handOutRate - refillRate) : null;
         return new KeyPoolStatus(_state.AvailableCount, _state.Target(_settings.LowWater, _settings.HighWater, _settings.MaxSize),
-            _settings.LowWater, _settings.HighWater, _generating, _state.GeneratedTotal, _state.HandOuts.Count, _state.Tokens.Count,
+            _settings.LowWater, _settings.HighWater, _generating, _state.GeneratedTotal, (int)_state.HandedOutTotal, _state.Tokens.Count,
             refillRate, handOutRate, toEmpty, _failures, _lastFailure);
     }
 }

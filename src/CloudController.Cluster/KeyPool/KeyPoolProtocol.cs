@@ -22,10 +22,15 @@ public static class KeyPoolProtocol
     public sealed record IssueTokens(string Pool, ImmutableArray<TokenRequest> Vms) : IKeyPoolCommand;
 
     /// <param name="Tokens">VM id to its token.</param>
-    public sealed record TokensGranted(ImmutableDictionary<string, string> Tokens) : IClusterMessage
+    /// <param name="Replaced">VMs whose earlier unspent token the new one revoked (a retried batch): whatever holds the
+    /// old one must be given the new.</param>
+    public sealed record TokensGranted(ImmutableDictionary<string, string> Tokens, ImmutableArray<string> Replaced) : IClusterMessage
     {
         public override string ToString() => $"{Tokens.Count} activation tokens";
     }
+
+    /// <summary>The VMs were deleted or replaced: their unspent tokens stop working. Not answered.</summary>
+    public sealed record RevokeTokens(string Pool, ImmutableArray<string> VmIds, string Reason) : IKeyPoolCommand;
 
     /// <summary>An agent asks for its set. Answered with <see cref="Activated"/> or <see cref="ActivationRefused"/>.</summary>
     public sealed record Activate(string Pool, ActivationRequest Request) : IKeyPoolCommand;

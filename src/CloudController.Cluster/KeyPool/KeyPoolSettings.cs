@@ -6,7 +6,13 @@ namespace CloudController.Cluster.KeyPool;
 /// <param name="FillOnStart">Fill at once; otherwise from the first token, hand-out or announced demand (tests and
 /// small installations that never activate a VM spend no CPU on keys).</param>
 /// <param name="TrimEvery">Hand-outs between journal trims: how long a spent set's sealed material stays stored.</param>
-public sealed record KeyPoolSettings(int LowWater, int HighWater, int MaxSize, int RsaBits, int Parallelism, bool FillOnStart, int TrimEvery, string SecretsDirectory)
+/// <param name="TokenLifetime">How long an activation token works after it is issued.</param>
+/// <param name="SpentRetention">How long spent tokens and hand-outs are kept (a spent token is refused as spent, and its
+/// VM may still report a failure with it); at least the token lifetime, so nothing forgotten could still be used.</param>
+/// <param name="PruneEvery">How often expired tokens and spent records past their retention are forgotten.</param>
+public sealed record KeyPoolSettings(
+    int LowWater, int HighWater, int MaxSize, int RsaBits, int Parallelism, bool FillOnStart, int TrimEvery, string SecretsDirectory,
+    TimeSpan TokenLifetime, TimeSpan SpentRetention, TimeSpan PruneEvery)
 {
     public static KeyPoolSettings FromConfig(Config c, string dataDir)
     {
@@ -19,13 +25,23 @@ public sealed record KeyPoolSettings(int LowWater, int HighWater, int MaxSize, i
             c.GetInt("parallelism", 0) is > 0 and var p ? p : Math.Max(1, Environment.ProcessorCount - 1),
             c.GetBoolean("fill-on-start", true),
             c.GetInt("trim-every", 25),
-            c.GetString("secrets-dir", "") is { Length: > 0 } dir ? dir : Path.Combine(dataDir, "secrets"));
+            c.GetString("secrets-dir", "") is { Length: > 0 } dir ? dir : Path.Combine(dataDir, "secrets"),
+            c.GetTimeSpan("token-lifetime", TimeSpan.FromDays(1)),
+            c.GetTimeSpan("spent-retention", TimeSpan.FromDays(7)),
+            c.GetTimeSpan("prune-every", TimeSpan.FromMinutes(10)));
         if (settings.LowWater < 0 || settings.HighWater < settings.LowWater || settings.MaxSize < settings.HighWater)
             throw new ConfigurationException(
                 $"cloudcontroller.key-pool: need 0 <= low-water ({settings.LowWater}) <= high-water ({settings.HighWater}) <= max-size ({settings.MaxSize}).");
         if (settings.RsaBits is not (2048 or 3072))
             throw new ConfigurationException($"cloudcontroller.key-pool.rsa-bits = {settings.RsaBits}; use 2048 or 3072.");
         if (settings.TrimEvery < 1) throw new ConfigurationException($"cloudcontroller.key-pool.trim-every = {settings.TrimEvery}; it must be at least 1.");
+        if (settings.TokenLifetime <= TimeSpan.Zero || settings.PruneEvery <= TimeSpan.Zero)
+            throw new ConfigurationException(
+                $"cloudcontroller.key-pool: token-lifetime ({settings.TokenLifetime}) and prune-every ({settings.PruneEvery}) must be positive.");
+        if (settings.SpentRetention < settings.TokenLifetime)
+            throw new ConfigurationException(
+                $"cloudcontroller.key-pool.spent-retention ({settings.SpentRetention}) is shorter than token-lifetime ({settings.TokenLifetime}); " +
+                "keep spent tokens at least as long as a token works, so that a forgotten one has expired anyway.");
         return settings;
     }
 }

@@ -44,6 +44,8 @@ public sealed class ChildLifecycle(
         var granted = await keyPools.Ask<KeyPoolProtocol.TokensGranted>(new KeyPoolProtocol.IssueTokens(KeyPoolProtocol.DefaultPool,
             children.Select(c => new KeyPoolProtocol.TokenRequest(c.ChildId, c.Name, c.Ip)).ToImmutableArray()), settings.AskTimeout, ct);
         var controller = Convert.ToBase64String(controllerKey);
+        // A child forked by an interrupted run of this batch still holds the token the new one revoked.
+        var retried = granted.Replaced.ToHashSet(StringComparer.Ordinal);
 
         var cost = template.ChildCost(settings.ChildDiskGib);
         await Task.WhenAll(children.Where(c => !failed.ContainsKey(c.ChildId)).GroupBy(c => c.HostId).Select(async onHost =>
@@ -65,8 +67,12 @@ public sealed class ChildLifecycle(
                     var data = Identity(pool, child)
                         .Append(KeyValuePair.Create("activation.token", granted.Tokens[child.ChildId]))
                         .Append(KeyValuePair.Create("controller.key", controller));
-                    var options = new ForkOptions(pool.PowerOnAhead, pool.Persistent, GuestData.Of(1, data));
+                    var guestData = GuestData.Of(1, data);
+                    var options = new ForkOptions(pool.PowerOnAhead, pool.Persistent, guestData);
                     await driver.ForkAsync(child.HostId, ensured.Ready[child.HostId], definition, options, token);
+                    // Generations only rise: a retry's is its time, above the fork's 1 and any earlier retry's.
+                    if (retried.Contains(child.ChildId))
+                        await driver.SetGuestDataAsync(child.HostId, child.ChildId, guestData with { Generation = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, token);
                     ControllerMetrics.ForkDuration.WithLabels("done").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(forking).TotalSeconds);
                 }
                 catch (HypervisorException e)

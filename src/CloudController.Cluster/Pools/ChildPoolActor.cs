@@ -245,6 +245,10 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
             return;
         }
         PersistAll(events, e => _pool = _pool.Apply(e));
+        // A failed or removed child's activation token must not outlive it.
+        var gone = done.Forked.FailedByReason.Values.SelectMany(ids => ids).Concat(done.Removed.Removed).ToImmutableArray();
+        if (!gone.IsEmpty)
+            _keyPools.Tell(new KeyPool.KeyPoolProtocol.RevokeTokens(KeyPool.KeyPoolProtocol.DefaultPool, gone, $"child of pool {_name} failed or removed"));
         DeferAsync(done, _ =>
         {
             // Pool events are large (a batch of children each): snapshot often so recovery replays few of them.

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosting;
+using CloudController.Cluster.KeyPool;
 using System.Collections.Immutable;
 using System.Text.Json;
 using CloudController.Domain.Catalog;
@@ -38,6 +39,7 @@ public sealed class TaskStepRunner(
     IActorRef vms,
     IActorRef fleetView,
     IActorRef storage,
+    IActorRef keyPools,
     ControllerSettings settings)
 {
     public TaskWorkArea WorkArea { get; } = new(settings.WorkDirectory);
@@ -155,11 +157,16 @@ public sealed class TaskStepRunner(
                 return StepOutcome.Done;
             case TaskStep.RemovingRecord:
                 await AskVm(new VmProtocol.RemoveVm(vm.VmId, $"deleted by task {task.TaskId}"), ct);
+                RevokeTokens(vm.VmId, $"deleted by task {task.TaskId}");
                 return StepOutcome.Done;
             default:
                 throw new ArgumentOutOfRangeException(nameof(step), step, "not a step of any task");
         }
     }
+
+    /// <summary>A VM that is gone leaves no activation token that works (one issued by hand, for instance).</summary>
+    private void RevokeTokens(string vmId, string reason) =>
+        keyPools.Tell(new KeyPoolProtocol.RevokeTokens(KeyPoolProtocol.DefaultPool, [vmId], reason));
 
     public async Task UndoAsync(ProvisioningTask task, TaskStep step, CancellationToken ct)
     {
@@ -169,6 +176,7 @@ public sealed class TaskStepRunner(
         {
             case TaskStep.RecordingVm:
                 await AskVm(new VmProtocol.RemoveVm(vm.VmId, $"provisioning task {task.TaskId} rolled back"), ct);
+                RevokeTokens(vm.VmId, $"provisioning task {task.TaskId} rolled back");
                 break;
             case TaskStep.Placing when host is not null:
                 await AskHost(new HostProtocol.ReleaseReservation(host, task.TaskId, "rolled back"), ct);
