@@ -7,12 +7,12 @@ namespace CloudController.Agent;
 /// <summary>
 /// The guest side of provisioning data: applies what the host's channel held at launch, then follows the
 /// controller's changes in generation order, applying and acknowledging each. The last applied generation is kept in
-/// a state directory, so a restarted daemon never applies an older generation again or skips a newer one.
+/// a state directory, so a restarted daemon never applies an older generation again or skips a newer one. Live, it
+/// also changes the running system's host name and addresses, not only the files read at the next boot.
 /// </summary>
-public sealed class DataDaemon(GuestChannel.GuestChannelClient channel, string root, string stateDirectory, TextWriter log)
+public sealed class DataDaemon(GuestChannel.GuestChannelClient channel, string root, string stateDirectory, TextWriter log, bool live = false)
 {
-    private static readonly IDataApplier[] Known = [new HostnameApplier(), new NetworkApplier(), new UsersApplier()];
-    private readonly IDataApplier[] _appliers = [.. Known, new AppDataApplier(Known)];
+    private readonly IDataApplier[] _appliers = Appliers(live);
 
     public long Applied { get; private set; } = ReadState(stateDirectory);
 
@@ -84,6 +84,12 @@ public sealed class DataDaemon(GuestChannel.GuestChannelClient channel, string r
         var ack = new AcknowledgeDataRequest { VmId = vmId, Token = token, Generation = generation };
         ack.FailedKeys.Add(failed);
         await channel.AcknowledgeDataAsync(ack, cancellationToken: ct);
+    }
+
+    private static IDataApplier[] Appliers(bool live)
+    {
+        IDataApplier[] known = [new HostnameApplier(live), new NetworkApplier(live), new UsersApplier()];
+        return [.. known, new AppDataApplier(known)];
     }
 
     private static long ReadState(string directory)

@@ -3,7 +3,7 @@ using Grpc.Net.Client;
 
 const string usage = """
     Usage: cc-agent activate --endpoint URL --data FILE --root DIR
-           cc-agent daemon   --root DIR --state DIR [--channel DEVICE | --endpoint URL --data FILE]
+           cc-agent daemon   --root DIR --state DIR [--live] [--channel DEVICE | --endpoint URL --data FILE]
       activate  fetch this VM's first-boot set once, verify it, install it
       daemon    apply the provisioning data, then follow and apply every change, acknowledging each
       --endpoint  the controller's gRPC endpoint (the daemon on the host's channel takes controller.endpoint from its data)
@@ -11,6 +11,7 @@ const string usage = """
       --channel   without --data, the daemon reads the host's channel, a serial port (default /dev/ttyS1)
       --root      where the guest's file system is (/ in a real guest)
       --state     where the daemon keeps the generation it applied last
+      --live      also apply to the running system: the kernel's host name and the interface's addresses (as root)
     Exit codes: 0 done; 2 usage, or provisioning data the agent cannot use (named, reported; an activation token is not
     spent); 3 the controller refused; 4 the bundle failed verification (nothing installed, reported).
     """;
@@ -48,7 +49,7 @@ try
             var first = updates.Current;
             var address = Option("--endpoint") ?? new GuestData(first.Values).Required("controller.endpoint");
             using var controller = GrpcChannel.ForAddress(address);
-            var daemon = new DataDaemon(new CloudController.Api.V1.GuestChannel.GuestChannelClient(controller), root, Option("--state")!, Console.Out);
+            var daemon = new DataDaemon(new CloudController.Api.V1.GuestChannel.GuestChannelClient(controller), root, Option("--state")!, Console.Out, args.Contains("--live"));
             await daemon.FollowAsync(Following(first, updates), stop.Token);
             return 0;
         }
@@ -72,7 +73,7 @@ try
     using var channel = GrpcChannel.ForAddress(endpoint);
     if (args[0] == "activate")
         return await new Activation(new V1Client(channel.CreateCallInvoker()), Console.Out).RunAsync(data, root, stop.Token);
-    await new DataDaemon(new CloudController.Api.V1.GuestChannel.GuestChannelClient(channel), root, Option("--state")!, Console.Out).RunAsync(data, stop.Token);
+    await new DataDaemon(new CloudController.Api.V1.GuestChannel.GuestChannelClient(channel), root, Option("--state")!, Console.Out, args.Contains("--live")).RunAsync(data, stop.Token);
     return 0;
 }
 catch (InvalidDataException e)
