@@ -150,7 +150,8 @@ public enum DriverOperation
 }
 
 /// <param name="Shared">The image is on shared storage and is linked, not copied, to the host.</param>
-public sealed record BaseLayerSpec(string LayerId, string Image, long SizeGib, bool Shared = false);
+/// <param name="Source">Where a host lacking the image fetches it, with the digest it must have; null when every host already holds it.</param>
+public sealed record BaseLayerSpec(string LayerId, string Image, long SizeGib, bool Shared = false, Domain.Catalog.ImageSource? Source = null);
 
 /// <param name="Datastore">Where to put the layer: the datastore of the VM's storage allocation; null for the host's default.</param>
 public sealed record DiskLayerSpec(string LayerId, string ParentLayerId, long SizeGib, string? Datastore = null);

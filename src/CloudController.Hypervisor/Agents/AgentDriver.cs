@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CloudController.Hypervisor.Agents.V1;
+using CloudController.Domain.Catalog;
 using CloudController.Domain.Fleet;
 
 namespace CloudController.Hypervisor.Agents;
@@ -15,6 +16,12 @@ public sealed class AgentDriver(AgentDirectory agents) : IHypervisorDriver, IDis
     private readonly ConcurrentDictionary<string, string> _routes = new(StringComparer.Ordinal);
 
     public AgentDirectory Agents { get; } = agents;
+
+    /// <summary>
+    /// Where an image comes from and its digest, by image name (the node's image store, which fetched and checked it
+    /// when its model was added): sent with each base layer, so an agent lacking the image fetches it itself.
+    /// </summary>
+    public Func<string, ImageSource?> ImageSources { get; set; } = _ => null;
 
     public string Name => $"host agents ({Agents.Links.Count} joined: {string.Join(", ", Agents.Links.Select(a => a.Name))})";
 
@@ -87,7 +94,8 @@ public sealed class AgentDriver(AgentDirectory agents) : IHypervisorDriver, IDis
     public Task<HostStatusReport> QueryHostStatusAsync(string hostId, CancellationToken ct) =>
         CallAsync<HostStatusReport>(DriverOperation.QueryHostStatus, hostId, ct, hostId);
 
-    public Task EnsureBaseLayerAsync(string hostId, BaseLayerSpec spec, CancellationToken ct) => CallAsync(DriverOperation.EnsureBaseLayer, hostId, ct, hostId, spec);
+    public Task EnsureBaseLayerAsync(string hostId, BaseLayerSpec spec, CancellationToken ct) =>
+        CallAsync(DriverOperation.EnsureBaseLayer, hostId, ct, hostId, spec with { Source = spec.Source ?? ImageSources(spec.Image) });
 
     public Task CreateDiskLayerAsync(string hostId, DiskLayerSpec spec, CancellationToken ct) => CallAsync(DriverOperation.CreateDiskLayer, hostId, ct, hostId, spec);
 

@@ -17,6 +17,7 @@ public sealed class ImageStore
 {
     private const string ImageExtension = ".qcow2";
     private const string DigestsExtension = ".digests";
+    private const string SourcePrefix = "# fetched from ";
     private static readonly TimeSpan Silence = TimeSpan.FromSeconds(60);
 
     private readonly HttpClient _http;
@@ -34,24 +35,18 @@ public sealed class ImageStore
 
     public string Directory { get; }
 
-    /// <summary>Why images fetched here would not reach the hosts (they read images elsewhere); null when they do.</summary>
-    public FieldError? NotWhereHostsRead { get; init; }
-
     /// <summary>
-    /// The store for a node's driver: the QEMU driver's images directory; for the simulated driver, whose VMs read no
-    /// disk, <c>DATA-DIR/images</c> all the same, so an image is fetched and checked exactly as it would be for QEMU;
-    /// for host agents, none: each agent reads the images directory of its own machine.
+    /// The store for a node's driver: the QEMU driver's images directory; otherwise <c>DATA-DIR/images</c>, where an
+    /// image is fetched and checked exactly as it would be for QEMU. For host agents that copy is the model's proof:
+    /// each agent lacking the image fetches it from the same address and checks it against the SHA-256 taken here.
     /// </summary>
-    public static ImageStore For(IHypervisorDriver driver, string dataDirectory) => driver switch
+    public static ImageStore For(IHypervisorDriver driver, string dataDirectory)
     {
-        QemuDriver qemu => new ImageStore(qemu.ImagesDirectory),
-        Agents.AgentDriver => new ImageStore(Path.Combine(dataDirectory, "images"))
-        {
-            NotWhereHostsRead = new FieldError("image_url", "is not fetched by a node that drives host agents: each agent takes base images from its own machine's images directory",
-                "put NAME.qcow2 (checked against its publisher's sums) in every host agent's images directory, and add the model with --image NAME alone"),
-        },
-        _ => new ImageStore(Path.Combine(dataDirectory, "images")),
-    };
+        if (driver is QemuDriver qemu) return qemu.Images;
+        var store = new ImageStore(Path.Combine(dataDirectory, "images"));
+        if (driver is Agents.AgentDriver agents) agents.ImageSources = store.SourceOf;
+        return store;
+    }
 
     /// <summary>Removes an image the store fetched, with its record: undoes an import whose model was then refused.</summary>
     public void Remove(string image)
@@ -70,6 +65,17 @@ public sealed class ImageStore
         return File.ReadAllLines(file).Select(ImageDigest.Parse).OfType<ImageDigest>().ToList();
     }
 
+    /// <summary>Where the store fetched the image from, with its SHA-256 as fetched; null for one put there by hand.</summary>
+    public ImageSource? SourceOf(string image)
+    {
+        var file = Path.Combine(Directory, image + DigestsExtension);
+        if (!File.Exists(file)) return null;
+        var lines = File.ReadAllLines(file);
+        var url = lines.FirstOrDefault(l => l.StartsWith(SourcePrefix, StringComparison.Ordinal))?[SourcePrefix.Length..];
+        var sha256 = lines.Select(ImageDigest.Parse).FirstOrDefault(d => d?.Algorithm == ImageDigest.Sha256);
+        return url is null || sha256 is null ? null : new ImageSource(url, sha256);
+    }
+
     /// <summary>
     /// Makes the image <paramref name="source"/> names available as <paramref name="image"/>: fetched and checked, or
     /// already there with the same digest. Refusals raise <see cref="ImageImportException"/> naming the field at fault.
@@ -77,7 +83,6 @@ public sealed class ImageStore
     /// <returns>Whether it was fetched now (false: the store already held it).</returns>
     public async Task<bool> ImportAsync(string image, ImageSource source, CancellationToken ct)
     {
-        if (NotWhereHostsRead is { } elsewhere) throw new ImageImportException(elsewhere);
         if (!QemuPaths.IsSafeName(image))
             throw new ImageImportException(new FieldError("disk_image", $"'{image}' is not a plain file name", "use letters, digits, '.', '-' and '_'"));
         var gate = _importing.GetOrAdd(image, _ => new SemaphoreSlim(1, 1));
@@ -123,7 +128,7 @@ public sealed class ImageStore
 
             // The record first: an image whose record is missing would look put there by hand and never be reused.
             var record = Path.Combine(Directory, image + DigestsExtension);
-            await File.WriteAllLinesAsync(digestsPartial, [$"# fetched from {source.Url}", .. digests.Select(d => d.ToString())], ct);
+            await File.WriteAllLinesAsync(digestsPartial, [SourcePrefix + source.Url, .. digests.Select(d => d.ToString())], ct);
             File.Move(digestsPartial, record, overwrite: true);
             try
             {

@@ -1,10 +1,13 @@
+using CloudController.Domain.Catalog;
+using CloudController.Hypervisor.Images;
+
 namespace CloudController.Hypervisor.Qemu;
 
 /// <summary>Disks: qcow2 layers and their chains, copies between hosts, checkpoints, and files written whole.</summary>
 public sealed partial class QemuDriver
 {
     public Task EnsureBaseLayerAsync(string hostId, BaseLayerSpec spec, CancellationToken ct) =>
-        OnHost(DriverOperation.EnsureBaseLayer, hostId, ct, () => EnsureBaseAsync(hostId, spec.LayerId, spec.Image, spec.Shared, ct));
+        OnHost(DriverOperation.EnsureBaseLayer, hostId, ct, () => EnsureBaseAsync(hostId, spec.LayerId, spec.Image, spec.Shared, spec.Source, ct));
 
     public Task CreateDiskLayerAsync(string hostId, DiskLayerSpec spec, CancellationToken ct) =>
         OnHost(DriverOperation.CreateDiskLayer, hostId, ct, () => CreateOverlayAsync(DriverOperation.CreateDiskLayer, hostId, spec.LayerId, spec.ParentLayerId, spec.SizeGib, spec.Datastore, ct));
@@ -59,7 +62,7 @@ public sealed partial class QemuDriver
             await CopyWholeAsync(Paths.Checkpoint(hostId, vmId, checkpointId), layer.File, ct);
         });
 
-    private async Task EnsureBaseAsync(string hostId, string layerId, string image, bool shared, CancellationToken ct)
+    private async Task EnsureBaseAsync(string hostId, string layerId, string image, bool shared, ImageSource? fetchFrom, CancellationToken ct)
     {
         const DriverOperation op = DriverOperation.EnsureBaseLayer;
         RequireName(op, hostId, layerId, "layer id");
@@ -70,6 +73,7 @@ public sealed partial class QemuDriver
             throw Refuse(op, hostId, $"layer {layerId} exists for image {existing.Image}, not {image}");
         }
         var source = Path.Combine(options.ImagesDirectory, image + ".qcow2");
+        if (!File.Exists(source) && fetchFrom is not null) await FetchImageAsync(hostId, image, fetchFrom, ct);
         if (!File.Exists(source)) throw Refuse(op, hostId, $"image '{image}' is not in {options.ImagesDirectory}: put {image}.qcow2 there");
         var target = Paths.LocalLayerFile(hostId, layerId);
         string? Boot(string extension)
@@ -128,7 +132,7 @@ public sealed partial class QemuDriver
     {
         var chain = Chain(fromHost, fromLayerId);
         var baseLayer = chain[^1];
-        if (Layer(toHost, baseLayer.LayerId) is null) await EnsureBaseAsync(toHost, baseLayer.LayerId, baseLayer.Image!, baseLayer.Linked, ct);
+        if (Layer(toHost, baseLayer.LayerId) is null) await EnsureBaseAsync(toHost, baseLayer.LayerId, baseLayer.Image!, baseLayer.Linked, fetchFrom: null, ct);
         var top = chain[0];
         if (top.Datastore is not null && chain.Length == 2 && fromLayerId == toLayerId)
         {
@@ -153,7 +157,7 @@ public sealed partial class QemuDriver
     {
         var chain = Chain(fromHost, layerId);
         var baseLayer = chain[^1];
-        if (Layer(toHost, baseLayer.LayerId) is null) await EnsureBaseAsync(toHost, baseLayer.LayerId, baseLayer.Image!, baseLayer.Linked, ct);
+        if (Layer(toHost, baseLayer.LayerId) is null) await EnsureBaseAsync(toHost, baseLayer.LayerId, baseLayer.Image!, baseLayer.Linked, fetchFrom: null, ct);
         var top = chain[0];
         if (top.Datastore is not null && chain.Length == 2)
         {
@@ -232,5 +236,21 @@ public sealed partial class QemuDriver
             chain.Add(layer);
         if (chain.Count == 0) throw new InvalidOperationException($"no disk layer {layerId} on this host");
         return [.. chain];
+    }
+
+    /// <summary>
+    /// Fetches a base image this machine lacks into its images directory, checked against the digest given; the
+    /// store fetches each image once however many layers wait for it, and keeps nothing that failed its check.
+    /// </summary>
+    private async Task FetchImageAsync(string hostId, string image, ImageSource source, CancellationToken ct)
+    {
+        try
+        {
+            await Images.ImportAsync(image, source, ct);
+        }
+        catch (ImageImportException e)
+        {
+            throw Refuse(DriverOperation.EnsureBaseLayer, hostId, $"image '{image}' could not be fetched to this host: {e.Error}");
+        }
     }
 }

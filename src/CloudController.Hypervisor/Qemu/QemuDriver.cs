@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using CloudController.Domain.Fleet;
+using CloudController.Hypervisor.Images;
 
 namespace CloudController.Hypervisor.Qemu;
 
@@ -27,6 +28,7 @@ public sealed partial class QemuDriver : IHypervisorDriver, IAsyncDisposable
             () => KvmTrial.Run(options.QemuProgram, "kvm", KvmTrial.FindKernel(options.ImagesDirectory, options.DeviceRoot), options.KvmTrialTimeout));
         Paths = new QemuPaths(options.Root, options.RuntimeDirectory);
         img = new QemuImg(options.QemuImgProgram);
+        Images = new ImageStore(options.ImagesDirectory, options.QemuImgProgram);
         hosts = options.Hosts.ToImmutableDictionary(h => h.Id);
         hostTurns = options.Hosts.ToImmutableDictionary(h => h.Id, _ => new SemaphoreSlim(1, 1));
         Directory.CreateDirectory(Paths.Runtime);
@@ -38,6 +40,9 @@ public sealed partial class QemuDriver : IHypervisorDriver, IAsyncDisposable
     }
 
     public QemuPaths Paths { get; }
+
+    /// <summary>This machine's base images: the directory layers are made from, and where missing ones are fetched to.</summary>
+    public ImageStore Images { get; }
 
     /// <summary>Where base images are taken from, as <c>NAME.qcow2</c>: the node's image store.</summary>
     public string ImagesDirectory => options.ImagesDirectory;
