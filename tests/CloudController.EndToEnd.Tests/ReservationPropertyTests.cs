@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace CloudController.EndToEnd.Tests;
 
 /// <summary>
-/// Random interleavings of provisioning, aborts, driver faults and node restarts, after which nothing may have
+/// Random interleavings of provisioning, aborts, driver faults and node crashes, after which nothing may have
 /// leaked: every host's ledger holds exactly the live VMs, no reservation is left, and the hypervisor runs exactly
 /// the VMs the controller has records of. Seeded, so a failure replays.
 /// </summary>
@@ -64,8 +64,8 @@ public class ReservationPropertyTests(ITestOutputHelper output)
                     output.WriteLine($"step {step}: fault at {operation}");
                     break;
                 default:
-                    output.WriteLine($"step {step}: restart");
-                    await node.RestartAsync();
+                    output.WriteLine($"step {step}: crash and restart");
+                    await node.CrashAndRestartAsync();
                     break;
             }
             await Task.Delay(random.Next(0, 120));

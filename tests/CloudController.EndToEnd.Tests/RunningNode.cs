@@ -1,3 +1,4 @@
+using Akka.Actor;
 using CloudController.Api.V1;
 using CloudController.Hypervisor;
 using CloudController.Hypervisor.Simulated;
@@ -86,10 +87,27 @@ public sealed class RunningNode : IAsyncDisposable
         return node;
     }
 
-    /// <summary>Stops the node (as a crash would, mid-task) and starts a new one on the same data and fleet.</summary>
+    /// <summary>Stops the node as an operator would and starts a new one on the same data and fleet.</summary>
     public async Task RestartAsync()
     {
         var driver = Node.Driver;
+        await StopNodeAsync();
+        await StartNodeAsync(driver);
+    }
+
+    /// <summary>Crashes the node mid-task and starts a new one on the same data and fleet: the actor system is
+    /// aborted, so no coordinated shutdown runs (no shard hand-off, no leaving, no actor finishes what it does).</summary>
+    public async Task CrashAndRestartAsync()
+    {
+        var driver = Node.Driver;
+        var system = Node.Services.GetRequiredService<ActorSystem>();
+        var shutdown = CoordinatedShutdown.Get(system);
+        ((ExtendedActorSystem)system).Abort();
+        await system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30));
+        // The guard that this was a crash: a graceful stop runs coordinated shutdown for the host's reason; an abort
+        // only lets the dying cluster daemon name its own downing, after every actor is already gone.
+        if (shutdown.ShutdownReason is not null and not CoordinatedShutdown.ClusterDowningReason)
+            throw new InvalidOperationException($"The crash ran coordinated shutdown ({shutdown.ShutdownReason}).");
         await StopNodeAsync();
         await StartNodeAsync(driver);
     }
