@@ -7,12 +7,14 @@ namespace CloudController.Benchmarks.Load;
 public sealed record LoadOptions(string Scenario, int Count, int Concurrency, int Hosts, string? Endpoint, string ResultFile, IReadOnlyList<string> Settings)
 {
     public const string Usage = """
-        Usage: load <pool|provision|handout|recovery|qemu> [--count N] [--concurrency N] [--hosts N] [--endpoint URL] [--out FILE] [--set key=value]...
+        Usage: load <pool|provision|handout|recovery|qemu|qemu-agents> [--count N] [--concurrency N] [--hosts N] [--endpoint URL] [--out FILE] [--set key=value]...
           pool       scale a pool of forked children from 0 to N (default 2000) and time them to ready
           provision  provision N single VMs (default 200), --concurrency at a time (default 16), each to its end
           handout    N key-set activations (default 200) from a warm pool, --concurrency at a time; also the refill rate
           recovery   scale a pool to N (default 2000), restart the node, time until the pool and every host are back
           qemu       on real QEMU: cold start vs fork of N children (default 4), PSS per child vs parent, migration of a 128 MiB guest
+          qemu-agents  on real QEMU over three host agents (127.0.0.2-4): a pool scaled 0 to N (default 64) until every child
+                     answers on its channel; a driver call through an agent vs in-process
           --hosts    simulated hosts of the node the tool starts (default 100); ignored with --endpoint
           --endpoint drive a running node or cluster instead of starting one
           --out      where the JSON result goes (default load-<scenario>.json)
@@ -21,9 +23,9 @@ public sealed record LoadOptions(string Scenario, int Count, int Concurrency, in
 
     public static LoadOptions Parse(IReadOnlyList<string> args)
     {
-        if (args.Count == 0 || args[0] is not ("pool" or "provision" or "handout" or "recovery" or "qemu")) throw new ArgumentException(Usage);
+        if (args.Count == 0 || args[0] is not ("pool" or "provision" or "handout" or "recovery" or "qemu" or "qemu-agents")) throw new ArgumentException(Usage);
         var scenario = args[0];
-        int count = scenario switch { "pool" or "recovery" => 2000, "qemu" => 4, _ => 200 }, concurrency = 16, hosts = 100;
+        int count = scenario switch { "pool" or "recovery" => 2000, "qemu" => 4, "qemu-agents" => 64, _ => 200 }, concurrency = 16, hosts = 100;
         string? endpoint = null;
         var output = $"load-{scenario}.json";
         var settings = new List<string>();

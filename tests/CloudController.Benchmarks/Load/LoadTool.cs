@@ -34,6 +34,13 @@ public static class LoadTool
             await File.WriteAllTextAsync(options.ResultFile, JsonSerializer.Serialize(measured, new JsonSerializerOptions { WriteIndented = true }));
             return 0;
         }
+        if (options.Scenario == "qemu-agents")
+        {
+            var measured = await QemuAgentsMeasurement.RunAsync(options.Count);
+            Console.WriteLine(measured);
+            await File.WriteAllTextAsync(options.ResultFile, JsonSerializer.Serialize(measured, new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }
         var dataDir = Path.Combine(Path.GetTempPath(), $"cc-load-{Guid.NewGuid():N}");
         if (options.Scenario == "recovery")
         {
