@@ -63,9 +63,14 @@ public sealed record QemuVmRecord(VmDefinition Definition)
     public string? MigratedTo { get; init; }
 }
 
-/// <summary>Reads and writes the records; a write replaces the file whole, so a crash leaves the old or the new.</summary>
+/// <summary>
+/// Reads and writes the records; a write replaces the file whole, so a crash leaves the old or the new. A record may
+/// hold a VM's provisioning data: each is owner-only from its creation (a fresh temporary file of a new name, never
+/// one opened wider and narrowed after).
+/// </summary>
 internal static class QemuRecordFile
 {
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public static T? Read<T>(string path) where T : class =>
@@ -74,8 +79,18 @@ internal static class QemuRecordFile
     public static void Write<T>(string path, T record)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(record, Json));
-        File.Move(temporary, path, overwrite: true);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnly;
+        try
+        {
+            using (var file = new FileStream(temporary, options)) JsonSerializer.Serialize(file, record, Json);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
     }
 }

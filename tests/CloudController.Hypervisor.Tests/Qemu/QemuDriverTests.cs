@@ -31,6 +31,12 @@ public sealed class QemuDriverTests
         Assert.Equal(2L << 30, (await img.InfoAsync(d.Layer(HostA, "top")!.File, Ct)).VirtualSizeBytes);
 
         await d.RegisterVmAsync(HostA, new VmDefinition("vm1", "vm1", Guest, "top"), Ct);
+        // A VM's record holds its provisioning data: no other user may read it, not even between creation and a chmod.
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(d.Paths.VmRecord(HostA, "vm1")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(d.Paths.LayerRecord(HostA, "top")));
+        }
         var inUse = await Assert.ThrowsAsync<HypervisorException>(() => d.DeleteDiskLayerAsync(HostA, "top", Ct));
         Assert.Contains("disk of VM vm1", inUse.Message);
         var parent = await Assert.ThrowsAsync<HypervisorException>(() => d.DeleteDiskLayerAsync(HostA, "inner", Ct));
