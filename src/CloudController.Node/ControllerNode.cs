@@ -96,6 +96,7 @@ public sealed class ControllerNode : IAsyncDisposable
         builder.Services.AddAkka(config.GetString("cloudcontroller.cluster.system-name", "cloudcontroller"), (akka, _) =>
         {
             if (sqlite is not null) akka.AddSetup(sqlite.DataOptions());
+            if (ClusterTls.IsEnabled(config)) akka.AddSetup(ClusterTls.Setup(secrets.HostAuthority, config.GetString("akka.remote.dot-netty.tcp.hostname")));
             akka.AddHocon(config, HoconAddMode.Prepend)
                 .ConfigureLoggers(loggers => loggers.AddLoggerFactory())
                 .WithCloudController(driver, settings, software, secrets)

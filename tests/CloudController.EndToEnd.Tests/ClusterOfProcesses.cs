@@ -103,7 +103,7 @@ public sealed class ClusterOfProcesses : IAsyncDisposable
                 {
                     ["CLOUDCONTROLLER_DB"] = _postgres!.ConnectionString, ["CLOUDCONTROLLER_SECRETS_DIR"] = Path.Combine(_dir, "secrets"),
                     ["CLOUDCONTROLLER_HOSTNAME"] = "127.0.0.1", ["CLOUDCONTROLLER_PORT"] = address.Remoting.ToString(),
-                    ["CLOUDCONTROLLER_SEEDS"] = $"akka.tcp://cloudcontroller@127.0.0.1:{_addresses[0].Remoting}",
+                    ["CLOUDCONTROLLER_SEEDS"] = $"akka.ssl.tcp://cloudcontroller@127.0.0.1:{_addresses[0].Remoting}",
                     ["CLOUDCONTROLLER_HEALTH"] = address.Health.ToString(),
                 }));
             _nodes[i] = new Node(i, process, address.Grpc, address.Health);

@@ -89,7 +89,7 @@ public class DeploymentManifestTests
         var replicas = int.Parse((string)At(Kind("StatefulSet", "cloudcontroller"), "spec", "replicas"));
         var seeds = Env["CLOUDCONTROLLER_SEEDS"].Split(',');
         Assert.Equal(
-            Enumerable.Range(0, replicas).Select(i => $"akka.tcp://cloudcontroller@cloudcontroller-{i}.cloudcontroller.cloudcontroller.svc.cluster.local:4053"),
+            Enumerable.Range(0, replicas).Select(i => $"akka.ssl.tcp://cloudcontroller@cloudcontroller-{i}.cloudcontroller.cloudcontroller.svc.cluster.local:4053"),
             seeds);
         Assert.All(Env.Keys.Where(k => k != "POD_NAME"), name => Assert.Contains(name, NodeOptions.EnvironmentKeys.Keys));
         Assert.EndsWith(".cloudcontroller.cloudcontroller.svc.cluster.local", Env["CLOUDCONTROLLER_HOSTNAME"]);
@@ -107,7 +107,7 @@ public class DeploymentManifestTests
         Assert.True(Map(At(Kind("Secret", (string)db["name"]), "stringData")).ContainsKey(db["key"]));
         var signing = Map(At(List(At(Kind("StatefulSet", "cloudcontroller"), "spec", "template", "spec", "volumes")).Select(Map).Single(v => (string)v["name"] == "secrets"), "secret"));
         var files = Map(At(Kind("Secret", (string)signing["secretName"]), "data")).Keys.Cast<string>().Order();
-        Assert.Equal(["admin.token", "controller-authority.crt", "controller-authority.key", "keypool-storage.key"], files);
+        Assert.Equal(["admin.token", "controller-authority.crt", "controller-authority.key", "host-ca.crt", "host-ca.key.sealed", "keypool-storage.key"], files);
     }
 
     [Fact]

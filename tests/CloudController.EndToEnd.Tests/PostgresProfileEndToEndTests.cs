@@ -35,7 +35,7 @@ public class PostgresProfileEndToEndTests(ITestOutputHelper output)
     {
         await using var postgres = await PostgresServer.StartAsync();
         var (portA, portB) = (FreePort.Next(), FreePort.Next());
-        var seeds = $"akka.cluster.seed-nodes=[\"akka.tcp://cloudcontroller@127.0.0.1:{portA}\"]";
+        var seeds = $"akka.cluster.seed-nodes=[\"akka.ssl.tcp://cloudcontroller@127.0.0.1:{portA}\"]";
         var database = $"cloudcontroller.database.connection-string={postgres.ConnectionString}";
         await using var a = await RunningNode.StartOnProfileAsync(output, "postgres", database, $"akka.remote.dot-netty.tcp.port={portA}", seeds,
             "cloudcontroller.driver.simulated.hosts=3");

@@ -68,7 +68,7 @@ public sealed class HostAuthority : IDisposable
         var issued = new CertificateRequest(new X500DistinguishedName($"CN={name}"), request.PublicKey, HashAlgorithmName.SHA256);
         issued.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         issued.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        issued.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([role == HostCertificateRole.Agent ? HostTrust.ServerAuth : HostTrust.ClientAuth], true));
+        issued.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(HostTrust.UsagesOf(role), true));
         issued.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
         if (role == HostCertificateRole.Agent)
         {
@@ -105,4 +105,7 @@ public enum HostCertificateRole
 
     /// <summary>A controller node: calls agents.</summary>
     Controller,
+
+    /// <summary>A node of the controller's cluster: both ends of Akka remoting's TLS, so it dials and is dialled.</summary>
+    ClusterNode,
 }
