@@ -31,6 +31,7 @@ public static class ApiEndpoints
         services.AddSingleton<ScrapeGauges>();
         services.AddSingleton(provider => new Cluster.Vms.GuestChannel(
             provider.GetRequiredService<Hypervisor.IHypervisorDriver>(), provider.GetRequiredService<Cluster.Hosting.ControllerSecrets>()));
+        services.AddSingleton(provider => new Cluster.Vms.GuestDataWatchers(provider.GetRequiredService<Akka.Actor.ActorSystem>()));
         return services;
     }
 

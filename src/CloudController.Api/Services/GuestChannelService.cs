@@ -7,13 +7,23 @@ using static CloudController.Cluster.Vms.VmProtocol;
 namespace CloudController.Api.Services;
 
 /// <summary>Guest agents' channel to the controller: their own VM's data, as it changes, and their acknowledgements.</summary>
-public sealed class GuestChannelService(ControllerActors actors, Cluster.Vms.GuestChannel channel) : V1.GuestChannel.GuestChannelBase
+public sealed class GuestChannelService(ControllerActors actors, Cluster.Vms.GuestChannel channel, Cluster.Vms.GuestDataWatchers watchers)
+    : V1.GuestChannel.GuestChannelBase
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// Changes are announced at most once: should an announcement be lost (its node died between writing the change and
+    /// announcing it), a watcher still reads its VM this often.
+    /// </summary>
+    private static readonly TimeSpan ReadAtLeastEvery = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Sends the data now if newer than the agent has, then each newer generation as its VM's entity announces it; a
+    /// reconnecting agent says what it has, so it misses nothing however often it reconnects or the entity moves.
+    /// </summary>
     public override async Task WatchData(WatchDataRequest request, IServerStreamWriter<GuestDataUpdate> responseStream, ServerCallContext context)
     {
         var vmId = Admit(request.VmId, request.Token);
+        using var watch = watchers.Start(vmId);
         var sent = request.AfterGeneration;
         while (!context.CancellationToken.IsCancellationRequested)
         {
@@ -27,7 +37,7 @@ public sealed class GuestChannelService(ControllerActors actors, Cluster.Vms.Gue
                 await responseStream.WriteAsync(update, context.CancellationToken);
                 sent = data.Generation;
             }
-            await Task.Delay(PollInterval, context.CancellationToken).ContinueWith(_ => { });
+            await watch.ChangedAsync(ReadAtLeastEvery, context.CancellationToken);
         }
     }
 

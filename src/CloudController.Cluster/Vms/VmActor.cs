@@ -61,6 +61,8 @@ public sealed class VmActor : ReceivePersistentActor
             PersistTagged(new VmRecordRemoved(r.Reason), () =>
             {
                 _record = null;
+                // Its watchers read it once more, find it gone, and end.
+                GuestDataWatchers.Announce(Context.System, _vmId, 0);
                 Sender.Tell(new Applied(_vmId));
                 Passivate();
             });
@@ -76,9 +78,10 @@ public sealed class VmActor : ReceivePersistentActor
 
     public static Props Props(string vmId, GuestChannel channel) => Akka.Actor.Props.Create(() => new VmActor(vmId, channel));
 
-    /// <summary>A running VM gets its new data through its host's channel at once.</summary>
+    /// <summary>A running VM gets its new data through its host's channel at once, and agents watching the controller are woken.</summary>
     private void Push(VmRecord vm)
     {
+        GuestDataWatchers.Announce(Context.System, _vmId, vm.DataOrEmpty.Generation);
         if (vm is not { HostId: { } host, State: VmState.Running or VmState.Migrating }) return;
         var generation = vm.DataOrEmpty.Generation;
         _channel.PushAsync(host, vm, CancellationToken.None).PipeTo(Self,

@@ -4,14 +4,16 @@ namespace CloudController.Benchmarks.Load;
 /// What a load run does: the scenario, how much, and against what: a node it starts itself (embedded SQLite profile,
 /// simulated fleet) unless an endpoint is given.
 /// </summary>
-public sealed record LoadOptions(string Scenario, int Count, int Concurrency, int Hosts, string? Endpoint, string ResultFile, IReadOnlyList<string> Settings)
+public sealed record LoadOptions(string Scenario, int Count, int Concurrency, int Hosts, string? Endpoint, string ResultFile, IReadOnlyList<string> Settings, int Changes = 200)
 {
     public const string Usage = """
-        Usage: load <pool|provision|handout|recovery|qemu|qemu-agents> [--count N] [--concurrency N] [--hosts N] [--endpoint URL] [--out FILE] [--set key=value]...
+        Usage: load <pool|provision|handout|recovery|watch|qemu|qemu-agents> [--count N|--daemons N] [--changes N] [--concurrency N] [--hosts N] [--endpoint URL] [--out FILE] [--set key=value]...
           pool       scale a pool of forked children from 0 to N (default 2000) and time them to ready
           provision  provision N single VMs (default 200), --concurrency at a time (default 16), each to its end
           handout    N key-set activations (default 200) from a warm pool, --concurrency at a time; also the refill rate
           recovery   scale a pool to N (default 2000), restart the node, time until the pool and every host are back
+          watch      N guest data daemons (default 2000, --daemons) on one node: its CPU while they idle, then --changes
+                     `vm config set`s (default 200) one at a time, each timed to its daemon's acknowledgement
           qemu       on real QEMU: cold start vs fork of N children (default 4), PSS per child vs parent, migration of a 128 MiB guest
           qemu-agents  on real QEMU over three host agents (127.0.0.2-4): a pool scaled 0 to N (default 64) until every child
                      answers on its channel; a driver call through an agent vs in-process
@@ -23,9 +25,9 @@ public sealed record LoadOptions(string Scenario, int Count, int Concurrency, in
 
     public static LoadOptions Parse(IReadOnlyList<string> args)
     {
-        if (args.Count == 0 || args[0] is not ("pool" or "provision" or "handout" or "recovery" or "qemu" or "qemu-agents")) throw new ArgumentException(Usage);
+        if (args.Count == 0 || args[0] is not ("pool" or "provision" or "handout" or "recovery" or "watch" or "qemu" or "qemu-agents")) throw new ArgumentException(Usage);
         var scenario = args[0];
-        int count = scenario switch { "pool" or "recovery" => 2000, "qemu" => 4, "qemu-agents" => 64, _ => 200 }, concurrency = 16, hosts = 100;
+        int count = scenario switch { "pool" or "recovery" or "watch" => 2000, "qemu" => 4, "qemu-agents" => 64, _ => 200 }, concurrency = 16, hosts = 100, changes = 200;
         string? endpoint = null;
         var output = $"load-{scenario}.json";
         var settings = new List<string>();
@@ -34,7 +36,8 @@ public sealed record LoadOptions(string Scenario, int Count, int Concurrency, in
             var value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.\n{Usage}");
             switch (args[i])
             {
-                case "--count": count = Positive(args[i], value); break;
+                case "--count" or "--daemons": count = Positive(args[i], value); break;
+                case "--changes": changes = Positive(args[i], value); break;
                 case "--concurrency": concurrency = Positive(args[i], value); break;
                 case "--hosts": hosts = Positive(args[i], value); break;
                 case "--endpoint": endpoint = value; break;
@@ -45,7 +48,7 @@ public sealed record LoadOptions(string Scenario, int Count, int Concurrency, in
             }
             i++;
         }
-        return new LoadOptions(scenario, count, concurrency, hosts, endpoint, output, settings);
+        return new LoadOptions(scenario, count, concurrency, hosts, endpoint, output, settings, changes);
     }
 
     private static int Positive(string option, string value) =>

@@ -55,6 +55,21 @@ public static class LoadTool
             TryDelete(dataDir);
             return 0;
         }
+        if (options.Scenario == "watch")
+        {
+            if (options.Endpoint is not null)
+            {
+                Console.Error.WriteLine("watch measures the node it starts itself (its CPU, its daemons' tokens); it takes no --endpoint.");
+                return 2;
+            }
+            await using var watched = await StartNodeAsync(options, dataDir);
+            using var watchChannel = GrpcChannel.ForAddress(watched.Endpoint);
+            var measuredWatch = await WatchLoad.RunAsync(watchChannel, watched, options);
+            Console.WriteLine(measuredWatch);
+            await File.WriteAllTextAsync(options.ResultFile, JsonSerializer.Serialize(measuredWatch, new JsonSerializerOptions { WriteIndented = true }));
+            TryDelete(dataDir);
+            return 0;
+        }
         await using var node = options.Endpoint is null ? await StartNodeAsync(options, dataDir) : null;
         var endpoint = options.Endpoint ?? node!.Endpoint.ToString();
         using var channel = GrpcChannel.ForAddress(endpoint);
@@ -271,7 +286,7 @@ public static class LoadTool
     }
 
     /// <summary>A one-vCPU model of its own for the run, so that runs against a shared node never collide.</summary>
-    private static async Task<string> AddModelAsync(GrpcChannel channel, string suffix, long memoryMib)
+    internal static async Task<string> AddModelAsync(GrpcChannel channel, string suffix, long memoryMib)
     {
         var model = $"load-model-{suffix}";
         await new Catalog.CatalogClient(channel).AddModelAsync(new AddModelRequest
