@@ -27,15 +27,42 @@ public static class WatchLoad
         var made = Stopwatch.StartNew();
         await Parallel.ForAsync(0, daemons, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency }, async (i, ct) =>
         {
-            var task = await provisioning.ProvisionAsync(new ProvisionRequest { Model = model, Hostname = $"watch-{suffix}-{i}" }, cancellationToken: ct);
-            using var call = provisioning.WatchTask(new WatchTaskRequest { TaskId = task.TaskId }, cancellationToken: ct);
-            await foreach (var _ in call.ResponseStream.ReadAllAsync(ct)) { }
-            vmIds.Add(task.VmId);
+            // A loaded machine may time a request out: that VM is tried again, under another name.
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    var task = await provisioning.ProvisionAsync(new ProvisionRequest { Model = model, Hostname = $"watch-{suffix}-{i}-{attempt}" }, cancellationToken: ct);
+                    using var call = provisioning.WatchTask(new WatchTaskRequest { TaskId = task.TaskId }, cancellationToken: ct);
+                    Api.V1.TaskStatus? end = null;
+                    await foreach (var status in call.ResponseStream.ReadAllAsync(ct)) end = status;
+                    if (end?.State != TaskState.Succeeded) continue;
+                    vmIds.Add(task.VmId);
+                    return;
+                }
+                catch (RpcException) when (attempt < 5)
+                {
+                    await Task.Delay(1000, ct);
+                }
+            }
         });
         var vms = new Vms.VmsClient(channel);
         // A first generation of data for each, so that every daemon has something to receive and acknowledge on connecting.
         await Parallel.ForEachAsync(vmIds, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency }, async (vmId, ct) =>
-            await vms.SetVmConfigAsync(new SetVmConfigRequest { Id = vmId, Set = { ["app.load"] = "start" } }, cancellationToken: ct));
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    await vms.SetVmConfigAsync(new SetVmConfigRequest { Id = vmId, Set = { ["app.load"] = "start" } }, cancellationToken: ct);
+                    return;
+                }
+                catch (RpcException) when (attempt < 5)
+                {
+                    await Task.Delay(1000, ct);
+                }
+            }
+        });
         Console.WriteLine($"{daemons} VMs provisioned in {made.Elapsed.TotalSeconds:F0} s");
 
         var secrets = node.Services.GetRequiredService<ControllerSecrets>();
