@@ -13,16 +13,19 @@ using Xunit.Abstractions;
 namespace CloudController.EndToEnd.Tests;
 
 /// <summary>
-/// Ten thousand malformed and hostile requests, each with at least one defect, with unknown protobuf fields sprinkled
-/// over them: every one is refused with a status that names the field (or the unknown thing), none crashes the node,
-/// and afterwards nothing is changed: no VM, pool, model, host reservation, key-pool token or entity more.
+/// Ten thousand malformed and hostile requests, each otherwise valid but for the one field it targets (the model,
+/// template, pool and VM it names exist unless the unknown name is the defect), with unknown protobuf fields sprinkled
+/// over them: every one is refused naming that field (InvalidArgument) or the unknown thing (NotFound,
+/// FailedPrecondition), none crashes the node, and afterwards nothing is changed: no VM, pool, model, host
+/// reservation, key-pool token or entity more. A check left out then shows as an accepted request or a changed state.
 /// </summary>
 public class HostileInputEndToEndTests(ITestOutputHelper output)
 {
     private const int Requests = 10_000;
 
     /// <param name="Fields">For InvalidArgument: the fields a violation may name (a name, or a prefix ending in '.' or '[').</param>
-    private sealed record Hostile(string Service, string Method, IMessage Request, StatusCode[] Allowed, string[] Fields)
+    /// <param name="Says">For any other refusal: what its message must contain (the unknown thing, or why).</param>
+    private sealed record Hostile(string Service, string Method, IMessage Request, StatusCode[] Allowed, string[] Fields, string Says = "")
     {
         public override string ToString() => $"{Service}/{Method} {Request}";
     }
@@ -42,13 +45,26 @@ public class HostileInputEndToEndTests(ITestOutputHelper output)
 
     private static readonly StatusCode[] Invalid = [StatusCode.InvalidArgument];
     private static readonly StatusCode[] InvalidOrNotFound = [StatusCode.InvalidArgument, StatusCode.NotFound];
+    private static readonly string[] BadRanges = ["", "10.0.0.0/33", "999.0.0.0/24", "10.0.0.9-10.0.0.1", "10.0.0.0/24/8", "not-a-range"];
 
-    private static Hostile Generate(Random r, string knownVm, string usedToken)
+    /// <summary>What exists before the requests, so that only the field a request targets is wrong.</summary>
+    private sealed record Known(string Vm, string UsedToken, string UnspentToken, string Pool, string Template);
+
+    /// <summary>A refused lookup of an id: InvalidArgument naming the field, or NotFound quoting the id it did not find.</summary>
+    private static Hostile Lookup(string service, string method, IMessage request, string field, string id) =>
+        new(service, method, request, InvalidOrNotFound, [field], $"'{id.Trim()}'");
+
+    private static CreatePoolRequest ValidPool(Random r, Known known) => new()
+    {
+        Name = $"p-{r.Next()}", Template = known.Template, NamePattern = "web-{n}", IpRange = "10.9.0.0/24", Desired = 1,
+    };
+
+    private static Hostile Generate(Random r, Known known)
     {
         switch (r.Next(14))
         {
             case 0:
-                return new("Provisioning", "Provision", new ProvisionRequest { Model = "m-" + HostileText(r), Hostname = "web-01" }, Invalid, ["model", "hostname"]);
+                return new("Provisioning", "Provision", new ProvisionRequest { Model = "m-" + HostileText(r), Hostname = "web-01" }, Invalid, ["model"]);
             case 1:
                 return new("Provisioning", "Provision", new ProvisionRequest { Model = "ubuntu", Hostname = HostileText(r) + "_" }, Invalid, ["hostname"]);
             case 2:
@@ -63,59 +79,91 @@ public class HostileInputEndToEndTests(ITestOutputHelper output)
                 return new("Provisioning", "Provision", new ProvisionRequest { Model = "ubuntu", Hostname = $"ok-{r.Next()}", Overrides = overrides }, Invalid, ["overrides."]);
             }
             case 3:
-                return r.Next(2) == 0
-                    ? new("Pools", "ScalePool", new ScalePoolRequest { Name = $"nope-{r.Next()}", Desired = BadCounts[r.Next(BadCounts.Length)] }, Invalid, ["desired"])
-                    : new("Pools", "ScalePool", new ScalePoolRequest { Name = HostileText(r) + $"-{r.Next()}", Desired = r.Next(0, 100) }, InvalidOrNotFound, ["name"]);
+            {
+                if (r.Next(2) == 0)
+                    return new("Pools", "ScalePool", new ScalePoolRequest { Name = known.Pool, Desired = BadCounts[r.Next(BadCounts.Length)] }, Invalid, ["desired"]);
+                var name = HostileText(r) + $"-{r.Next()}";
+                return Lookup("Pools", "ScalePool", new ScalePoolRequest { Name = name, Desired = r.Next(0, 100) }, "name", name);
+            }
             case 4:
-                return new("Pools", "CreatePool", new CreatePoolRequest
+            {
+                var pool = ValidPool(r, known);
+                switch (r.Next(6))
                 {
-                    Name = r.Next(2) == 0 ? HostileText(r) + "!" : $"p-{r.Next()}", Template = $"no-template-{r.Next()}",
-                    IpRange = r.Next(2) == 0 ? HostileText(r) : "10.0.0.0/24", Desired = r.Next(2) == 0 ? BadCounts[r.Next(BadCounts.Length)] : 1,
-                    NamePattern = r.Next(3) == 0 ? HostileText(r) : "",
-                }, Invalid, ["name", "template", "ipRange", "ip_range", "desired", "namePattern", "name_pattern", "domain", "targetHosts", "target_hosts"]);
+                    case 0: pool.Name = HostileText(r) + "!"; return new("Pools", "CreatePool", pool, Invalid, ["name"]);
+                    case 1: pool.IpRange = BadRanges[r.Next(BadRanges.Length)]; return new("Pools", "CreatePool", pool, Invalid, ["ipRange"]);
+                    case 2: pool.Desired = BadCounts[r.Next(BadCounts.Length)]; return new("Pools", "CreatePool", pool, Invalid, ["desired"]);
+                    case 3: pool.NamePattern = HostileText(r) + "!"; return new("Pools", "CreatePool", pool, Invalid, ["namePattern"]);
+                    case 4: pool.Domain = HostileText(r) + "_"; return new("Pools", "CreatePool", pool, Invalid, ["domain"]);
+                    default: pool.TargetHosts.Add(HostileText(r) + "!"); return new("Pools", "CreatePool", pool, Invalid, ["targetHosts["]);
+                }
+            }
             case 5:
+            {
+                var id = HostileText(r) + r.Next();
                 return r.Next(3) switch
                 {
-                    0 => new("Vms", "GetVm", new GetVmRequest { Id = HostileText(r) + r.Next() }, InvalidOrNotFound, ["id"]),
-                    1 => new("Vms", "DeleteVm", new DeleteVmRequest { Id = HostileText(r) + r.Next() }, InvalidOrNotFound, ["id"]),
-                    _ => new("Vms", "GetVmConfig", new GetVmConfigRequest { Id = HostileText(r) + r.Next(), ShowSecrets = true }, InvalidOrNotFound, ["id"]),
+                    0 => Lookup("Vms", "GetVm", new GetVmRequest { Id = id }, "id", id),
+                    1 => Lookup("Vms", "DeleteVm", new DeleteVmRequest { Id = id }, "id", id),
+                    _ => Lookup("Vms", "GetVmConfig", new GetVmConfigRequest { Id = id, ShowSecrets = true }, "id", id),
                 };
+            }
             case 6:
+            {
+                var id = HostileText(r) + r.Next();
                 return r.Next(2) == 0
-                    ? new("Provisioning", "GetTask", new GetTaskRequest { TaskId = HostileText(r) + r.Next() }, InvalidOrNotFound, ["taskId", "task_id"])
-                    : new("Provisioning", "AbortTask", new AbortTaskRequest { TaskId = HostileText(r) + r.Next() }, InvalidOrNotFound, ["taskId", "task_id"]);
+                    ? Lookup("Provisioning", "GetTask", new GetTaskRequest { TaskId = id }, "task_id", id)
+                    : Lookup("Provisioning", "AbortTask", new AbortTaskRequest { TaskId = id }, "task_id", id);
+            }
             case 7:
             {
-                var request = new SetVmConfigRequest { Id = r.Next(4) == 0 ? $"no-vm-{r.Next()}" : knownVm };
-                request.Set[r.Next(2) == 0 ? "" : "key\u0001" + HostileText(r)] = HostileText(r);
-                return new("Vms", "SetVmConfig", request, InvalidOrNotFound, ["set", "data[", "data", "id"]);
+                // The data of the VM that exists, with a key no store accepts.
+                var request = new SetVmConfigRequest { Id = known.Vm };
+                request.Set[r.Next(2) == 0 ? "" : "key\u0001" + HostileText(r)] = "value";
+                return new("Vms", "SetVmConfig", request, Invalid, ["set", "data["]);
             }
             case 8:
-                return new("KeyPool", "IssueActivationToken",
-                    new IssueActivationTokenRequest { VmId = $"vm-{r.Next()}", Hostname = HostileText(r) + "_", Ip = r.Next(2) == 0 ? "999.1.1.1" : "" }, Invalid, ["hostname", "ip", "vmId"]);
-            case 9:
-            {
-                var replay = r.Next(2) == 0;
-                return new("Activation", "Activate", new ActivateRequest
-                {
-                    Token = replay ? usedToken : "cct-" + r.Next(), Hostname = "known-01", Ip = "10.0.0.5",
-                    AgentPublicKey = ByteString.CopyFrom(new byte[r.Next(2) == 0 ? 32 : r.Next(0, 100)]),
-                }, [StatusCode.InvalidArgument, StatusCode.FailedPrecondition], ["agentPublicKey"]);
-            }
-            case 10:
-                return new("Catalog", "AddModel", new AddModelRequest
-                {
-                    Name = r.Next(2) == 0 ? HostileText(r) + "!" : $"model-{r.Next()}", Os = "ubuntu-24.04", DiskImage = "img",
-                    Hardware = new Resources { CpuCores = BadCores[r.Next(BadCores.Length)], MemoryMib = BadSizes[r.Next(BadSizes.Length)], DiskGib = 10 },
-                    Minimum = new Resources { CpuCores = 1, MemoryMib = 1024, DiskGib = 10 },
-                }, Invalid, ["name", "hardware.", "minimum."]);
-            case 11:
+                // For a VM the controller does not know, which an administrator may name with its host name and address.
                 return r.Next(2) == 0
-                    ? new("Provisioning", "Provision", new ProvisionRequest { Model = "ubuntu", Hostname = $"ok-{r.Next()}", Owner = HostileText(r) + "!" }, Invalid, ["owner"])
-                    : new("Pools", "CreatePool", new CreatePoolRequest
+                    ? new("KeyPool", "IssueActivationToken", new IssueActivationTokenRequest { VmId = $"vm-{r.Next()}", Hostname = HostileText(r) + "_", Ip = "10.0.0.9" }, Invalid, ["hostname"])
+                    : new("KeyPool", "IssueActivationToken", new IssueActivationTokenRequest { VmId = $"vm-{r.Next()}", Hostname = "hand-01", Ip = "999.1.1.1" }, Invalid, ["ip"]);
+            case 9:
+                return r.Next(3) switch
+                {
+                    // An unspent token with a key that is no X25519 key: refused before the token is spent.
+                    0 => new("Activation", "Activate", new ActivateRequest
                     {
-                        Name = $"p-{r.Next()}", Template = "no-template", NamePattern = "web-{n}", IpRange = "10.0.0.0/24", Desired = 1, Owner = HostileText(r) + "!",
-                    }, Invalid, ["owner", "template"]);
+                        Token = known.UnspentToken, Hostname = "known-01", Ip = "10.0.0.5", AgentPublicKey = ByteString.CopyFrom(new byte[r.Next(0, 32)]),
+                    }, Invalid, ["agentPublicKey"]),
+                    1 => new("Activation", "Activate", new ActivateRequest { Token = known.UsedToken, Hostname = "known-01", Ip = "10.0.0.5", AgentPublicKey = AgentKey() },
+                        [StatusCode.FailedPrecondition], [], "already used"),
+                    _ => new("Activation", "Activate", new ActivateRequest { Token = $"cct-{r.Next()}", Hostname = "known-01", Ip = "10.0.0.5", AgentPublicKey = AgentKey() },
+                        [StatusCode.FailedPrecondition], [], "not one this controller issued"),
+                };
+            case 10:
+            {
+                var model = new AddModelRequest
+                {
+                    Name = $"model-{r.Next()}", Os = "ubuntu-24.04", DiskImage = "ubuntu-24.04-server",
+                    Hardware = new Resources { CpuCores = 2, MemoryMib = 2048, DiskGib = 10 },
+                    Minimum = new Resources { CpuCores = 1, MemoryMib = 1024, DiskGib = 10 },
+                };
+                switch (r.Next(4))
+                {
+                    case 0: model.Name = HostileText(r) + "!"; return new("Catalog", "AddModel", model, Invalid, ["name"]);
+                    case 1: model.Hardware.CpuCores = BadCores[r.Next(BadCores.Length)]; return new("Catalog", "AddModel", model, Invalid, ["hardware.cpu_cores"]);
+                    case 2: model.Hardware.MemoryMib = BadSizes[r.Next(BadSizes.Length)]; return new("Catalog", "AddModel", model, Invalid, ["hardware.memory_mib"]);
+                    default: model.Hardware.DiskGib = BadSizes[r.Next(BadSizes.Length)]; return new("Catalog", "AddModel", model, Invalid, ["hardware.disk_gib"]);
+                }
+            }
+            case 11:
+            {
+                if (r.Next(2) == 0)
+                    return new("Provisioning", "Provision", new ProvisionRequest { Model = "ubuntu", Hostname = $"ok-{r.Next()}", Owner = HostileText(r) + "!" }, Invalid, ["owner"]);
+                var pool = ValidPool(r, known);
+                pool.Owner = HostileText(r) + "!";
+                return new("Pools", "CreatePool", pool, Invalid, ["owner"]);
+            }
             case 12:
             {
                 // A period that ends before it starts, or an owner that is no name.
@@ -129,7 +177,10 @@ public class HostileInputEndToEndTests(ITestOutputHelper output)
                     : new("Usage", "GetUsage", new GetUsageRequest { From = new Google.Protobuf.WellKnownTypes.Timestamp { Seconds = long.MaxValue } }, Invalid, ["from"]);
             }
             default:
-                return new("Pools", "GetPool", new GetPoolRequest { Name = HostileText(r) + r.Next() }, InvalidOrNotFound, ["name"]);
+            {
+                var name = HostileText(r) + r.Next();
+                return Lookup("Pools", "GetPool", new GetPoolRequest { Name = name }, "name", name);
+            }
         }
     }
 
@@ -186,6 +237,11 @@ public class HostileInputEndToEndTests(ITestOutputHelper output)
         var usedToken = (await node.KeyPool.IssueActivationTokenAsync(new IssueActivationTokenRequest { VmId = knownVm, Hostname = "known-01", Ip = "10.0.0.5" })).Token;
         await Eventually.True(async () => (await node.KeyPool.GetKeyPoolStatusAsync(new GetKeyPoolStatusRequest())).Available >= 1, "a set ready", TimeSpan.FromSeconds(60));
         await node.Activation.ActivateAsync(new ActivateRequest { Token = usedToken, Hostname = "known-01", Ip = "10.0.0.5", AgentPublicKey = AgentKey() });
+        var unspentToken = (await node.KeyPool.IssueActivationTokenAsync(new IssueActivationTokenRequest { VmId = knownVm })).Token;
+        await node.Pools.DefineTemplateAsync(new DefineTemplateRequest { Name = "tpl", Model = "ubuntu" });
+        await node.Pools.CreatePoolAsync(new CreatePoolRequest { Name = "web", Template = "tpl", NamePattern = "web-{n}", IpRange = "10.8.0.0/24", Desired = 0 });
+        var known = new Known(knownVm, usedToken, unspentToken, "web", "tpl");
+        await Eventually.True(async () => (await node.Pools.ListPoolsAsync(new ListPoolsRequest())).Pools.Count == 1, "the pool listed");
         var before = await StateAsync(node);
 
         using var channel = GrpcChannel.ForAddress(node.Node.Endpoint, new GrpcChannelOptions { MaxSendMessageSize = null });
@@ -195,7 +251,7 @@ public class HostileInputEndToEndTests(ITestOutputHelper output)
         await Parallel.ForAsync(0, Requests, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
         {
             var random = new Random(20261203 + i);
-            var hostile = Generate(random, knownVm, usedToken);
+            var hostile = Generate(random, known);
             var method = new Method<byte[], byte[]>(MethodType.Unary, $"cloudcontroller.v1.{hostile.Service}", hostile.Method, Raw, Raw);
             try
             {
@@ -219,6 +275,7 @@ public class HostileInputEndToEndTests(ITestOutputHelper output)
         }
         catch (TimeoutException)
         {
+            Assert.Equal(before.Records, after.Records);
             Assert.Equal(before, after);
         }
         Assert.Equal(2, (await node.Hosts.ListHostsAsync(new ListHostsRequest())).Hosts.Count);
@@ -228,7 +285,8 @@ public class HostileInputEndToEndTests(ITestOutputHelper output)
     private static string? Problem(Hostile hostile, RpcException e)
     {
         if (!hostile.Allowed.Contains(e.StatusCode)) return $"answered {e.StatusCode} ({e.Status.Detail})";
-        if (e.StatusCode != StatusCode.InvalidArgument) return e.Status.Detail.Length == 0 ? "no detail" : null;
+        if (e.StatusCode != StatusCode.InvalidArgument)
+            return e.Status.Detail.Contains(hostile.Says, StringComparison.Ordinal) ? null : $"answered {e.StatusCode} without saying {hostile.Says} ({e.Status.Detail})";
         var violations = e.GetRpcStatus()?.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations;
         if (violations is null || violations.Count == 0) return $"InvalidArgument without field violations ({e.Status.Detail})";
         var stray = violations.Where(v => !hostile.Fields.Any(f => f.EndsWith('.') || f.EndsWith('[') ? v.Field.StartsWith(f, StringComparison.Ordinal) : v.Field == f)).ToList();
