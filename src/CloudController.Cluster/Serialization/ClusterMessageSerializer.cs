@@ -12,7 +12,7 @@ namespace CloudController.Cluster.Serialization;
 /// <summary>
 /// Serializes persisted events and cross-node messages as compact UTF-8 JSON with a short, stable manifest: the type's
 /// full name relative to the CloudController namespace. Renaming or moving an event type therefore breaks journals
-/// written before; add a new type instead. Chosen over Akka's default Newtonsoft serializer for speed and because it
+/// written before; add a new type instead (the test project pins every manifest written, and fails on a rename). Chosen over Akka's default Newtonsoft serializer for speed and because it
 /// never embeds .NET type names in the payload.
 /// </summary>
 public sealed class ClusterMessageSerializer : SerializerWithStringManifest
