@@ -74,6 +74,7 @@ public static class DriverFactory
         {
             GuestStartTimeout = c.GetTimeSpan("guest-start-timeout", TimeSpan.FromSeconds(45)),
             MigrationMaxBandwidth = c.GetLong("migration-max-bandwidth", 0),
+            MigrationAddress = c.GetString("migration-address", "127.0.0.1"),
         };
     }
 }

@@ -147,6 +147,13 @@ public enum DriverOperation
     SwitchOver,
     CancelMigration,
     CompleteMigration,
+    OfferMigration,
+    AcceptMigration,
+    ListenForMigration,
+    SendMigration,
+    FinishMigration,
+    EndMigrationSource,
+    DropMigrationTarget,
 }
 
 /// <param name="Shared">The image is on shared storage and is linked, not copied, to the host.</param>
@@ -230,3 +237,6 @@ public sealed class HypervisorException(DriverOperation operation, string hostId
     /// <summary>What failed, without the operation and host the message starts with: what a refusal carries elsewhere.</summary>
     public string Reason { get; } = message;
 }
+
+/// <summary>Where a migration's target listens: for the memory (a QEMU migration URI) and, when the disk moves too, for the disk.</summary>
+public sealed record MigrationEndpoints(string Memory, string? Disk);

@@ -8,7 +8,7 @@ namespace CloudController.Hypervisor.Agents;
 /// <summary>
 /// The controller's driver for hosts on other machines: each host is served by the host agent (cc-hostd) on its
 /// machine, one that joined the fleet with a token, and every operation goes to the agent that serves its host. A
-/// copy or migration between hosts of two different agents is refused (agents do not yet copy to each other).
+/// migration between hosts of two agents runs as halves on each; a clone between them is refused.
 /// </summary>
 public sealed class AgentDriver(AgentDirectory agents) : IHypervisorDriver, IDisposable
 {
@@ -79,7 +79,7 @@ public sealed class AgentDriver(AgentDirectory agents) : IHypervisorDriver, IDis
     private async Task<T> CallAsync<T>(DriverOperation operation, string hostId, CancellationToken ct, params object?[] arguments) =>
         await (await AgentOfAsync(operation, hostId, ct)).CallAsync<T>(operation, hostId, ct, arguments);
 
-    /// <summary>The one agent that serves both hosts of a copy or migration.</summary>
+    /// <summary>The one agent that serves both hosts of a copy.</summary>
     private async Task<AgentLink> AgentOfBothAsync(DriverOperation operation, string sourceHostId, string targetHostId, CancellationToken ct)
     {
         var source = await AgentOfAsync(operation, sourceHostId, ct);
@@ -88,7 +88,7 @@ public sealed class AgentDriver(AgentDirectory agents) : IHypervisorDriver, IDis
             ? target
             : throw new HypervisorException(operation, targetHostId,
                 $"its source {sourceHostId} is served by the agent at {source.Endpoint} and it by the one at {target.Endpoint}; " +
-                "copies and migrations between agents are not supported yet: choose a target host of the same agent.");
+                "copies between agents are not supported yet: choose a target host of the same agent.");
     }
 
     public Task<HostStatusReport> QueryHostStatusAsync(string hostId, CancellationToken ct) =>
@@ -137,16 +137,31 @@ public sealed class AgentDriver(AgentDirectory agents) : IHypervisorDriver, IDis
     public Task RefreshAsync(string hostId, string vmId, string checkpointId, CancellationToken ct) =>
         CallAsync(DriverOperation.Refresh, hostId, ct, hostId, vmId, checkpointId);
 
-    private async Task MigrationCallAsync(DriverOperation operation, MigrationPlan plan, CancellationToken ct) =>
-        await (await AgentOfBothAsync(operation, plan.SourceHostId, plan.TargetHostId, ct)).CallAsync(operation, plan.TargetHostId, ct, plan);
+    /// <summary>
+    /// A migration step: to the one agent that serves both hosts, or, between two agents, as the halves each runs
+    /// (<see cref="MachineMigration"/>): the guest then goes straight from the source agent's machine to the target's.
+    /// </summary>
+    private async Task MigrationCallAsync(DriverOperation operation, MigrationPlan plan, CancellationToken ct,
+        Func<IMachineMigration, IMachineMigration, Task> betweenAgents)
+    {
+        var source = await AgentOfAsync(operation, plan.SourceHostId, ct);
+        var target = await AgentOfAsync(operation, plan.TargetHostId, ct);
+        if (source == target) await target.CallAsync(operation, plan.TargetHostId, ct, plan);
+        else await betweenAgents(new AgentMigrationEnd(source, plan.SourceHostId), new AgentMigrationEnd(target, plan.TargetHostId));
+    }
 
-    public Task PrepareMigrationAsync(MigrationPlan plan, CancellationToken ct) => MigrationCallAsync(DriverOperation.PrepareMigration, plan, ct);
+    public Task PrepareMigrationAsync(MigrationPlan plan, CancellationToken ct) =>
+        MigrationCallAsync(DriverOperation.PrepareMigration, plan, ct, (source, target) => MachineMigration.PrepareAsync(source, target, plan, ct));
 
-    public Task SwitchOverAsync(MigrationPlan plan, CancellationToken ct) => MigrationCallAsync(DriverOperation.SwitchOver, plan, ct);
+    public Task SwitchOverAsync(MigrationPlan plan, CancellationToken ct) =>
+        MigrationCallAsync(DriverOperation.SwitchOver, plan, ct, (source, target) => MachineMigration.SwitchOverAsync(source, target, plan, ct));
 
-    public Task CancelMigrationAsync(MigrationPlan plan, CancellationToken ct) => MigrationCallAsync(DriverOperation.CancelMigration, plan, ct);
+    public Task CancelMigrationAsync(MigrationPlan plan, CancellationToken ct) =>
+        MigrationCallAsync(DriverOperation.CancelMigration, plan, ct, (source, target) => MachineMigration.CancelAsync(source, target, plan, ct));
 
-    public Task CompleteMigrationAsync(MigrationPlan plan, CancellationToken ct) => MigrationCallAsync(DriverOperation.CompleteMigration, plan, ct);
+    /// <summary>Only the source has anything left to remove once the guest runs on the target.</summary>
+    public async Task CompleteMigrationAsync(MigrationPlan plan, CancellationToken ct) =>
+        await (await AgentOfAsync(DriverOperation.CompleteMigration, plan.SourceHostId, ct)).CallAsync(DriverOperation.CompleteMigration, plan.SourceHostId, ct, plan);
 
     public Task<VmStatusReport?> GetVmAsync(string hostId, string vmId, CancellationToken ct) =>
         CallAsync<VmStatusReport?>(DriverOperation.GetVm, hostId, ct, hostId, vmId);

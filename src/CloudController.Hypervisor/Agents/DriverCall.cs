@@ -18,7 +18,8 @@ public static class DriverCall
     /// <summary>A driver's refusal, as the caller rethrows it.</summary>
     public sealed record Refusal(DriverOperation Operation, string HostId, string Reason);
 
-    private static readonly Dictionary<string, MethodInfo> Operations = typeof(IHypervisorDriver).GetMethods()
+    /// <summary>The seam's operations, and the halves of a migration between machines (a driver may lack those).</summary>
+    private static readonly Dictionary<string, MethodInfo> Operations = typeof(IHypervisorDriver).GetMethods().Concat(typeof(IMachineMigration).GetMethods())
         .Where(m => typeof(Task).IsAssignableFrom(m.ReturnType))
         .ToDictionary(m => m.Name, StringComparer.Ordinal);
 
@@ -41,6 +42,11 @@ public static class DriverCall
         catch (JsonException e)
         {
             throw new ArgumentException($"arguments_json: an argument of {method} is not the JSON of its record ({e.Message}).", e);
+        }
+        if (!operation.DeclaringType!.IsInstanceOfType(driver))
+        {
+            return (null, new Refusal(Enum.Parse<DriverOperation>(method[..^"Async".Length]), "*",
+                $"this agent's driver ({driver.Name}) cannot migrate to or from another machine; use the QEMU driver on both machines"));
         }
         try
         {

@@ -33,6 +33,13 @@ public sealed partial class QemuDriver
         finally { turn.Release(); }
     }
 
+    private async Task<T> OnHost<T>(DriverOperation op, string hostId, CancellationToken ct, Func<Task<T>> work)
+    {
+        T result = default!;
+        await OnHost(op, hostId, ct, async () => { result = await work(); });
+        return result;
+    }
+
     private async Task OnHosts(DriverOperation op, string firstHost, string secondHost, CancellationToken ct, Func<Task> work)
     {
         if (firstHost == secondHost) { await OnHost(op, firstHost, ct, work); return; }

@@ -155,22 +155,41 @@ public sealed partial class QemuDriver
     /// </summary>
     private async Task PlaceDiskAsync(string fromHost, string layerId, string toHost, CancellationToken ct, bool fresh = false)
     {
-        var chain = Chain(fromHost, layerId);
+        var offer = await OfferDiskAsync(fromHost, layerId, ct);
+        await PlaceDiskAsync(toHost, layerId, offer.BaseLayerId, offer.Image, offer.SharedBase, offer.Datastore, offer.DiskBytes, ct, fresh);
+    }
+
+    /// <summary>What a target needs to place a VM's disk: its base, the shared datastore of its own layer, its size.</summary>
+    private async Task<MigrationOffer> OfferDiskAsync(string hostId, string layerId, CancellationToken ct)
+    {
+        var chain = Chain(hostId, layerId);
         var baseLayer = chain[^1];
-        if (Layer(toHost, baseLayer.LayerId) is null) await EnsureBaseAsync(toHost, baseLayer.LayerId, baseLayer.Image!, baseLayer.Linked, fetchFrom: null, ct);
-        var top = chain[0];
-        if (top.Datastore is not null && chain.Length == 2)
+        var size = (await img.InfoAsync(chain[0].File, ct)).VirtualSizeBytes;
+        return new MigrationOffer("", baseLayer.LayerId, baseLayer.Image!, baseLayer.Linked, chain.Length == 2 ? chain[0].Datastore : null, size);
+    }
+
+    /// <param name="datastore">The shared datastore the layer is on, the same file for the target; null: a local layer.</param>
+    private async Task PlaceDiskAsync(string toHost, string layerId, string baseLayerId, string image, bool sharedBase, string? datastore,
+        long diskBytes, CancellationToken ct, bool fresh = false)
+    {
+        const DriverOperation op = DriverOperation.PrepareMigration;
+        await EnsureBaseAsync(toHost, baseLayerId, image, sharedBase, fetchFrom: null, ct);
+        if (datastore is not null)
         {
-            SaveLayer(toHost, top);
+            RequireName(op, toHost, datastore, "datastore");
+            var file = Paths.DatastoreLayerFile(datastore, layerId);
+            if (!File.Exists(file))
+                throw Refuse(op, toHost, $"layer {layerId} is not in datastore {datastore} here ({file}): mount the same shared datastore on both machines");
+            SaveLayer(toHost, new QemuLayerRecord(layerId, file, baseLayerId, Datastore: datastore));
             return;
         }
         if (!fresh && Layer(toHost, layerId) is not null) return;
-        var toBase = Layer(toHost, baseLayer.LayerId)!;
-        var size = (await img.InfoAsync(top.File, ct)).VirtualSizeBytes;
+        var toBase = Layer(toHost, baseLayerId)!;
+        var size = diskBytes;
         var baseSize = (await img.InfoAsync(toBase.File, ct)).VirtualSizeBytes;
         var target = Paths.LocalLayerFile(toHost, layerId);
         await WriteWholeAsync(target, partial => img.CreateOverlayAsync(partial, toBase.File, size > baseSize ? size >> 30 : null, ct));
-        SaveLayer(toHost, new QemuLayerRecord(layerId, target, baseLayer.LayerId));
+        SaveLayer(toHost, new QemuLayerRecord(layerId, target, baseLayerId));
     }
 
     /// <summary>
@@ -183,9 +202,10 @@ public sealed partial class QemuDriver
     /// Removes a layer from a host: its record, its link or copies, and its file unless another host knows the same
     /// file (a layer on a shared datastore that migrated there); the file goes with the last host that knows it.
     /// </summary>
-    private void ForgetLayer(string hostId, QemuLayerRecord layer)
+    /// <param name="keptElsewhere">Another machine knows the layer's file (a shared layer migrated to or from it).</param>
+    private void ForgetLayer(string hostId, QemuLayerRecord layer, bool keptElsewhere = false)
     {
-        var elsewhere = options.Hosts.Any(h => h.Id != hostId && Layer(h.Id, layer.LayerId)?.File == layer.File);
+        var elsewhere = keptElsewhere || options.Hosts.Any(h => h.Id != hostId && Layer(h.Id, layer.LayerId)?.File == layer.File);
         if (layer.Linked) File.Delete(Paths.LocalLayerFile(hostId, layer.LayerId));
         else if (!elsewhere) File.Delete(layer.File);
         foreach (var boot in new[] { layer.Kernel, layer.Initrd }.OfType<string>().Where(p => p.StartsWith(Paths.Layers(hostId), StringComparison.Ordinal)))

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace CloudController.Hypervisor.Qemu;
 
@@ -86,7 +85,8 @@ public sealed partial class QemuDriver
             if (vm.MigratedTo != plan.TargetHostId)
                 throw Refuse(DriverOperation.CompleteMigration, plan.SourceHostId, $"VM {plan.VmId} has not switched over to {plan.TargetHostId}");
             Directory.Delete(Paths.Vm(plan.SourceHostId, plan.VmId), recursive: true);
-            if (Layer(plan.SourceHostId, vm.Definition.DiskLayerId) is { } left) ForgetLayer(plan.SourceHostId, left);
+            // A shared layer stays for the VM on its target, whichever machine that is.
+            if (Layer(plan.SourceHostId, vm.Definition.DiskLayerId) is { } left) ForgetLayer(plan.SourceHostId, left, keptElsewhere: left.Datastore is not null);
             return Task.CompletedTask;
         });
 
@@ -107,37 +107,14 @@ public sealed partial class QemuDriver
         try
         {
             File.Delete(arriving.MemoryFile!);
-            // All of the RAM travels: the new process has a memory file of its own (a fork's source maps its parent's).
-            await from.Qmp.IgnoreSharedMemoryAsync(false, ct);
-            if (options.MigrationMaxBandwidth > 0) await from.Qmp.SetMaxBandwidthAsync(options.MigrationMaxBandwidth, ct);
             // The target's launch is on its record before its process exists, so a cancel (or a restarted node)
             // finds the process by its pid file whatever happens from here.
             if (elsewhere) Save(toHost, Vm(toHost, vmId)! with { Launch = launch });
             to = await StartProcessAsync(op, toHost, arriving, launch, arriving.MemoryFile!, memoryShared: true, incoming: true, ct);
             if (elsewhere) processes[(toHost, vmId)] = to;
-            if (mirrorSync is not null)
-            {
-                var nbdPort = FreeLoopbackPort();
-                await to.Qmp.StartNbdServerAsync("127.0.0.1", nbdPort, ct);
-                await to.Qmp.AddNbdExportAsync(QemuLaunch.DiskDevice, ct);
-                await from.Qmp.DriveMirrorAsync(QemuLaunch.DiskDevice, MirrorJob, $"nbd:127.0.0.1:{nbdPort}:exportname={QemuLaunch.DiskDevice}",
-                    mirrorSync, options.MigrationMaxBandwidth, ct);
-                await from.Qmp.WaitForBlockJobReadyAsync(MirrorJob, options.MigrationTimeout, ct);
-            }
-            var port = FreeLoopbackPort();
-            await to.Qmp.MigrateIncomingAsync($"tcp:127.0.0.1:{port}", ct);
-            await from.Qmp.MigrateAsync($"tcp:127.0.0.1:{port}", ct);
-            LastMigration = await from.Qmp.WaitForMigrationAsync(options.MigrationTimeout, ct);
-            await to.Qmp.WaitForMigrationAsync(options.MigrationTimeout, ct);
-            if (mirrorSync is not null)
-            {
-                // The source is paused now: still in step, the mirror's cancel flushes its last writes and leaves
-                // the target's layer a consistent copy, and only then may the target's guest run.
-                await from.Qmp.WaitForBlockJobReadyAsync(MirrorJob, options.MigrationTimeout, ct);
-                await from.Qmp.CancelBlockJobAsync(MirrorJob, force: false, options.MigrationTimeout, ct);
-                await to.Qmp.StopNbdServerAsync(ct);
-            }
-            if (await to.Qmp.QueryStatusAsync(ct) != "running") await to.Qmp.ContinueAsync(ct);
+            var endpoints = await ListenAsync(to, IPAddress.Loopback.ToString(), disk: mirrorSync is not null, ct);
+            await SendAsync(from, endpoints, mirrorSync, ct);
+            await ArriveAsync(to, endpoints.Disk is not null, ct);
         }
         catch (Exception e) when (e is QmpException or IOException or HypervisorException or OperationCanceledException)
         {
@@ -162,9 +139,7 @@ public sealed partial class QemuDriver
     {
         var vmId = arriving.Definition.VmId;
         var none = CancellationToken.None;
-        try { await from.Qmp.MigrateCancelAsync(none); } catch (QmpException) { }
-        // A mirror is abandoned before its target goes, so the source's disk never waits on a vanished NBD server.
-        try { await from.Qmp.CancelBlockJobAsync(MirrorJob, force: true, options.MigrationTimeout, none); } catch (QmpException) { }
+        await AbandonSendAsync(from);
         if (to is not null) await to.StopAsync(none);
         else if (QemuVmProcess.RunningPid(Paths.PidFile(toHost, vmId, launch)) is { } pid) QemuVmProcess.Kill(pid);
         if (toHost != fromHost) processes.TryRemove((toHost, vmId), out _);
@@ -174,14 +149,4 @@ public sealed partial class QemuDriver
 
     /// <summary>The last completed move of a VM's running state (migration or promotion), for measurement.</summary>
     public MigrationProgress? LastMigration { get; private set; }
-
-    /// <summary>The block job that mirrors a migrating VM's disk.</summary>
-    private const string MirrorJob = "migrate-disk0";
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

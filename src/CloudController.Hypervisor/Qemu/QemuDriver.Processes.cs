@@ -91,7 +91,8 @@ public sealed partial class QemuDriver
         await WriteSeedAsync(hostId, vm, ct);
         var spec = new QemuLaunch(vmId, vm.Definition.Hardware.CpuCores, vm.Definition.Hardware.MemoryMib, memoryFile, memoryShared,
             chain[0].File, boot, Paths.Console(hostId, vmId), Paths.Channel(hostId, vmId, launch), Paths.Qmp(hostId, vmId, launch),
-            Paths.PidFile(hostId, vmId, launch), incoming, Accelerator, Paths.Seed(hostId, vmId), VmMac.Of(vm.Definition), vm.GenerationId);
+            Paths.PidFile(hostId, vmId, launch), incoming, Accelerator, Paths.Seed(hostId, vmId), VmMac.Of(vm.Definition), vm.GenerationId,
+            chain is [{ Datastore: not null }, var under] ? under.File : null);
         try
         {
             return await QemuVmProcess.StartAsync(options.QemuProgram, spec, launch, Paths.ProcessLog(hostId, vmId), options.StartTimeout,

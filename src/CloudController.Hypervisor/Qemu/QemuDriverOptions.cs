@@ -29,6 +29,12 @@ public sealed record QemuDriverOptions(
     /// <summary>A cap on a migration's transfer rate in bytes per second, so a move leaves the host's network room; 0: QEMU's own default.</summary>
     public long MigrationMaxBandwidth { get; init; }
 
+    /// <summary>
+    /// The address of this machine a migration's target listens on for the guest's memory and disk (ports chosen
+    /// free): loopback when every host is on this machine, the machine's own address for migrations from another.
+    /// </summary>
+    public string MigrationAddress { get; init; } = "127.0.0.1";
+
     /// <summary>How long a booting guest may stay silent (nothing on its console, nothing on its channel) before its power-on fails.</summary>
     public TimeSpan GuestStartTimeout { get; init; } = TimeSpan.FromSeconds(45);
 
@@ -54,6 +60,8 @@ public sealed record QemuDriverOptions(
             problems.Add($"qemu.guest-start-timeout = {GuestStartTimeout}: give a booting guest time to speak, e.g. 45s");
         if (MigrationMaxBandwidth < 0)
             problems.Add($"qemu.migration-max-bandwidth = {MigrationMaxBandwidth}: give bytes per second, or 0 for QEMU's default");
+        if (!System.Net.IPAddress.TryParse(MigrationAddress, out _))
+            problems.Add($"qemu.migration-address = '{MigrationAddress}': give an IP address of this machine, e.g. 10.0.0.5");
         if (Path.GetFullPath(RuntimeDirectory).Length > 70)
             problems.Add($"qemu.runtime-directory '{RuntimeDirectory}' is longer than 70 characters: VM sockets under it would not fit a unix socket path; choose a shorter one");
         return problems;

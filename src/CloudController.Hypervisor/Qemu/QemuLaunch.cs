@@ -13,6 +13,8 @@ namespace CloudController.Hypervisor.Qemu;
 /// <param name="Mac">The MAC of the VM's NIC, which the seed's network configuration is bound to.</param>
 /// <param name="GenerationId">The VM Generation ID the guest reads from its vmgenid device; a process resumed from
 /// saved state announces it to the guest (an ACPI notification), which reseeds its random state when it differs.</param>
+/// <param name="BackingFile">The disk's base as this host has it, instead of the path written in the layer (a layer on
+/// a shared datastore names the base of the host that made it, which another machine may not have at that path).</param>
 public sealed record QemuLaunch(
     string VmId,
     int Cpus,
@@ -29,7 +31,8 @@ public sealed record QemuLaunch(
     string Accelerator,
     string? SeedDisk = null,
     string? Mac = null,
-    Guid? GenerationId = null)
+    Guid? GenerationId = null,
+    string? BackingFile = null)
 {
     /// <summary>The drive id of the VM's disk, which its saved device state names.</summary>
     public const string DiskDevice = "disk0";
@@ -47,7 +50,7 @@ public sealed record QemuLaunch(
             "-nodefaults", "-display", "none", "-no-user-config",
             // The disk by drive id, not by path: saved device state names "disk0", so a child or a migration target
             // can run the same state over its own copy-on-write layer.
-            "-drive", $"file={DiskPath},format=qcow2,if=none,id={DiskDevice},cache=writeback",
+            "-drive", $"file={DiskPath},format=qcow2,if=none,id={DiskDevice},cache=writeback{(BackingFile is null ? "" : $",backing.driver=qcow2,backing.file.filename={BackingFile}")}",
             "-device", $"virtio-blk-pci,drive={DiskDevice}",
             // ttyS0 is the console; ttyS1 is the VM's own key/value channel, a socket of this process alone, so a
             // forked child resumed from its parent's memory reads its own data, never its parent's.
