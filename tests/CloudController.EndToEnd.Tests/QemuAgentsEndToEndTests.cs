@@ -8,7 +8,8 @@ namespace CloudController.EndToEnd.Tests;
 
 /// <summary>
 /// A controller node and three cc-hostd processes with the QEMU driver (TCG), each on a loopback address of its own
-/// and joined with a token: a VM provisioned, a pool of real forked children spread over the agents, an agent killed
+/// and joined with a token: a VM provisioned and moved live to another agent (its local disk mirrored), a pool of real
+/// forked children spread over the agents, an agent killed
 /// with SIGKILL while the pool grows and started again, re-attaching the guests it left running.
 /// </summary>
 [Collection("qemu")]
@@ -61,7 +62,8 @@ public sealed class QemuAgentsEndToEndTests(ITestOutputHelper output) : IAsyncLi
                 StartAgent(agent, "--name", agent, "--listen", $"https://127.0.0.{i + 2}:{FreePort.Next()}", "--state-dir", StateDir(agent),
                     "--controller", node.Node.Endpoint.ToString(), "--join-token", token,
                     "--set", "cloudcontroller.driver.kind=qemu", "--set", "cloudcontroller.driver.qemu.accelerator=tcg",
-                    "--set", $"cloudcontroller.driver.qemu.runtime-directory={Path.Combine(_dir, "run", agent)}");
+                    "--set", $"cloudcontroller.driver.qemu.runtime-directory={Path.Combine(_dir, "run", agent)}",
+                    "--set", $"cloudcontroller.driver.qemu.migration-address=127.0.0.{i + 2}");
             }
             Assert.Equal(Agents, (await node.WaitForHostsAsync(3)).Select(h => h.Id).Order());
             await Eventually.True(async () => (await node.Hosts.ListHostsAsync(new ListHostsRequest())).Hosts.All(h => h.State == "Active"), "every agent's host active", Slow);
@@ -81,6 +83,18 @@ public sealed class QemuAgentsEndToEndTests(ITestOutputHelper output) : IAsyncLi
             var victim = last.HostId;
             await Eventually.True(() => Task.FromResult(Says(victim, started.VmId, "solo")), "the VM to print its hostname", Slow);
 
+            // Moved live to another agent's host, its local disk mirrored there over NBD: the same guest, not booted
+            // there, answering its new data on the target.
+            var target = Agents.First(a => a != victim);
+            var moved = await node.Vms.MigrateVmAsync(new MigrateVmRequest { Id = started.VmId, TargetHostId = target });
+            var end = (await node.WatchToEndAsync(moved.TaskId, Slow))[^1];
+            Assert.True(end.State == TaskState.Succeeded, $"{end.State}: {end.Error}");
+            Assert.Equal(target, (await node.Vms.GetVmAsync(new GetVmRequest { Id = started.VmId })).HostId);
+            await node.Vms.SetVmConfigAsync(new SetVmConfigRequest { Id = started.VmId, Set = { ["hostname"] = "solo-moved" } });
+            await Eventually.True(() => Task.FromResult(Says(target, started.VmId, "solo-moved")), "the moved VM to print its new hostname", Slow);
+            Assert.Equal(0, Boots(target, started.VmId));
+            victim = target;
+
             // A pool of 8 forked children: each its own identity on its console, none booted.
             await node.Pools.DefineTemplateAsync(new DefineTemplateRequest { Name = "tpl", Model = "tiny", Hardware = tiny, ChildPrivateMemoryMib = 32 });
             await node.Pools.CreatePoolAsync(new CreatePoolRequest { Name = "web", Template = "tpl", NamePattern = "web-{n:00}", IpRange = "10.0.0.0/24", Desired = 8 });
@@ -96,6 +110,7 @@ public sealed class QemuAgentsEndToEndTests(ITestOutputHelper output) : IAsyncLi
 
             // The agent of the VM's host killed (SIGKILL, the agent alone: its guests live on) while the pool grows.
             var pid = Pid(victim, started.VmId);
+            var boots = Boots(victim, started.VmId);
             await node.Pools.ScalePoolAsync(new ScalePoolRequest { Name = "web", Desired = 12 });
             _agents[victim].Process.Kill(alone: true);
             pool = await ReadyAsync(node, 12, without: victim);
@@ -112,7 +127,7 @@ public sealed class QemuAgentsEndToEndTests(ITestOutputHelper output) : IAsyncLi
             await node.Node.Driver.SetGuestDataAsync(victim, started.VmId, GuestData.Of(1000, [new KeyValuePair<string, string>("hostname", "solo-again")]), CancellationToken.None);
             await Eventually.True(() => Task.FromResult(Says(victim, started.VmId, "solo-again")), "the re-attached VM to print its new hostname", Slow);
             Assert.Equal(pid, Pid(victim, started.VmId));
-            Assert.Equal(1, Boots(victim, started.VmId));
+            Assert.Equal(boots, Boots(victim, started.VmId));
 
             // The host reconciled: nothing on it that no record knows, no record whose VM is gone, the pool whole.
             var back = await Eventually.Get(async () =>
