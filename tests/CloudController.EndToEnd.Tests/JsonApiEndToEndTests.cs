@@ -82,6 +82,9 @@ public sealed class JsonApiEndToEndTests(ITestOutputHelper output) : IDisposable
         var denied = await Curl("POST", $"{http}/v1/vms", viewerToken, """{"model":"ubuntu","hostname":"web-03"}""");
         Assert.Equal(403, denied.Status);
         Assert.Contains("needs the provisioner role; val is viewer", denied.Body.GetProperty("message").GetString());
+        // The list is a read model: wait for it to show the VM made above, then nothing more.
+        await Eventually.True(async () => (await Curl("GET", $"{http}/v1/vms", adminToken)).Body.GetProperty("vms").EnumerateArray()
+            .Any(v => v.GetProperty("id").GetString() == vmId), "the VM listed");
         Assert.Single((await Curl("GET", $"{http}/v1/vms", adminToken)).Body.GetProperty("vms").EnumerateArray());
 
         // HTTP/2 clients need no second port: the gRPC endpoint serves the same routes.
