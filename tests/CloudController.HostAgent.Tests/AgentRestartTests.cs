@@ -16,8 +16,6 @@ public sealed class AgentRestartTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var (_, _, server) in _agents.Started)
-            if (server.Driver is QemuDriver qemu) await qemu.KillAllAsync();
         await _agents.DisposeAsync();
         if (Directory.Exists(_runtime)) Directory.Delete(_runtime, recursive: true);
     }

@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using CloudController.Hypervisor.Agents;
+using CloudController.Hypervisor.Qemu;
 using Grpc.Net.Client;
 
 namespace CloudController.HostAgent.Tests;
@@ -96,6 +97,9 @@ public sealed class RunningAgents : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // QEMU guests outlive their agent, as on a machine: the test's end stops those the running agents know.
+        foreach (var (_, _, server) in Started)
+            if (server.Driver is QemuDriver qemu) await qemu.KillAllAsync();
         foreach (var agent in _agents) await agent.DisposeAsync();
         System.IO.Directory.Delete(_dir, recursive: true);
         Authority.Dispose();
