@@ -100,11 +100,20 @@ public sealed class AgentLink : IDisposable
         return reply.ResultJson;
     }
 
-    private string Unanswered(RpcException e) => _trustProblem is { } problem ? $"the host agent {Name} at {Endpoint} is not trusted: {problem}" : e.StatusCode switch
-    {
-        StatusCode.Unavailable or StatusCode.DeadlineExceeded => $"the host agent at {Endpoint} did not answer: {e.Status.Detail}",
-        _ => $"the host agent at {Endpoint} refused the call ({e.StatusCode}): {e.Status.Detail}",
-    };
+    private string Unanswered(RpcException e) =>
+        _trustProblem is { } problem ? $"the host agent {Name} at {Endpoint} is not trusted: {problem}"
+        : IsSilence(e) ? $"the host agent at {Endpoint} did not answer: {e.Status.Detail}"
+        : $"the host agent at {Endpoint} refused the call ({e.StatusCode}): {e.Status.Detail}";
+
+    /// <summary>
+    /// Whether a failed call is the agent not answering rather than refusing: a connection that could not be made or
+    /// was closed mid-call (the agent stopping, the network dropping it) ends with Unavailable, Cancelled by the far
+    /// side, or Internal over a transport error, depending on when it broke; an agent that answers refuses with a
+    /// status of its own.
+    /// </summary>
+    public static bool IsSilence(RpcException e) =>
+        e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled
+        || e.Status.DebugException is IOException or HttpRequestException;
 
     public void Dispose() => _channel.Dispose();
 }

@@ -21,7 +21,7 @@ public sealed partial class QemuDriver
             // A clone resumes the source's memory: a generation of its own tells its guest so.
             Save(targetHostId, new QemuVmRecord(clone)
             {
-                MemoryFile = Paths.Memory(targetHostId, clone.VmId), Apps = source.Apps, Customizations = source.Customizations,
+                MemoryFile = Paths.Memory(targetHostId, clone.VmId), Apps = source.Apps, Customizations = source.Customizations, SavedBeforeReady = source.SavedBeforeReady,
                 GenerationId = source.GenerationId is null ? null : Guid.NewGuid(),
             });
         });
@@ -99,6 +99,6 @@ public sealed partial class QemuDriver
     private async Task StartForkedAsync(DriverOperation op, string hostId, QemuVmRecord child, string parentVmId, CancellationToken ct)
     {
         var parent = Vm(hostId, parentVmId) ?? throw Refuse(op, hostId, $"parent {parentVmId} of {child.Definition.VmId} is gone");
-        await StartFromStateAsync(op, hostId, child, Paths.SavedState(hostId, parentVmId), parent.MemoryFile!, memoryShared: false, ct);
+        await StartFromStateAsync(op, hostId, child, Paths.SavedState(hostId, parentVmId), parent.MemoryFile!, memoryShared: false, !parent.SavedBeforeReady, ct);
     }
 }

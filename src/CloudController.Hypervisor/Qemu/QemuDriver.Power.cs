@@ -73,6 +73,7 @@ public sealed partial class QemuDriver
                 case VmPowerState.PoweredOff: throw Refuse(op, hostId, $"VM {vmId} is powered off; only a running VM can be suspended");
             }
             var process = await ProcessOf(hostId, vmId, ct) ?? throw Refuse(op, hostId, $"VM {vmId} has no process");
+            await WaitWhileStartingAsync(process, ct);
             await process.Qmp.StopAsync(ct);
             // RAM in a shared memory file stays there; only device state (and a child's private pages) is written out.
             await process.Qmp.IgnoreSharedMemoryAsync(true, ct);
@@ -91,8 +92,26 @@ public sealed partial class QemuDriver
             }
             await StopProcessAsync(hostId, vmId, ct);
             // A child's private pages went into the state: from now on it resumes into memory of its own.
-            if (vm.MemoryFile != Paths.Memory(hostId, vmId)) Save(hostId, vm with { MemoryFile = Paths.Memory(hostId, vmId) });
+            Save(hostId, vm with { MemoryFile = Paths.Memory(hostId, vmId), SavedBeforeReady = !process.Listening });
         });
+
+    /// <summary>
+    /// A guest still in its start-up window is let finish starting (its daemon saying ready) before it is saved, so
+    /// what resumes from the state (above all a fork parent's children) resumes a listening guest instead of each
+    /// repeating its start-up. A guest without a daemon never says ready: it is saved when the window ends.
+    /// </summary>
+    private async Task WaitWhileStartingAsync(QemuVmProcess process, CancellationToken ct)
+    {
+        var left = process.StartedAt + options.GuestStartTimeout - DateTime.UtcNow;
+        if (process.Listening || left <= TimeSpan.Zero) return;
+        try
+        {
+            await process.WaitForGuestReadyAsync(0, left, ct);
+        }
+        catch (IOException)
+        {
+        }
+    }
 
     public Task ResumeAsync(string hostId, string vmId, CancellationToken ct) =>
         OnHost(DriverOperation.Resume, hostId, ct, async () =>
@@ -105,7 +124,7 @@ public sealed partial class QemuDriver
                 case VmPowerState.PoweredOff: throw Refuse(op, hostId, $"VM {vmId} is powered off; it has no saved state to resume");
             }
             ProtectParent(op, hostId, vmId);
-            await StartFromStateAsync(op, hostId, vm, Paths.SavedState(hostId, vmId), vm.MemoryFile!, memoryShared: true, ct);
+            await StartFromStateAsync(op, hostId, vm, Paths.SavedState(hostId, vmId), vm.MemoryFile!, memoryShared: true, !vm.SavedBeforeReady, ct);
             File.Delete(Paths.SavedState(hostId, vmId));
         });
 

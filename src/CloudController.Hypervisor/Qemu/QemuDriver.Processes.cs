@@ -52,7 +52,7 @@ public sealed partial class QemuDriver
 
     private static long FileLength(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
-    private async Task StartFromStateAsync(DriverOperation op, string hostId, QemuVmRecord vm, string state, string memoryFile, bool memoryShared, CancellationToken ct)
+    private async Task StartFromStateAsync(DriverOperation op, string hostId, QemuVmRecord vm, string state, string memoryFile, bool memoryShared, bool listening, CancellationToken ct)
     {
         var process = await LaunchAsync(op, hostId, vm, memoryFile, memoryShared, incoming: true, ct);
         try
@@ -61,10 +61,14 @@ public sealed partial class QemuDriver
             await process.Qmp.MigrateIncomingAsync($"exec:cat {Quote(state)}", ct);
             await process.Qmp.WaitForMigrationAsync(options.MigrationTimeout, ct);
             // The state was saved from a stopped guest, so QEMU leaves it paused; it runs from here, without booting,
-            // and its daemon, already listening, is told its own data (a fork's identity) at once.
+            // and its daemon, if it was listening already, is told its own data (a fork's identity) at once; one not
+            // yet listening is told when it says ready.
             await process.Qmp.ContinueAsync(ct);
-            process.ResumedListening();
-            if (vm.Data is { } data) await process.SendDataAsync(data, ct);
+            if (listening)
+            {
+                process.ResumedListening();
+                if (vm.Data is { } data) await process.SendDataAsync(data, ct);
+            }
         }
         catch (QmpException e)
         {

@@ -31,6 +31,13 @@ public sealed record QemuVmRecord(VmDefinition Definition)
     /// </summary>
     public bool Diverged { get; init; }
 
+    /// <summary>
+    /// The guest had not yet said it listens when its state was saved (a guest without a daemon, or one saved before
+    /// its daemon started): what resumes from that state (the VM, its clones, every child forked from it) is sent its
+    /// data when its guest says ready, not at once, where it would be lost.
+    /// </summary>
+    public bool SavedBeforeReady { get; init; }
+
     /// <summary>The file behind guest RAM: the VM's own, or its parent's while it is a forked child.</summary>
     public string? MemoryFile { get; init; }
 

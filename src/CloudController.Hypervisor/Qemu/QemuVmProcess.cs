@@ -34,6 +34,9 @@ internal sealed class QemuVmProcess : IAsyncDisposable
 
     public int Pid { get; }
 
+    /// <summary>When this process was started or attached to: a guest in its first start-up window may not listen yet.</summary>
+    public DateTime StartedAt { get; } = DateTime.UtcNow;
+
     public int Launch { get; }
 
     public QmpClient Qmp { get; }

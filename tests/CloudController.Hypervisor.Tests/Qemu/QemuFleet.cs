@@ -24,11 +24,11 @@ public sealed class QemuFleet : IAsyncDisposable
 
     public QemuDriver Driver { get; }
 
-    public static async Task<QemuFleet> StartAsync(Func<QemuDriverOptions, QemuDriverOptions>? tune = null, bool genericKernel = false)
+    public static async Task<QemuFleet> StartAsync(Func<QemuDriverOptions, QemuDriverOptions>? tune = null, bool genericKernel = false, int readyAfterSeconds = 0)
     {
         var root = Path.Combine(Path.GetTempPath(), "cc-qemu-" + Guid.NewGuid().ToString("N")[..8]);
         var images = Path.Combine(root, "images");
-        await TinyGuest.BuildAsync(images, genericKernel: genericKernel);
+        await TinyGuest.BuildAsync(images, genericKernel: genericKernel, readyAfterSeconds: readyAfterSeconds);
         var options = new QemuDriverOptions(root, images,
             [new QemuHostOptions(HostA, new Resources(2, 4096, 100)), new QemuHostOptions(HostB, new Resources(2, 4096, 100))],
             RuntimeDirectory: Path.Combine(root, "run"));

@@ -10,6 +10,8 @@ namespace CloudController.Hypervisor.Tests.Qemu;
 /// followed by 16 bytes it has just read from /dev/urandom (so forked children show whether they share random state). Booted
 /// directly, so no disk OS is needed. Like a guest daemon it says "ready" on the channel when it listens, and
 /// keeps the port open from then on (closing a serial port's last descriptor drops what it had received); the qcow2 base is real and carries the layered disk.
+/// It says "ready" only once "booted" has left the console (stty sets a mode after the output drains): a parent
+/// suspended for forking right after "ready" would otherwise hand its unsent "booted" to every child's console.
 /// </summary>
 public static class TinyGuest
 {
@@ -19,8 +21,10 @@ public static class TinyGuest
         #!/bin/busybox sh
         /bin/busybox mount -t devtmpfs dev /dev
         echo "cc-guest: booted"
+        /bin/busybox stty -F /dev/ttyS0 opost
         exec 3<>/dev/ttyS1
         /bin/busybox stty -F /dev/ttyS1 raw -echo
+        /bin/busybox sleep READY_AFTER
         echo ready >&3
         while IFS= read -r line <&3; do
           echo "cc-guest: $line"
@@ -31,7 +35,8 @@ public static class TinyGuest
     /// <summary>Writes NAME.qcow2, NAME.vmlinuz and NAME.initrd into a directory; raises saying what to install when the machine lacks it.</summary>
     /// <param name="genericKernel">Debian's generic kernel (linux-image-amd64), which has the VM Generation ID
     /// driver, instead of whichever is last in /boot (the cloud kernel where both are installed).</param>
-    public static async Task BuildAsync(string imagesDirectory, string image = Image, bool genericKernel = false)
+    /// <param name="readyAfterSeconds">How long its daemon takes to start listening after it opens the channel, as a slow one would.</param>
+    public static async Task BuildAsync(string imagesDirectory, string image = Image, bool genericKernel = false, int readyAfterSeconds = 0)
     {
         var kernels = Directory.Exists("/boot") ? Directory.GetFiles("/boot", "vmlinuz-*").Order().ToList() : [];
         var kernel = genericKernel ? kernels.LastOrDefault(k => !k.Contains("-cloud-")) : kernels.LastOrDefault();
@@ -52,7 +57,7 @@ public static class TinyGuest
             cpio.Directory("bin");
             cpio.Directory("dev");
             cpio.File("bin/busybox", await File.ReadAllBytesAsync("/bin/busybox"), executable: true);
-            cpio.File("init", Encoding.ASCII.GetBytes(Init.Replace("\r", "") + "\n"), executable: true);
+            cpio.File("init", Encoding.ASCII.GetBytes(Init.Replace("\r", "").Replace("READY_AFTER", $"{readyAfterSeconds}") + "\n"), executable: true);
             cpio.End();
         }
         await new QemuImg().CreateAsync(Path.Combine(imagesDirectory, image + ".qcow2"), 1, CancellationToken.None);
