@@ -59,6 +59,8 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
             .Apply(new HostRegistered(new HostInventory("h1", "general", new Resources(8, 16384, 500), ["avx2"])))
             .Apply(new CapacityReserved("task-1", new Resources(2, 4096, 40), At, "db"))
             .Apply(new ReservationCommitted("task-1", "vm-1")),
+        new DriftObserved(["vm-x"], ["vm-1"], At),
+        HostLedger.Empty.Apply(new DriftObserved(["vm-x"], [], At)),
         new ProvisioningTaskProtocol.TaskReport(ProvisioningTask.Create(new TaskCreated("task-2", TaskKind.InstantDeploy, Vm, "ubuntu-24.04", 10, At))),
         new HostProtocol.Reserve("h1", "task-1", new Resources(2, 4096, 40), At, "db", true),
         new CapacityAllocated("web", ["web-1", "web-2"], new Resources(1, 64, 1)),

@@ -167,4 +167,49 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
         vms.Tell(new VmProtocol.GetVm("vm-a"), TestActor);
         Assert.Equal(VmState.Running, ExpectMsg<VmProtocol.VmStatus>().Record.State);
     }
+
+    [Fact]
+    public async Task A_vm_appearing_on_a_host_that_never_went_away_is_found_at_the_next_periodic_check_and_a_restart_keeps_its_grace_clock()
+    {
+        var (driver, inventory) = await HostWith();
+        var hostId = inventory.HostId;
+        var settings = Settings(UnknownVmPolicy.Destroy) with { ReconcileEvery = TimeSpan.FromMilliseconds(300), UnknownVmGrace = TimeSpan.FromSeconds(6) };
+        var host = Sys.ActorOf(HostActor.Props(hostId, driver, settings, vms: Sys.ActorOf(Props.Create(() => new VmRecords(new HashSet<string>())))));
+        host.Tell(new RegisterHost(inventory), TestActor);
+        ExpectMsg<Applied>();
+        // Its first answer has reconciled (nothing to find); the orphan appears behind the controller's back after.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var ct = CancellationToken.None;
+        await driver.CreateDiskLayerAsync(hostId, new DiskLayerSpec("vm-orphan-disk", "base", 10), ct);
+        await driver.RegisterVmAsync(hostId, new VmDefinition("vm-orphan", "vm-orphan", Small, "vm-orphan-disk"), ct);
+        await driver.PowerOnAsync(hostId, "vm-orphan", ct);
+
+        AwaitAssert(() =>
+        {
+            host.Tell(new GetHost(hostId), TestActor);
+            Assert.Equal(["vm-orphan"], ExpectMsg<HostStatus>().Snapshot.Drift?.UnknownVms.ToArray() ?? []);
+        }, TimeSpan.FromSeconds(10));
+        var seenBy = DateTimeOffset.UtcNow;
+
+        // The node restarts well within the grace: its watch comes back from the journal, the clock does not restart.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Watch(host);
+        Sys.Stop(host);
+        ExpectTerminated(host);
+        var restartedAt = DateTimeOffset.UtcNow;
+        var restarted = Restart();
+        var again = restarted.ActorOf(HostActor.Props(hostId, driver, settings, vms: restarted.ActorOf(Props.Create(() => new VmRecords(new HashSet<string>())))));
+
+        await AwaitAssertAsync(async () => Assert.Null(await driver.GetVmAsync(hostId, "vm-orphan", ct)), TimeSpan.FromSeconds(20));
+        var stopped = CreateTestProbe(restarted);
+        stopped.Watch(again);
+        restarted.Stop(again);
+        stopped.ExpectTerminated(again);
+        Sys.ActorOf(Props.Create(() => new JournalReader($"host-{hostId}", TestActor)));
+        var destroyed = Assert.Single(ExpectMsg<object[]>().OfType<UnknownVmDestroyed>());
+        // The reason names when it was first seen (to the second): before the restart, not after it.
+        var since = DateTimeOffset.ParseExact(
+            System.Text.RegularExpressions.Regex.Match(destroyed.Reason, @"since at least (\S+ \S+)").Groups[1].Value, "u", null);
+        Assert.True(since <= seenBy && since < restartedAt.AddSeconds(-1), $"first seen at {since:u}, restarted at {restartedAt:u}: {destroyed.Reason}");
+    }
 }

@@ -51,6 +51,9 @@ public sealed record ControllerSettings(
     /// <summary>How long drift must last before it is acted on: an unknown VM destroyed (or kept), a recorded one gone marked lost.</summary>
     public TimeSpan UnknownVmGrace { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How often a host that stays reachable reconciles anyway, so that drift on it is found without an outage.</summary>
+    public TimeSpan ReconcileEvery { get; init; } = TimeSpan.FromMinutes(1);
+
     public static ControllerSettings FromConfig(Config config)
     {
         var c = config.GetConfig("cloudcontroller")
@@ -106,6 +109,9 @@ public sealed record ControllerSettings(
             UnknownVmGrace = c.GetTimeSpan("fleet.unknown-vm-grace", TimeSpan.FromMinutes(5)) is { Ticks: > 0 } grace
                 ? grace
                 : throw new ConfigurationException("cloudcontroller.fleet.unknown-vm-grace must be longer than zero, e.g. 5m."),
+            ReconcileEvery = c.GetTimeSpan("fleet.reconcile-every", TimeSpan.FromMinutes(1)) is { Ticks: > 0 } every
+                ? every
+                : throw new ConfigurationException("cloudcontroller.fleet.reconcile-every must be longer than zero, e.g. 1m."),
         };
     }
 

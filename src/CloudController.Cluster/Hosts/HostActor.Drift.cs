@@ -48,7 +48,7 @@ public sealed partial class HostActor
         Command<UnknownVmChecked>(c =>
         {
             var reason = c.RecordKnowsIt is false
-                ? _watch.DestructionReason(c.VmId, _settings.UnknownVms, recordKnowsIt: false, _ledger, _settings.UnknownVmGrace)
+                ? _ledger.Watch.DestructionReason(c.VmId, _settings.UnknownVms, recordKnowsIt: false, _ledger, _settings.UnknownVmGrace)
                 : null;
             if (reason is null)
             {
@@ -95,7 +95,12 @@ public sealed partial class HostActor
         var drift = HostDrift.Between(_ledger, vmIds);
         if (!drift.IsEmpty && drift.ToString() != _drift.ToString()) _log.Warning("Host {0} reconciled with drift: {1}", _hostId, drift);
         _drift = drift;
-        _watch = _watch.Observe(drift, DateTimeOffset.UtcNow);
+        if (_ledger.ObserveDrift(drift, DateTimeOffset.UtcNow).Event is { } observed) PersistAndPublish(observed, ActOnDriftPastGrace);
+        else ActOnDriftPastGrace();
+    }
+
+    private void ActOnDriftPastGrace()
+    {
         if (_settings.UnknownVms == UnknownVmPolicy.Destroy) CheckUnknownPastGrace();
         MarkLostPastGrace();
     }
@@ -104,9 +109,9 @@ public sealed partial class HostActor
     private void MarkLostPastGrace()
     {
         var now = DateTimeOffset.UtcNow;
-        foreach (var vmId in _watch.LostPast(_settings.UnknownVmGrace, now))
+        foreach (var vmId in _ledger.Watch.LostPast(_settings.UnknownVmGrace, now))
         {
-            if (_watch.LossReason(vmId, _hostId, _settings.UnknownVmGrace) is not { } reason) continue;
+            if (_ledger.Watch.LossReason(vmId, _hostId, _settings.UnknownVmGrace) is not { } reason) continue;
             if ((_vms ??= Region<ControllerRegions.Vms>()) is not { } vms || !_lostBeingMarked.Add(vmId)) continue;
             var pool = _ledger.AllocationGroups?.GetValueOrDefault(vmId);
             HandOverLossAsync(vmId, reason, now, vms, pool is null ? null : _pools ??= Region<ControllerRegions.Pools>(), pool).PipeTo(Self,
@@ -137,7 +142,7 @@ public sealed partial class HostActor
     /// <summary>An unknown VM past its grace is destroyed only once its VM record is known not to exist.</summary>
     private void CheckUnknownPastGrace()
     {
-        foreach (var vmId in _watch.UnknownPast(_settings.UnknownVmGrace, DateTimeOffset.UtcNow))
+        foreach (var vmId in _ledger.Watch.UnknownPast(_settings.UnknownVmGrace, DateTimeOffset.UtcNow))
         {
             if ((_vms ??= Region<ControllerRegions.Vms>()) is not { } vms || !_unknownBeingDestroyed.Add(vmId)) continue;
             vms.Ask<object>(new VmProtocol.GetVm(vmId), _settings.AskTimeout).PipeTo(Self,

@@ -18,8 +18,8 @@ namespace CloudController.Cluster.Hosts;
 /// <summary>
 /// One hypervisor host: keeps its ledger of reservations and allocations (the last word on whether a VM fits),
 /// monitors the host through the driver, and publishes its status to every node's <see cref="FleetView"/>. A host
-/// silent for <c>fleet.unreachable-after</c> is offline; when it answers again (and at its first answer after a node
-/// took it) it reconciles the VMs it has with its ledger, and the status names any drift (acted on in HostActor.Drift.cs).
+/// silent for <c>fleet.unreachable-after</c> is offline; when it answers again (at its first answer after a node
+/// took it, and every <c>fleet.reconcile-every</c>) it reconciles the VMs it has with its ledger, and the status names any drift (acted on in HostActor.Drift.cs).
 /// </summary>
 public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
 {
@@ -44,7 +44,6 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
     private HostStatusReport? _lastReport;
     private HostReachability _reachability = HostReachability.Started;
     private HostDrift _drift = HostDrift.None;
-    private DriftWatch _watch = DriftWatch.None;
     private IActorRef? _vms;
 
     /// <param name="tasks">The provisioning task region, asked about expired leases; resolved from the actor
@@ -97,9 +96,9 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
         Command<Observed>(o =>
         {
             _lastReport = o.Report;
-            (_reachability, var reconcile) = _reachability.Answered(DateTimeOffset.UtcNow, _settings.UnreachableAfter);
+            (_reachability, var reconcile) = _reachability.Answered(DateTimeOffset.UtcNow, _settings.UnreachableAfter, _settings.ReconcileEvery);
             // Once drift is found, every answer reconciles again until it settles, so that lasting drift is acted on.
-            if ((reconcile || _watch.IsWatching) && o.Report.VmIds is { } vmIds) Reconcile(vmIds);
+            if ((reconcile || _ledger.Watch.IsWatching) && o.Report.VmIds is { } vmIds) Reconcile(vmIds);
             Publish();
         });
         ReceiveDriftCommands();

@@ -33,6 +33,11 @@ public sealed record DriftWatch(
     public DriftWatch Observe(HostDrift drift, DateTimeOffset now) =>
         new(Since(UnknownSince, drift.UnknownVms, now), Since(LostSince, drift.LostVms, now));
 
+    /// <summary>Whether the watch holds exactly the VMs of <paramref name="drift"/>, so that observing it changes nothing.</summary>
+    public bool Watches(HostDrift drift) =>
+        UnknownSince.Count == drift.UnknownVms.Length && drift.UnknownVms.All(UnknownSince.ContainsKey)
+        && LostSince.Count == drift.LostVms.Length && drift.LostVms.All(LostSince.ContainsKey);
+
     /// <summary>Unknown VMs seen unknown for at least the grace period.</summary>
     public ImmutableArray<string> UnknownPast(TimeSpan grace, DateTimeOffset now) => Past(UnknownSince, grace, now);
 

@@ -25,3 +25,9 @@ public sealed record AllocationsReleased(ImmutableArray<string> VmIds) : IDomain
 
 /// <summary>A VM the host ran that no record knew, past the grace period, was destroyed through the driver.</summary>
 public sealed record UnknownVmDestroyed(string VmId, string Reason) : IDomainEvent;
+
+/// <summary>
+/// Reconciling found drift naming other VMs than the ones watched: those new to it are watched from <paramref name="At"/>,
+/// the ones no longer drifting are dropped, the rest keep their time. Journaled so that a restart keeps the grace clock.
+/// </summary>
+public sealed record DriftObserved(ImmutableArray<string> UnknownVms, ImmutableArray<string> LostVms, DateTimeOffset At) : IDomainEvent;

@@ -34,6 +34,9 @@ public sealed record HostLedger(
     /// <summary>vCPUs scheduled per physical core here (configuration, not history: never journaled).</summary>
     public double CpuAllocationRatio { get; init; } = 1;
 
+    /// <summary>The drift being watched, since when each VM has drifted (journaled, so a restart keeps the grace clock).</summary>
+    public DriftWatch Watch { get; init; } = DriftWatch.None;
+
     /// <summary>The host's hardware as its driver found it.</summary>
     public Resources PhysicalCapacity => Inventory?.Capacity ?? Resources.Zero;
 
@@ -85,6 +88,7 @@ public sealed record HostLedger(
             Allocations = Allocations.Remove(a.VmId),
             AllocationGroups = AllocationGroups?.Remove(a.VmId),
         },
+        DriftObserved d => this with { Watch = Watch.Observe(new HostDrift(d.UnknownVms, d.LostVms), d.At) },
         _ => this,
     };
 
@@ -145,6 +149,13 @@ public sealed record HostLedger(
         var held = vmIds.Where(Allocations.ContainsKey).ToImmutableArray();
         return held.IsEmpty ? Decision.AlreadyDone : Decision.Persist(new AllocationsReleased(held));
     }
+
+    /// <summary>
+    /// The drift reconciling found now: journaled only when it names other VMs than the watch holds (one starting to
+    /// drift, one settling), so that a steady drift costs nothing and each VM keeps the time it was first seen.
+    /// </summary>
+    public Decision ObserveDrift(HostDrift drift, DateTimeOffset now) =>
+        Watch.Watches(drift) ? Decision.AlreadyDone : Decision.Persist(new DriftObserved(drift.UnknownVms, drift.LostVms, now));
 
     /// <summary>Takes a host out of placement (draining, maintenance) or back in; its VMs and reservations stay.</summary>
     public Decision SetState(HostState state, string reason)

@@ -59,4 +59,30 @@ public class DriftWatchTests
         // No longer watched (it went away).
         Assert.Null(past.DestructionReason("vm-y", UnknownVmPolicy.Destroy, recordKnowsIt: false, Ledger, Grace));
     }
+
+    [Fact]
+    public void The_ledger_journals_drift_only_when_it_names_other_vms_and_replaying_its_journal_keeps_each_vms_time()
+    {
+        var first = Ledger.ObserveDrift(HostDrift.Between(Ledger, ["vm-a", "vm-x"]), Now);
+        var observed = Assert.IsType<DriftObserved>(first.Event);
+        Assert.Equal(["vm-x"], observed.UnknownVms.ToArray());
+        Assert.Equal(["vm-b"], observed.LostVms.ToArray());
+        Assert.Equal(Now, observed.At);
+        var watched = Ledger.Apply(observed);
+
+        // The same drift later changes nothing: no event, and vm-x keeps the time it was first seen.
+        Assert.Equal(Decision.AlreadyDone, watched.ObserveDrift(HostDrift.Between(watched, ["vm-a", "vm-x"]), Now.AddMinutes(4)));
+
+        // A new unknown VM is journaled; replayed as a restarted entity would, the watch keeps both times.
+        var more = watched.ObserveDrift(HostDrift.Between(watched, ["vm-a", "vm-x", "vm-y"]), Now.AddMinutes(4)).Event!;
+        var replayed = new IDomainEvent[] { new CapacityAllocated("web", ["vm-a", "vm-b"], new Resources(1, 512, 10)), observed, more }
+            .Aggregate(HostLedger.Empty, (ledger, e) => ledger.Apply(e));
+        Assert.Equal(["vm-x"], replayed.Watch.UnknownPast(Grace, Now.AddMinutes(5)).ToArray());
+        Assert.Equal(["vm-x", "vm-y"], replayed.Watch.UnknownPast(Grace, Now.AddMinutes(9)).ToArray());
+        Assert.Equal(["vm-b"], replayed.Watch.LostPast(Grace, Now.AddMinutes(5)).ToArray());
+
+        // Settled: journaled, and the watch is empty.
+        var settled = replayed.ObserveDrift(HostDrift.Between(replayed, ["vm-a", "vm-b"]), Now.AddMinutes(6)).Event!;
+        Assert.False(replayed.Apply(settled).Watch.IsWatching);
+    }
 }

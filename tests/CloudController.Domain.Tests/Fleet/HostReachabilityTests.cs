@@ -6,6 +6,7 @@ public class HostReachabilityTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 4, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Every = TimeSpan.FromMinutes(1);
 
     [Fact]
     public void A_host_is_unreachable_only_once_silent_for_the_window_and_silence_counts_from_the_first_failure()
@@ -18,13 +19,26 @@ public class HostReachabilityTests
     [Fact]
     public void It_reconciles_at_its_first_answer_and_after_being_unreachable_not_after_a_short_silence()
     {
-        var (answered, first) = HostReachability.Started.Answered(Now, Window);
+        var (answered, first) = HostReachability.Started.Answered(Now, Window, Every);
         Assert.True(first);
-        var (_, afterBlip) = answered.Failed(Now).Answered(Now.AddSeconds(3), Window);
+        var (_, afterBlip) = answered.Failed(Now).Answered(Now.AddSeconds(3), Window, Every);
         Assert.False(afterBlip);
-        var (back, afterOutage) = answered.Failed(Now).Answered(Now.AddSeconds(30), Window);
+        var (back, afterOutage) = answered.Failed(Now).Answered(Now.AddSeconds(30), Window, Every);
         Assert.True(afterOutage);
         Assert.False(back.IsUnreachable(Now.AddSeconds(60), Window));
+    }
+
+    [Fact]
+    public void A_host_that_never_went_away_reconciles_again_once_the_period_has_passed_since_it_last_did()
+    {
+        var (answered, _) = HostReachability.Started.Answered(Now, Window, Every);
+        var (steady, early) = answered.Answered(Now.AddSeconds(59), Window, Every);
+        Assert.False(early);
+        var (again, due) = steady.Answered(Now.AddSeconds(60), Window, Every);
+        Assert.True(due);
+        // The period counts from the last reconciliation, not from the first.
+        Assert.False(again.Answered(Now.AddSeconds(100), Window, Every).Reconcile);
+        Assert.True(again.Answered(Now.AddSeconds(120), Window, Every).Reconcile);
     }
 
     [Fact]
