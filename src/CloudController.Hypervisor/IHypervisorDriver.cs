@@ -154,6 +154,9 @@ public enum DriverOperation
     FinishMigration,
     EndMigrationSource,
     DropMigrationTarget,
+    OfferCopy,
+    AcceptCopy,
+    EndCopyOffer,
 }
 
 /// <param name="Shared">The image is on shared storage and is linked, not copied, to the host.</param>

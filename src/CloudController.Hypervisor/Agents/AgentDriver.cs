@@ -8,7 +8,7 @@ namespace CloudController.Hypervisor.Agents;
 /// <summary>
 /// The controller's driver for hosts on other machines: each host is served by the host agent (cc-hostd) on its
 /// machine, one that joined the fleet with a token, and every operation goes to the agent that serves its host. A
-/// migration between hosts of two agents runs as halves on each; a clone between them is refused.
+/// migration or a copy between hosts of two agents runs as halves on each.
 /// </summary>
 public sealed class AgentDriver(AgentDirectory agents) : IHypervisorDriver, IDisposable
 {
@@ -79,18 +79,6 @@ public sealed class AgentDriver(AgentDirectory agents) : IHypervisorDriver, IDis
     private async Task<T> CallAsync<T>(DriverOperation operation, string hostId, CancellationToken ct, params object?[] arguments) =>
         await (await AgentOfAsync(operation, hostId, ct)).CallAsync<T>(operation, hostId, ct, arguments);
 
-    /// <summary>The one agent that serves both hosts of a copy.</summary>
-    private async Task<AgentLink> AgentOfBothAsync(DriverOperation operation, string sourceHostId, string targetHostId, CancellationToken ct)
-    {
-        var source = await AgentOfAsync(operation, sourceHostId, ct);
-        var target = await AgentOfAsync(operation, targetHostId, ct);
-        return source == target
-            ? target
-            : throw new HypervisorException(operation, targetHostId,
-                $"its source {sourceHostId} is served by the agent at {source.Endpoint} and it by the one at {target.Endpoint}; " +
-                "copies between agents are not supported yet: choose a target host of the same agent.");
-    }
-
     public Task<HostStatusReport> QueryHostStatusAsync(string hostId, CancellationToken ct) =>
         CallAsync<HostStatusReport>(DriverOperation.QueryHostStatus, hostId, ct, hostId);
 
@@ -116,9 +104,15 @@ public sealed class AgentDriver(AgentDirectory agents) : IHypervisorDriver, IDis
     public Task InstallAppAsync(string hostId, string vmId, GuestAppInstall install, CancellationToken ct) =>
         CallAsync(DriverOperation.InstallApp, hostId, ct, hostId, vmId, install);
 
-    public async Task CloneSuspendedAsync(string sourceHostId, string sourceVmId, string targetHostId, VmDefinition clone, CancellationToken ct) =>
-        await (await AgentOfBothAsync(DriverOperation.CloneSuspended, sourceHostId, targetHostId, ct))
-            .CallAsync(DriverOperation.CloneSuspended, targetHostId, ct, sourceHostId, sourceVmId, targetHostId, clone);
+    /// <summary>To the one agent that serves both hosts, or, between two agents, as the halves each runs (<see cref="MachineCopy"/>).</summary>
+    public async Task CloneSuspendedAsync(string sourceHostId, string sourceVmId, string targetHostId, VmDefinition clone, CancellationToken ct)
+    {
+        var source = await AgentOfAsync(DriverOperation.CloneSuspended, sourceHostId, ct);
+        var target = await AgentOfAsync(DriverOperation.CloneSuspended, targetHostId, ct);
+        if (source == target) await target.CallAsync(DriverOperation.CloneSuspended, targetHostId, ct, sourceHostId, sourceVmId, targetHostId, clone);
+        else await MachineCopy.CopyAsync(new AgentMachineEnd(source, sourceHostId), new AgentMachineEnd(target, targetHostId),
+            new CopyPlan(sourceHostId, sourceVmId, targetHostId, clone), ct);
+    }
 
     public Task ForkAsync(string hostId, string parentVmId, VmDefinition child, ForkOptions options, CancellationToken ct) =>
         CallAsync(DriverOperation.Fork, hostId, ct, hostId, parentVmId, child, options);
@@ -147,7 +141,7 @@ public sealed class AgentDriver(AgentDirectory agents) : IHypervisorDriver, IDis
         var source = await AgentOfAsync(operation, plan.SourceHostId, ct);
         var target = await AgentOfAsync(operation, plan.TargetHostId, ct);
         if (source == target) await target.CallAsync(operation, plan.TargetHostId, ct, plan);
-        else await betweenAgents(new AgentMigrationEnd(source, plan.SourceHostId), new AgentMigrationEnd(target, plan.TargetHostId));
+        else await betweenAgents(new AgentMachineEnd(source, plan.SourceHostId), new AgentMachineEnd(target, plan.TargetHostId));
     }
 
     public Task PrepareMigrationAsync(MigrationPlan plan, CancellationToken ct) =>

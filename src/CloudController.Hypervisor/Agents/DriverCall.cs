@@ -18,8 +18,9 @@ public static class DriverCall
     /// <summary>A driver's refusal, as the caller rethrows it.</summary>
     public sealed record Refusal(DriverOperation Operation, string HostId, string Reason);
 
-    /// <summary>The seam's operations, and the halves of a migration between machines (a driver may lack those).</summary>
-    private static readonly Dictionary<string, MethodInfo> Operations = typeof(IHypervisorDriver).GetMethods().Concat(typeof(IMachineMigration).GetMethods())
+    /// <summary>The seam's operations, and the halves of a migration or a copy between machines (a driver may lack those).</summary>
+    private static readonly Dictionary<string, MethodInfo> Operations = typeof(IHypervisorDriver).GetMethods()
+        .Concat(typeof(IMachineMigration).GetMethods()).Concat(typeof(IMachineCopy).GetMethods())
         .Where(m => typeof(Task).IsAssignableFrom(m.ReturnType))
         .ToDictionary(m => m.Name, StringComparer.Ordinal);
 
@@ -45,8 +46,9 @@ public static class DriverCall
         }
         if (!operation.DeclaringType!.IsInstanceOfType(driver))
         {
-            return (null, new Refusal(Enum.Parse<DriverOperation>(method[..^"Async".Length]), "*",
-                $"this agent's driver ({driver.Name}) cannot migrate to or from another machine; use the QEMU driver on both machines"));
+            return (null, new Refusal(Enum.Parse<DriverOperation>(method[..^"Async".Length]), "*", operation.DeclaringType == typeof(IMachineCopy)
+                ? $"this agent's driver ({driver.Name}) cannot copy a VM to or from another machine; choose a target host of the same agent"
+                : $"this agent's driver ({driver.Name}) cannot migrate to or from another machine; use the QEMU driver on both machines"));
         }
         try
         {

@@ -132,33 +132,7 @@ public sealed partial class SimulatedDriver(SimulatedFleet fleet) : IHypervisorD
     public async Task CloneSuspendedAsync(string sourceHostId, string sourceVmId, string targetHostId, VmDefinition clone, CancellationToken ct)
     {
         await Prelude(DriverOperation.CloneSuspended, targetHostId, clone.VmId, ct);
-        const DriverOperation op = DriverOperation.CloneSuspended;
-        var source = Fleet.Inspect(sourceHostId);
-        if (!source.VmsById.TryGetValue(sourceVmId, out var original))
-            throw Refuse(op, sourceHostId, $"no VM {sourceVmId} to clone");
-        if (original.PowerState != VmPowerState.Suspended)
-            throw Refuse(op, sourceHostId, $"VM {sourceVmId} is {original.PowerState}; only a suspended VM has a saved state to copy");
-        var chain = source.Disks.Chain(original.Definition.DiskLayerId);
-        var top = chain[0];
-        var baseLayer = chain[^1];
-
-        Change(op, targetHostId, state =>
-        {
-            if (state.VmsById.TryGetValue(clone.VmId, out var existing))
-                return existing.Definition == clone ? state : throw Refuse(op, targetHostId, $"VM {clone.VmId} exists with another definition");
-            var disks = Apply(state.Disks.AddBase(baseLayer.LayerId, baseLayer.Image!, baseLayer.VirtualSizeGib));
-            // The copy of the source's own layer takes what the source's layer took: its writes come along.
-            disks = Apply(disks.AddCopyOnWrite(clone.DiskLayerId, baseLayer.LayerId, top.VirtualSizeGib, top.AllocatedGib));
-            disks = Apply(disks.Attach(clone.VmId, clone.DiskLayerId));
-            var next = state with
-            {
-                Disks = disks,
-                VmsById = state.VmsById.Add(clone.VmId, new SimulatedVm(clone, VmPowerState.Suspended) { InstalledApps = original.InstalledApps }),
-            };
-            return next.Free.DiskGib < 0 ? throw Refuse(op, targetHostId, $"not enough disk for the copy: {state.Free.DiskGib} GiB free") : next;
-
-            DiskLayerStore Apply(DiskChange change) => change.Refusal is { } reason ? throw Refuse(op, targetHostId, reason) : change.Store;
-        });
+        AddClone(DriverOperation.CloneSuspended, targetHostId, clone, SuspendedVm(DriverOperation.CloneSuspended, sourceHostId, sourceVmId));
     }
 
     public async Task ForkAsync(string hostId, string parentVmId, VmDefinition child, ForkOptions options, CancellationToken ct)

@@ -1,7 +1,7 @@
 namespace CloudController.Hypervisor.Agents;
 
-/// <summary>One machine's half of a migration between two agents: each step a call to that machine's agent.</summary>
-internal sealed class AgentMigrationEnd(AgentLink agent, string hostId) : IMachineMigration
+/// <summary>One machine's half of a migration or a copy between two agents: each step a call to that machine's agent.</summary>
+internal sealed class AgentMachineEnd(AgentLink agent, string hostId) : IMachineMigration, IMachineCopy
 {
     public Task<MigrationOffer> OfferMigrationAsync(MigrationPlan plan, CancellationToken ct) =>
         agent.CallAsync<MigrationOffer>(DriverOperation.OfferMigration, hostId, ct, plan);
@@ -21,4 +21,10 @@ internal sealed class AgentMigrationEnd(AgentLink agent, string hostId) : IMachi
         agent.CallAsync(DriverOperation.EndMigrationSource, hostId, ct, plan, moved);
 
     public Task DropMigrationTargetAsync(MigrationPlan plan, CancellationToken ct) => agent.CallAsync(DriverOperation.DropMigrationTarget, hostId, ct, plan);
+
+    public Task<CopyOffer> OfferCopyAsync(CopyPlan plan, CancellationToken ct) => agent.CallAsync<CopyOffer>(DriverOperation.OfferCopy, hostId, ct, plan);
+
+    public Task AcceptCopyAsync(CopyPlan plan, CopyOffer offer, CancellationToken ct) => agent.CallAsync(DriverOperation.AcceptCopy, hostId, ct, plan, offer);
+
+    public Task EndCopyOfferAsync(CopyPlan plan, CancellationToken ct) => agent.CallAsync(DriverOperation.EndCopyOffer, hostId, ct, plan);
 }
