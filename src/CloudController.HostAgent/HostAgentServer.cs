@@ -42,18 +42,20 @@ public sealed class HostAgentServer : IAsyncDisposable
                                           "give --controller URL and --join-token FILE with a token from `ccm host join-token`."));
         if (identity.Name != options.Name)
             throw new ArgumentException($"--name: the state directory holds the certificate of host '{identity.Name}', not '{options.Name}': start it as --name {identity.Name}, or give a fresh --state-dir to join anew.");
-        var driver = DriverFactory.Create(settings);
-        var datastores = new Dictionary<string, string> { ["state"] = options.StateDir };
+        var shared = new Dictionary<string, string>();
         if (settings.GetConfig("cloudcontroller.host-agent.datastores") is { IsEmpty: false } configured)
         {
             foreach (var (name, _) in configured.AsEnumerable())
             {
                 var path = configured.GetString(name);
-                datastores[name] = Directory.Exists(path)
+                shared[name] = Directory.Exists(path)
                     ? path
                     : throw new ArgumentException($"cloudcontroller.host-agent.datastores.{name}: '{path}' is not a directory on this machine; mount it or remove the setting.");
             }
         }
+        // The driver keeps a shared datastore's layers where the machine mounts it, so every agent opens the same files.
+        var driver = DriverFactory.Create(settings, shared);
+        var datastores = new Dictionary<string, string>(shared) { ["state"] = options.StateDir };
         var service = new HostAgentService(options.Name, driver, new MachineStatus(options.Name, driver, datastores),
             settings.GetTimeSpan("cloudcontroller.host-agent.status-interval", TimeSpan.FromSeconds(5)));
 

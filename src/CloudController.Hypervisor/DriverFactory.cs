@@ -9,13 +9,15 @@ namespace CloudController.Hypervisor;
 /// <summary>Creates the hypervisor driver that <c>cloudcontroller.driver</c> names (in a node, and in a host agent).</summary>
 public static class DriverFactory
 {
-    public static IHypervisorDriver Create(Config config)
+    /// <param name="datastores">Shared datastores this machine mounts, by name (a host agent's configuration); the
+    /// QEMU driver keeps their layers there.</param>
+    public static IHypervisorDriver Create(Config config, IReadOnlyDictionary<string, string>? datastores = null)
     {
         var kind = config.GetString("cloudcontroller.driver.kind", "simulated");
         return kind switch
         {
             "simulated" => new SimulatedDriver(new SimulatedFleet(SimulatedOptions(config.GetConfig("cloudcontroller.driver.simulated")))),
-            "qemu" => new QemuDriver(QemuOptions(config)),
+            "qemu" => new QemuDriver(QemuOptions(config) with { Datastores = datastores ?? new Dictionary<string, string>() }),
             // The agents are those that join with tokens; each node learns them from the controller's enrollment.
             "agents" => Agents(config),
             _ => throw new ArgumentException($"cloudcontroller.driver.kind = '{kind}' is not a driver there is; use 'simulated', 'qemu' or 'agents'."),

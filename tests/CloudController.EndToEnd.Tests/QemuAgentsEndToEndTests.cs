@@ -8,7 +8,8 @@ namespace CloudController.EndToEnd.Tests;
 
 /// <summary>
 /// A controller node and three cc-hostd processes with the QEMU driver (TCG), each on a loopback address of its own
-/// and joined with a token: a VM provisioned and moved live to another agent (its local disk mirrored), a pool of real
+/// and joined with a token: a VM provisioned and moved live to another agent (its local disk mirrored), another moved
+/// live over a datastore the machines share (its disk not copied), a pool of real
 /// forked children spread over the agents, an agent killed
 /// with SIGKILL while the pool grows and started again, re-attaching the guests it left running.
 /// </summary>
@@ -60,6 +61,8 @@ public sealed class QemuAgentsEndToEndTests(ITestOutputHelper output) : IAsyncLi
             "cloudcontroller.fleet.cpu-allocation-ratio=16", "cloudcontroller.pools.reconcile-interval=500ms");
         try
         {
+            // The machines mount one shared datastore, named san-01 in each agent's configuration.
+            var san = Directory.CreateDirectory(Path.Combine(_dir, "san")).FullName;
             for (var i = 0; i < Agents.Length; i++)
             {
                 var agent = Agents[i];
@@ -71,7 +74,7 @@ public sealed class QemuAgentsEndToEndTests(ITestOutputHelper output) : IAsyncLi
                     "--controller", node.Node.Endpoint.ToString(), "--join-token", token,
                     "--set", "cloudcontroller.driver.kind=qemu", "--set", "cloudcontroller.driver.qemu.accelerator=tcg",
                     "--set", $"cloudcontroller.driver.qemu.runtime-directory={Path.Combine(_dir, "run", agent)}",
-                    "--set", $"cloudcontroller.driver.qemu.migration-address=127.0.0.{i + 2}");
+                    "--set", $"cloudcontroller.driver.qemu.migration-address=127.0.0.{i + 2}", "--set", $"cloudcontroller.host-agent.datastores.san-01={san}");
             }
             Assert.Equal(Agents, (await node.WaitForHostsAsync(3)).Select(h => h.Id).Order());
             await Eventually.True(async () => (await node.Hosts.ListHostsAsync(new ListHostsRequest())).Hosts.All(h => h.State == "Active"), "every agent's host active", Slow);
@@ -102,6 +105,30 @@ public sealed class QemuAgentsEndToEndTests(ITestOutputHelper output) : IAsyncLi
             await Eventually.True(() => Task.FromResult(Says(target, started.VmId, "solo-moved")), "the moved VM to print its new hostname", Slow);
             AssertBoots(0, target, started.VmId);
             victim = target;
+
+            // A second VM with its disk on the shared datastore moves live without copying it: the target opens the same file.
+            var storagePool = new StoragePool { Id = "san", Policy = "equal" };
+            storagePool.Datastores.Add(new StorageDatastore { Id = "san-01", Kind = "shared", Media = "ssd", CapacityGib = 20 });
+            await node.Storage.DefinePoolAsync(storagePool);
+            var onSan = await node.Provisioning.ProvisionAsync(new ProvisionRequest { Model = "tiny", Hostname = "shared", StoragePool = "san", Data = { ["hostname"] = "shared" } });
+            var sanEnd = (await node.WatchToEndAsync(onSan.TaskId, Slow))[^1];
+            Assert.True(sanEnd.State == TaskState.Succeeded, $"{sanEnd.State}: {sanEnd.Error}");
+            await Eventually.True(() => Task.FromResult(Says(sanEnd.HostId, onSan.VmId, "shared")), "the VM on the datastore to print its hostname", Slow);
+            var disk = Directory.GetFiles(san, $"{onSan.VmId}-disk.qcow2", SearchOption.AllDirectories).Single();
+            var sanTarget = Agents.First(a => a != sanEnd.HostId);
+            var sanMove = await node.Vms.MigrateVmAsync(new MigrateVmRequest { Id = onSan.VmId, TargetHostId = sanTarget });
+            var sanMoved = (await node.WatchToEndAsync(sanMove.TaskId, Slow))[^1];
+            Assert.True(sanMoved.State == TaskState.Succeeded, $"{sanMoved.State}: {sanMoved.Error}");
+            Assert.Equal(sanTarget, (await node.Vms.GetVmAsync(new GetVmRequest { Id = onSan.VmId })).HostId);
+            await node.Vms.SetVmConfigAsync(new SetVmConfigRequest { Id = onSan.VmId, Set = { ["hostname"] = "shared-moved" } });
+            await Eventually.True(() => Task.FromResult(Says(sanTarget, onSan.VmId, "shared-moved")), "the VM moved over the datastore to print its new hostname", Slow);
+            AssertBoots(0, sanTarget, onSan.VmId);
+            Assert.Equal([disk], Directory.GetFiles(san, $"{onSan.VmId}-disk.qcow2", SearchOption.AllDirectories));
+            Assert.False(File.Exists(Paths(sanTarget).LocalLayerFile(sanTarget, $"{onSan.VmId}-disk")), "the disk was copied to the target's local layers");
+            // Deleted, it leaves nothing on the datastore (and its capacity to the pool below).
+            var sanDeleted = await node.Vms.DeleteVmAsync(new DeleteVmRequest { Id = onSan.VmId });
+            Assert.Equal(TaskState.Succeeded, (await node.WatchToEndAsync(sanDeleted.TaskId, Slow))[^1].State);
+            Assert.Empty(Directory.GetFiles(san, $"{onSan.VmId}-disk.qcow2", SearchOption.AllDirectories));
 
             // A pool of 8 forked children: each its own identity on its console, none booted.
             await node.Pools.DefineTemplateAsync(new DefineTemplateRequest { Name = "tpl", Model = "tiny", Hardware = tiny, ChildPrivateMemoryMib = 32 });

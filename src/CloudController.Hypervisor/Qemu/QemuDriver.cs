@@ -26,7 +26,7 @@ public sealed partial class QemuDriver : IHypervisorDriver, IAsyncDisposable
         // Once per driver start: a machine's KVM does not change while the node runs.
         Acceleration = AcceleratorProbe.Read(options.DeviceRoot).Choose(options.Accelerator,
             () => KvmTrial.Run(options.QemuProgram, "kvm", KvmTrial.FindKernel(options.ImagesDirectory, options.DeviceRoot), options.KvmTrialTimeout));
-        Paths = new QemuPaths(options.Root, options.RuntimeDirectory);
+        Paths = new QemuPaths(options.Root, options.RuntimeDirectory, options.Datastores);
         img = new QemuImg(options.QemuImgProgram);
         Images = new ImageStore(options.ImagesDirectory, options.QemuImgProgram);
         hosts = options.Hosts.ToImmutableDictionary(h => h.Id);

@@ -24,6 +24,13 @@ public sealed record QemuDriverOptions(
 {
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Shared datastores by name, each at the path every machine mounts it on (a host agent's
+    /// <c>host-agent.datastores</c>); a datastore not named here lives under <c>Root/datastores/NAME</c>, which all
+    /// hosts of one node share.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Datastores { get; init; } = new Dictionary<string, string>();
+
     public TimeSpan MigrationTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>A cap on a migration's transfer rate in bytes per second, so a move leaves the host's network room; 0: QEMU's own default.</summary>

@@ -1,7 +1,9 @@
 namespace CloudController.Hypervisor.Qemu;
 
 /// <summary>Where each file of the QEMU driver lives; ids become file names, so only plain names are accepted.</summary>
-public sealed class QemuPaths(string root, string runtime)
+/// <param name="datastores">Shared datastores mounted where the machine's configuration says (name to path); any
+/// other datastore is a directory under the root.</param>
+public sealed class QemuPaths(string root, string runtime, IReadOnlyDictionary<string, string>? datastores = null)
 {
     public string Root { get; } = Path.GetFullPath(root);
 
@@ -20,7 +22,8 @@ public sealed class QemuPaths(string root, string runtime)
 
     public string LocalLayerFile(string hostId, string layerId) => Path.Combine(Layers(hostId), layerId + ".qcow2");
 
-    public string Datastore(string name) => Path.Combine(Root, "datastores", name);
+    public string Datastore(string name) =>
+        datastores is not null && datastores.TryGetValue(name, out var mounted) ? Path.GetFullPath(mounted) : Path.Combine(Root, "datastores", name);
 
     public string DatastoreLayerFile(string datastore, string layerId) => Path.Combine(Datastore(datastore), layerId + ".qcow2");
 
