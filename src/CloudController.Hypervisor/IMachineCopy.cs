@@ -28,7 +28,8 @@ public sealed record CopyOffer(string VmJson, string BaseLayerId, string Image, 
 
 /// <param name="Name">What it is: the disk, the memory, the device state.</param>
 /// <param name="Address">Where the target reads it (an NBD URI on the source machine's migration address).</param>
-public sealed record CopyStream(string Name, string Address, string Sha256);
+/// <param name="Bytes">Its length: what the target keeps of what it reads.</param>
+public sealed record CopyStream(string Name, string Address, string Sha256, long Bytes);
 
 /// <summary>The order of a copy's halves between two machines: the source's offer is closed whatever happens on the target.</summary>
 public static class MachineCopy

@@ -29,6 +29,14 @@ public sealed class QemuImg(string program = "qemu-img")
     public Task ConvertAsync(string sourcePath, string sourceFormat, string targetPath, CancellationToken ct) =>
         ExternalCommand.RunAsync(program, ["convert", "-q", "-f", sourceFormat, "-O", "qcow2", sourcePath, targetPath], ct);
 
+    /// <summary>The bytes of a file another machine serves over NBD (raw), into a local file that keeps their holes.</summary>
+    public Task PullRawAsync(string nbdAddress, string targetPath, CancellationToken ct) =>
+        ExternalCommand.RunAsync(program, ["convert", "-q", "-f", "raw", "-O", "raw", nbdAddress, targetPath], ct);
+
+    /// <summary>Points a layer at another file with the same content as its backing one (a copy's base on another machine).</summary>
+    public Task RebaseOntoAsync(string path, string backingPath, CancellationToken ct) =>
+        ExternalCommand.RunAsync(program, ["rebase", "-q", "-u", "-F", "qcow2", "-b", Path.GetFullPath(backingPath), "-f", "qcow2", path], ct);
+
     public async Task<QemuImageInfo> InfoAsync(string path, CancellationToken ct)
     {
         var json = JsonNode.Parse(await ExternalCommand.RunAsync(program, ["info", "--output=json", "-U", path], ct))!;
