@@ -97,13 +97,7 @@ public sealed class QemuAgentsEndToEndTests(ITestOutputHelper output) : IAsyncLi
             // Moved live to another agent's host, its local disk mirrored there over NBD: the same guest, not booted
             // there, answering its new data on the target.
             var target = Agents.First(a => a != victim);
-            var moved = await node.Vms.MigrateVmAsync(new MigrateVmRequest { Id = started.VmId, TargetHostId = target });
-            var end = (await node.WatchToEndAsync(moved.TaskId, Slow))[^1];
-            Assert.True(end.State == TaskState.Succeeded, $"{end.State}: {end.Error}");
-            Assert.Equal(target, (await node.Vms.GetVmAsync(new GetVmRequest { Id = started.VmId })).HostId);
-            await node.Vms.SetVmConfigAsync(new SetVmConfigRequest { Id = started.VmId, Set = { ["hostname"] = "solo-moved" } });
-            await Eventually.True(() => Task.FromResult(Says(target, started.VmId, "solo-moved")), "the moved VM to print its new hostname", Slow);
-            AssertBoots(0, target, started.VmId);
+            await MoveLiveAsync(node, started.VmId, target, "solo-moved");
             victim = target;
 
             // A second VM with its disk on the shared datastore moves live without copying it: the target opens the same file.
@@ -116,13 +110,7 @@ public sealed class QemuAgentsEndToEndTests(ITestOutputHelper output) : IAsyncLi
             await Eventually.True(() => Task.FromResult(Says(sanEnd.HostId, onSan.VmId, "shared")), "the VM on the datastore to print its hostname", Slow);
             var disk = Directory.GetFiles(san, $"{onSan.VmId}-disk.qcow2", SearchOption.AllDirectories).Single();
             var sanTarget = Agents.First(a => a != sanEnd.HostId);
-            var sanMove = await node.Vms.MigrateVmAsync(new MigrateVmRequest { Id = onSan.VmId, TargetHostId = sanTarget });
-            var sanMoved = (await node.WatchToEndAsync(sanMove.TaskId, Slow))[^1];
-            Assert.True(sanMoved.State == TaskState.Succeeded, $"{sanMoved.State}: {sanMoved.Error}");
-            Assert.Equal(sanTarget, (await node.Vms.GetVmAsync(new GetVmRequest { Id = onSan.VmId })).HostId);
-            await node.Vms.SetVmConfigAsync(new SetVmConfigRequest { Id = onSan.VmId, Set = { ["hostname"] = "shared-moved" } });
-            await Eventually.True(() => Task.FromResult(Says(sanTarget, onSan.VmId, "shared-moved")), "the VM moved over the datastore to print its new hostname", Slow);
-            AssertBoots(0, sanTarget, onSan.VmId);
+            await MoveLiveAsync(node, onSan.VmId, sanTarget, "shared-moved");
             Assert.Equal([disk], Directory.GetFiles(san, $"{onSan.VmId}-disk.qcow2", SearchOption.AllDirectories));
             Assert.False(File.Exists(Paths(sanTarget).LocalLayerFile(sanTarget, $"{onSan.VmId}-disk")), "the disk was copied to the target's local layers");
             // Deleted, it leaves nothing on the datastore (and its capacity to the pool below).
@@ -181,6 +169,21 @@ public sealed class QemuAgentsEndToEndTests(ITestOutputHelper output) : IAsyncLi
             foreach (var (name, (process, _)) in _agents)
                 if (!process.HasExited) output.WriteLine($"--- {name} ---\n{string.Join("\n", process.Output.Split('\n').TakeLast(30))}");
         }
+    }
+
+    /// <summary>
+    /// Moves a running VM live to another agent's host: the task succeeds, the record names the target, and the same
+    /// guest, never booted there, prints the new hostname it is given on the target.
+    /// </summary>
+    private async Task MoveLiveAsync(RunningNode node, string vmId, string target, string hostname)
+    {
+        var moved = await node.Vms.MigrateVmAsync(new MigrateVmRequest { Id = vmId, TargetHostId = target });
+        var end = (await node.WatchToEndAsync(moved.TaskId, Slow))[^1];
+        Assert.True(end.State == TaskState.Succeeded, $"{end.State}: {end.Error}");
+        Assert.Equal(target, (await node.Vms.GetVmAsync(new GetVmRequest { Id = vmId })).HostId);
+        await node.Vms.SetVmConfigAsync(new SetVmConfigRequest { Id = vmId, Set = { ["hostname"] = hostname } });
+        await Eventually.True(() => Task.FromResult(Says(target, vmId, hostname)), $"the moved VM {vmId} to print its new hostname", Slow);
+        AssertBoots(0, target, vmId);
     }
 
     /// <summary>The pool with this many ready children, none of them on the host <paramref name="without"/>.</summary>
