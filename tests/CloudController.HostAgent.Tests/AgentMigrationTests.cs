@@ -7,8 +7,9 @@ using CloudController.Hypervisor.Tests.Qemu;
 namespace CloudController.HostAgent.Tests;
 
 /// <summary>
-/// A running guest migrated live between two cc-hostd agents on QEMU: the node's driver orders the halves, and the
-/// guest's memory and disk go from one agent's QEMU to the other's over TCP on the target's migration address.
+/// A running guest migrated live, and a suspended one copied, between two cc-hostd agents on QEMU: the node's driver
+/// orders the halves, and the guest's memory and disk go from one agent's machine to the other's over TCP on a
+/// migration address.
 /// </summary>
 public sealed class AgentMigrationTests : IAsyncLifetime
 {
@@ -69,6 +70,44 @@ public sealed class AgentMigrationTests : IAsyncLifetime
         Assert.DoesNotContain("cc-guest: booted", Console());
         Assert.True(File.Exists(target.Layer("hv-b", "mover-disk")!.File));
         await driver.PowerOffAsync("hv-b", "mover", ct);
+    }
+
+    [Fact]
+    public async Task A_suspended_guest_is_copied_to_another_agent_and_resumes_there_without_a_boot()
+    {
+        var ct = CancellationToken.None;
+        var servers = new Dictionary<string, QemuDriver>();
+        foreach (var name in new[] { "hv-a", "hv-b" })
+        {
+            await TinyGuest.BuildAsync(Path.Combine(_agents.StateDirOf(name), "images"));
+            var (_, server) = await _agents.StartAsync(name, settings:
+            [
+                "cloudcontroller.driver.kind=qemu", "cloudcontroller.driver.qemu.accelerator=tcg",
+                $"cloudcontroller.driver.qemu.runtime-directory={_runtime}", "cloudcontroller.driver.qemu.migration-address=127.0.0.1",
+            ]);
+            servers[name] = (QemuDriver)server.Driver;
+        }
+        using var driver = new AgentDriver(_agents.Directory());
+        await driver.DiscoverHostsAsync(ct);
+        await driver.EnsureBaseLayerAsync("hv-a", new BaseLayerSpec("base-tiny", TinyGuest.Image, 1), ct);
+        await driver.CreateDiskLayerAsync("hv-a", new DiskLayerSpec("tmpl-disk", "base-tiny", 1), ct);
+        await driver.RegisterVmAsync("hv-a", new VmDefinition("tmpl", "tmpl.test", new Resources(1, 128, 1), "tmpl-disk"), ct);
+        await driver.PowerOnAsync("hv-a", "tmpl", ct);
+        await driver.SuspendAsync("hv-a", "tmpl", ct);
+
+        await driver.CloneSuspendedAsync("hv-a", "tmpl", "hv-b", new VmDefinition("copy", "copy.test", new Resources(1, 128, 1), "copy-disk"), ct);
+
+        Assert.Equal(VmPowerState.Suspended, (await driver.GetVmAsync("hv-a", "tmpl", ct))?.PowerState);
+        await driver.ResumeAsync("hv-b", "copy", ct);
+        Assert.Single(servers["hv-b"].RunningProcessIds());
+        await driver.SetGuestDataAsync("hv-b", "copy", GuestData.Of(2, [new("hostname", "copied.test")]), ct);
+        var target = servers["hv-b"];
+        string Console() => File.Exists(target.Paths.Console("hv-b", "copy")) ? File.ReadAllText(target.Paths.Console("hv-b", "copy")) : "";
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!Console().Contains("copied.test") && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Contains("copied.test", Console());
+        Assert.DoesNotContain("cc-guest: booted", Console());
+        await driver.PowerOffAsync("hv-b", "copy", ct);
     }
 
     [Fact]
