@@ -110,6 +110,77 @@ public class DeploymentManifestTests
         Assert.Equal(["admin.token", "controller-authority.crt", "controller-authority.key", "host-ca.crt", "host-ca.key.sealed", "keypool-storage.key"], files);
     }
 
+    private static string Dockerfile => File.ReadAllText(Path.Combine(Manifests, "Dockerfile"));
+
+    private static Dictionary<object, object> PodSpec => Map(At(Kind("StatefulSet", "cloudcontroller"), "spec", "template", "spec"));
+
+    [Fact]
+    public void The_pod_runs_restricted_and_writes_only_to_emptydirs_at_the_data_directory_and_tmp()
+    {
+        Assert.Equal(("true", "1654"), ((string)At(PodSpec, "securityContext", "runAsNonRoot"), (string)At(PodSpec, "securityContext", "runAsUser")));
+        Assert.Contains("USER $APP_UID", Dockerfile);
+        Assert.Equal("false", At(Container, "securityContext", "allowPrivilegeEscalation"));
+        Assert.Equal("true", At(Container, "securityContext", "readOnlyRootFilesystem"));
+        Assert.Equal(["ALL"], List(At(Container, "securityContext", "capabilities", "drop")).Cast<string>());
+
+        var emptyDirs = List(PodSpec["volumes"]).Select(Map).Where(v => v.ContainsKey("emptyDir")).Select(v => (string)v["name"]).ToHashSet();
+        var writable = List(Container["volumeMounts"]).Select(Map).Where(m => emptyDirs.Contains((string)m["name"])).Select(m => (string)m["mountPath"]).ToList();
+        var dataDir = Dockerfile.Split('\n').Single(l => l.StartsWith("ENV CLOUDCONTROLLER_DATA_DIR=")).Split('=')[1].Trim();
+        Assert.Equal(new[] { "/tmp", dataDir }.Order(), writable.Order());
+    }
+
+    [Fact]
+    public void Requests_and_limits_are_set_and_the_limits_hold_the_requests()
+    {
+        var requests = Map(At(Container, "resources", "requests"));
+        var limits = Map(At(Container, "resources", "limits"));
+        static long Bytes(object q) => (string)q is var s && s.EndsWith("Gi") ? long.Parse(s[..^2]) << 30 : long.Parse(s[..^2]) << 20;
+        Assert.True(Bytes(limits["memory"]) >= Bytes(requests["memory"]));
+        Assert.True(double.Parse((string)limits["cpu"]) >= double.Parse((string)requests["cpu"]));
+        // The README's benchmark measured a 372 MiB working set with a 20,000-child pool: the request holds it.
+        Assert.True(Bytes(requests["memory"]) >= 372L << 20);
+    }
+
+    [Fact]
+    public async Task The_image_is_pinned_and_built_with_ccm_whose_leave_the_prestop_runs_with_a_command_line_ccm_takes()
+    {
+        var image = (string)Container["image"];
+        Assert.Matches(@"^cloudcontroller/node:\d+\.\d+\.\d+$", image);
+        Assert.Contains($"-t {image} .", Dockerfile);
+        Assert.Contains($"-t {image} .", File.ReadAllText(Path.Combine(Manifests, "README.md")));
+        Assert.Contains("dotnet publish src/CloudController.Cli -c Release -o /app/ccm", Dockerfile);
+
+        var script = List(At(Container, "lifecycle", "preStop", "exec", "command")).Cast<string>().ToList() is ["sh", "-c", var s] ? s : throw new InvalidOperationException("preStop is not sh -c");
+        var ccm = Words(script.Split("&&")[0]);
+        Assert.Equal(["dotnet", "/app/ccm/ccm.dll"], ccm[..2]);
+        var grpc = new Uri(Profile.GetString("cloudcontroller.grpc.endpoint")).Port;
+        Assert.Equal($"http://127.0.0.1:{grpc}", ccm[ccm.IndexOf("--endpoint") + 1]);
+        var secrets = (string)List(Container["volumeMounts"]).Select(Map).Single(m => (string)m["name"] == "secrets")["mountPath"];
+        Assert.Equal($"{secrets}/admin.token", ccm[ccm.IndexOf("--token-file") + 1]);
+        Assert.Equal(["cluster", "leave", "$CLOUDCONTROLLER_HOSTNAME:$CLOUDCONTROLLER_PORT"], ccm[(ccm.IndexOf("cluster"))..(ccm.IndexOf("cluster") + 3)]);
+        Assert.Contains("CLOUDCONTROLLER_HOSTNAME", Env.Keys);
+        Assert.Contains("CLOUDCONTROLLER_PORT", Env.Keys);
+
+        // ccm takes the command line: against a port where nothing listens it says unreachable, not a usage error.
+        var token = Path.GetTempFileName();
+        await File.WriteAllTextAsync(token, "a-token");
+        try
+        {
+            var args = ccm.Skip(2).Select(a => a == $"http://127.0.0.1:{grpc}" ? "http://127.0.0.1:1" : a == $"{secrets}/admin.token" ? token : a).ToArray();
+            var errors = new StringWriter();
+            var exit = await new CloudController.Cli.CcmApp(new Spectre.Console.Testing.TestConsole(), errors, environment: _ => null).RunAsync(args, CancellationToken.None);
+            Assert.True(exit == 4, $"exit {exit}: {errors}");
+        }
+        finally
+        {
+            File.Delete(token);
+        }
+    }
+
+    /// <summary>A shell command's words, double quotes kept together (the preStop script quotes nothing else).</summary>
+    private static List<string> Words(string command) =>
+        System.Text.RegularExpressions.Regex.Matches(command, "\"([^\"]*)\"|(\\S+)").Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value).ToList();
+
     [Fact]
     public void The_probes_ask_the_health_port_for_the_paths_the_node_serves()
     {
