@@ -87,4 +87,34 @@ public sealed class AgentImageFetchTests : IAsyncLifetime
         Assert.False(File.Exists(agentSide.Images.ImageFile("debian-12")));
         Assert.Empty(Directory.Exists(agentSide.Images.Directory) ? Directory.GetFiles(agentSide.Images.Directory, "*.part*") : []);
     }
+
+    [Fact]
+    public async Task The_host_serves_other_operations_while_an_image_is_downloading()
+    {
+        var (driver, agentSide) = await StartAsync();
+        using var _ = driver;
+        var url = _server.Serve("debian.qcow2", _qcow2);
+        var release = _server.Hold("debian.qcow2");
+        var source = new ImageSource(url, new ImageDigest(ImageDigest.Sha256, ImageServer.Sha256(_qcow2)));
+
+        var slow = driver.EnsureBaseLayerAsync("hv-i", new BaseLayerSpec("base-copy", "debian-12", 1, Source: source), Ct);
+        await Until(() => _server.Requests == 1 || slow.IsCompleted);
+        // Deleting a layer takes the host's turn as every layer operation does.
+        await driver.DeleteDiskLayerAsync("hv-i", "no-such-layer", Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.False(slow.IsCompleted, "the download ended before the other operations ran");
+        Assert.Null(agentSide.Layer("hv-i", "base-copy"));
+        release();
+        await slow.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        Assert.True(File.Exists(agentSide.Layer("hv-i", "base-copy")!.File));
+    }
+
+    private static async Task Until(Func<bool> condition)
+    {
+        for (var waited = TimeSpan.Zero; !condition(); waited += TimeSpan.FromMilliseconds(50))
+        {
+            Assert.True(waited < TimeSpan.FromSeconds(30), "the image was never asked for");
+            await Task.Delay(50);
+        }
+    }
 }

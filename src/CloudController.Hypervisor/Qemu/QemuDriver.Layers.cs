@@ -6,8 +6,17 @@ namespace CloudController.Hypervisor.Qemu;
 /// <summary>Disks: qcow2 layers and their chains, copies between hosts, checkpoints, and files written whole.</summary>
 public sealed partial class QemuDriver
 {
-    public Task EnsureBaseLayerAsync(string hostId, BaseLayerSpec spec, CancellationToken ct) =>
-        OnHost(DriverOperation.EnsureBaseLayer, hostId, ct, () => EnsureBaseAsync(hostId, spec.LayerId, spec.Image, spec.Shared, spec.Source, ct));
+    public async Task EnsureBaseLayerAsync(string hostId, BaseLayerSpec spec, CancellationToken ct)
+    {
+        const DriverOperation op = DriverOperation.EnsureBaseLayer;
+        HostOptions(op, hostId);
+        RequireName(op, hostId, spec.Image, "image");
+        // Fetched before the host's turn is taken: a download of gigabytes must not hold up every other operation on
+        // the host. The store fetches each image once, however many layers on however many hosts wait for it.
+        if (spec.Source is { } fetchFrom && !File.Exists(Images.ImageFile(spec.Image)))
+            await Guard(op, hostId, () => FetchImageAsync(hostId, spec.Image, fetchFrom, ct));
+        await OnHost(op, hostId, ct, () => EnsureBaseAsync(hostId, spec.LayerId, spec.Image, spec.Shared, ct));
+    }
 
     public Task CreateDiskLayerAsync(string hostId, DiskLayerSpec spec, CancellationToken ct) =>
         OnHost(DriverOperation.CreateDiskLayer, hostId, ct, () => CreateOverlayAsync(DriverOperation.CreateDiskLayer, hostId, spec.LayerId, spec.ParentLayerId, spec.SizeGib, spec.Datastore, ct));
@@ -62,7 +71,7 @@ public sealed partial class QemuDriver
             await CopyWholeAsync(Paths.Checkpoint(hostId, vmId, checkpointId), layer.File, ct);
         });
 
-    private async Task EnsureBaseAsync(string hostId, string layerId, string image, bool shared, ImageSource? fetchFrom, CancellationToken ct)
+    private async Task EnsureBaseAsync(string hostId, string layerId, string image, bool shared, CancellationToken ct)
     {
         const DriverOperation op = DriverOperation.EnsureBaseLayer;
         RequireName(op, hostId, layerId, "layer id");
@@ -73,7 +82,6 @@ public sealed partial class QemuDriver
             throw Refuse(op, hostId, $"layer {layerId} exists for image {existing.Image}, not {image}");
         }
         var source = Path.Combine(options.ImagesDirectory, image + ".qcow2");
-        if (!File.Exists(source) && fetchFrom is not null) await FetchImageAsync(hostId, image, fetchFrom, ct);
         if (!File.Exists(source)) throw Refuse(op, hostId, $"image '{image}' is not in {options.ImagesDirectory}: put {image}.qcow2 there");
         var target = Paths.LocalLayerFile(hostId, layerId);
         string? Boot(string extension)
@@ -132,7 +140,7 @@ public sealed partial class QemuDriver
     {
         var chain = Chain(fromHost, fromLayerId);
         var baseLayer = chain[^1];
-        if (Layer(toHost, baseLayer.LayerId) is null) await EnsureBaseAsync(toHost, baseLayer.LayerId, baseLayer.Image!, baseLayer.Linked, fetchFrom: null, ct);
+        if (Layer(toHost, baseLayer.LayerId) is null) await EnsureBaseAsync(toHost, baseLayer.LayerId, baseLayer.Image!, baseLayer.Linked, ct);
         var top = chain[0];
         if (top.Datastore is not null && chain.Length == 2 && fromLayerId == toLayerId)
         {
@@ -173,7 +181,7 @@ public sealed partial class QemuDriver
         long diskBytes, CancellationToken ct, bool fresh = false)
     {
         const DriverOperation op = DriverOperation.PrepareMigration;
-        await EnsureBaseAsync(toHost, baseLayerId, image, sharedBase, fetchFrom: null, ct);
+        await EnsureBaseAsync(toHost, baseLayerId, image, sharedBase, ct);
         if (datastore is not null)
         {
             RequireName(op, toHost, datastore, "datastore");

@@ -69,7 +69,7 @@ public sealed partial class QemuDriver : IMachineCopy
             var layerFile = Paths.LocalLayerFile(hostId, copy.DiskLayerId);
             try
             {
-                await EnsureBaseAsync(hostId, offer.BaseLayerId, offer.Image, offer.SharedBase, fetchFrom: null, ct);
+                await EnsureBaseAsync(hostId, offer.BaseLayerId, offer.Image, offer.SharedBase, ct);
                 var toBase = Layer(hostId, offer.BaseLayerId)!;
                 Directory.CreateDirectory(Paths.Vm(hostId, copy.VmId));
                 await PullAsync(op, hostId, Stream(op, hostId, offer, "disk"), layerFile, ct, partial => img.RebaseOntoAsync(partial, toBase.File, ct));

@@ -13,6 +13,8 @@ public sealed class ImageServer : IAsyncDisposable
 {
     private readonly HttpListener _listener;
     private readonly Dictionary<string, byte[]> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TaskCompletionSource> _held = new(StringComparer.Ordinal);
+    private readonly List<Task> _responses = [];
     private readonly Task _serving;
     private int _requests;
 
@@ -50,6 +52,17 @@ public sealed class ImageServer : IAsyncDisposable
     {
         lock (_files) _files[path] = content;
         return $"http://127.0.0.1:{Port}/{path}";
+    }
+
+    /// <summary>
+    /// Makes the image at <paramref name="path"/> come slowly: its first half is sent at once, the rest only when the
+    /// returned action runs (or the server stops), so a test can act while a download is in progress.
+    /// </summary>
+    public Action Hold(string path)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_files) _held[path] = gate;
+        return () => gate.TrySetResult();
     }
 
     public static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
@@ -105,23 +118,40 @@ public sealed class ImageServer : IAsyncDisposable
                 return;
             }
             Interlocked.Increment(ref _requests);
-            byte[]? content;
-            lock (_files) _files.TryGetValue(context.Request.Url!.AbsolutePath.TrimStart('/'), out content);
-            using var response = context.Response;
-            if (content is null)
-            {
-                response.StatusCode = 404;
-                continue;
-            }
-            response.ContentLength64 = content.Length;
-            try
-            {
-                await response.OutputStream.WriteAsync(content);
-            }
-            catch (HttpListenerException)
-            {
-                // The client went away mid-image.
-            }
+            // Each request answered on its own, so a held image does not hold up the others.
+            lock (_responses) _responses.Add(Task.Run(() => RespondAsync(context)));
+        }
+    }
+
+    private async Task RespondAsync(HttpListenerContext context)
+    {
+        var path = context.Request.Url!.AbsolutePath.TrimStart('/');
+        byte[]? content;
+        TaskCompletionSource? held;
+        lock (_files)
+        {
+            _files.TryGetValue(path, out content);
+            _held.TryGetValue(path, out held);
+        }
+        using var response = context.Response;
+        if (content is null)
+        {
+            response.StatusCode = 404;
+            return;
+        }
+        response.ContentLength64 = content.Length;
+        try
+        {
+            var first = held is null ? content.Length : content.Length / 2;
+            await response.OutputStream.WriteAsync(content.AsMemory(0, first));
+            if (held is null) return;
+            await response.OutputStream.FlushAsync();
+            await held.Task;
+            await response.OutputStream.WriteAsync(content.AsMemory(first));
+        }
+        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client went away mid-image, or the server stopped.
         }
     }
 
@@ -134,8 +164,13 @@ public sealed class ImageServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        lock (_files)
+            foreach (var gate in _held.Values) gate.TrySetResult();
         _listener.Stop();
-        _listener.Close();
         await _serving;
+        Task[] responses;
+        lock (_responses) responses = [.. _responses];
+        await Task.WhenAll(responses);
+        _listener.Close();
     }
 }
