@@ -18,6 +18,9 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
 {
     private static readonly Resources Small = new(1, 512, 10);
 
+    /// <summary>A host answers a command once what it reconciled is journaled: generous, for a loaded machine.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(15);
+
     private readonly SimulatedFleet _fleet = new(new SimulatedFleetOptions { HostCount = 1 });
 
     /// <summary>Answers for the VM records: only <paramref name="recorded"/> exist.</summary>
@@ -80,9 +83,9 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
         var vms = Sys.ActorOf(Props.Create(() => new VmRecords(new HashSet<string> { "vm-a", "vm-being-created" })));
         var host = Sys.ActorOf(HostActor.Props(inventory.HostId, driver, Settings(UnknownVmPolicy.Destroy), vms: vms));
         host.Tell(new RegisterHost(inventory), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<Applied>(Settle);
         host.Tell(new AllocateMany(inventory.HostId, "web", ["vm-a"], Small), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<Applied>(Settle);
 
         await AwaitAssertAsync(async () => Assert.Null(await driver.GetVmAsync(inventory.HostId, "vm-orphan", CancellationToken.None)),
             TimeSpan.FromSeconds(15));
@@ -112,7 +115,7 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
         var vms = Sys.ActorOf(Props.Create(() => new VmRecords(new HashSet<string>())));
         var host = Sys.ActorOf(HostActor.Props(inventory.HostId, driver, Settings(UnknownVmPolicy.Keep), vms: vms));
         host.Tell(new RegisterHost(inventory), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<Applied>(Settle);
 
         await Task.Delay(TimeSpan.FromSeconds(2.5));
         Assert.NotNull(await driver.GetVmAsync(inventory.HostId, "vm-orphan", CancellationToken.None));
@@ -139,11 +142,11 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
         }
         var host = Sys.ActorOf(HostActor.Props(hostId, driver, Settings(UnknownVmPolicy.Destroy), vms: vms, pools: pools));
         host.Tell(new RegisterHost(inventory), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<Applied>(Settle);
         host.Tell(new AllocateMany(hostId, "web", ["vm-a", "vm-gone", "vm-moving"], Small), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<Applied>(Settle);
         host.Tell(new AllocateMany(hostId, "pool-1", ["pool-1-3"], Small), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<Applied>(Settle);
 
         var lostChild = pools.ExpectMsg<Pools.ChildPoolProtocol.MarkChildrenLost>(TimeSpan.FromSeconds(15));
         Assert.Equal(("pool-1", hostId, "pool-1-3"), (lostChild.Pool, lostChild.HostId, lostChild.ChildIds.Single()));
@@ -176,7 +179,7 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
         var settings = Settings(UnknownVmPolicy.Destroy) with { ReconcileEvery = TimeSpan.FromMilliseconds(300), UnknownVmGrace = TimeSpan.FromSeconds(6) };
         var host = Sys.ActorOf(HostActor.Props(hostId, driver, settings, vms: Sys.ActorOf(Props.Create(() => new VmRecords(new HashSet<string>())))));
         host.Tell(new RegisterHost(inventory), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<Applied>(Settle);
         // Its first answer has reconciled (nothing to find); the orphan appears behind the controller's back after.
         await Task.Delay(TimeSpan.FromSeconds(1));
         var ct = CancellationToken.None;
