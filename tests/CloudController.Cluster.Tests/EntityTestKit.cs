@@ -19,8 +19,10 @@ public abstract class EntityTestKit : TestKit
     {
     }
 
+    // A journal opened by a second system on a loaded machine (a CI run) can take longer than TestKit's 3 s default to
+    // answer its first message; a wait only runs this long when the test is failing anyway.
     private EntityTestKit(SqliteJournal journal, string extraConfig, ITestOutputHelper output)
-        : base(journal.Config(extraConfig), output: output)
+        : base(journal.Config("akka.test.single-expect-default = 20s\n" + extraConfig), output: output)
     {
         Journal = journal;
         ExtraConfig = extraConfig;
