@@ -67,6 +67,21 @@ public sealed class RunningNode : IAsyncDisposable
         return node;
     }
 
+    /// <summary>Starts a node on a copy of a data directory written before (a golden journal), leaving the original as it is.</summary>
+    public static async Task<RunningNode> StartOnCopyAsync(ITestOutputHelper output, string sourceDataDir, params string[] settings)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "cc-e2e-" + Guid.NewGuid().ToString("N"));
+        foreach (var file in Directory.GetFiles(sourceDataDir, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(dataDir, Path.GetRelativePath(sourceDataDir, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+        var node = new RunningNode(output, dataDir, settings);
+        await node.StartNodeAsync(driver: null);
+        return node;
+    }
+
     /// <summary>Starts another node of the same profile on the same fleet (one simulated fleet stands for real hosts
     /// every node reaches), with its own data directory and the given overrides (its port, its seeds).</summary>
     public async Task<RunningNode> JoinAsync(params string[] settings)
