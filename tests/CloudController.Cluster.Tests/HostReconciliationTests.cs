@@ -89,6 +89,15 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
 
         await AwaitAssertAsync(async () => Assert.Null(await driver.GetVmAsync(inventory.HostId, "vm-orphan", CancellationToken.None)),
             TimeSpan.FromSeconds(15));
+        // Its own layer goes with it; the base the other VMs' layers are built on stays.
+        await AwaitAssertAsync(() =>
+        {
+            var state = _fleet.Fingerprint();
+            Assert.DoesNotContain("layer vm-orphan-disk<-", state);
+            Assert.Contains("layer base<-", state);
+            Assert.Contains("layer vm-a-disk<-base", state);
+            return Task.CompletedTask;
+        }, TimeSpan.FromSeconds(5));
         // The task creating it has its record: left alone however long the task takes, and named as drift meanwhile.
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         Assert.NotNull(await driver.GetVmAsync(inventory.HostId, "vm-being-created", CancellationToken.None));

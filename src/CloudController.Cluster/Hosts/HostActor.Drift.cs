@@ -159,9 +159,23 @@ public sealed partial class HostActor
     /// <summary>A region from the registry; none where it is not started (then nothing is acted on).</summary>
     private IActorRef? Region<T>() => ActorRegistry.For(Context.System).TryGet<T>(out var region) ? region : null;
 
+    /// <summary>
+    /// Powers the VM off, unregisters it and deletes its own disk layer. The driver refuses to delete a layer another
+    /// layer is built on (a fork's parent, a shared base), which then stays for those using it, as does its parent.
+    /// </summary>
     private async Task DestroyAsync(string vmId)
     {
+        var layerId = (await _driver.GetVmAsync(_hostId, vmId, CancellationToken.None))?.Definition.DiskLayerId;
         await _driver.PowerOffAsync(_hostId, vmId, CancellationToken.None);
         await _driver.UnregisterVmAsync(_hostId, vmId, CancellationToken.None);
+        if (layerId is null) return;
+        try
+        {
+            await _driver.DeleteDiskLayerAsync(_hostId, layerId, CancellationToken.None);
+        }
+        catch (HypervisorException e)
+        {
+            _log.Warning("Host {0}: the disk layer {1} of destroyed unknown VM {2} stays: {3}", _hostId, layerId, vmId, e.Reason);
+        }
     }
 }
