@@ -145,6 +145,8 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         task.Tell(Start, TestActor);
         ExpectMsg<TaskReport>();
         WatchUntil(task, t => t.Stage == nameof(TaskStep.PoweringOn));
+        // Crashed only once the power-on hangs in the fault: crashed before the call, the host would refuse it at once.
+        AwaitCondition(() => _fleet.Faults.Pending == 0);
         _fleet.Crash(hostId);
 
         // The step fails at its timeout, not later, and the rollback starts; its undos on the silent host are retried.

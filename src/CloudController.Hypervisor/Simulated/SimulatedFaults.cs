@@ -11,6 +11,15 @@ public sealed class SimulatedFaults
         lock (_pending) _pending.Add(fault);
     }
 
+    /// <summary>How many faults wait to fire: once an injected one is gone, a call has entered it.</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_pending) return _pending.Count;
+        }
+    }
+
     public void Clear()
     {
         lock (_pending) _pending.Clear();
