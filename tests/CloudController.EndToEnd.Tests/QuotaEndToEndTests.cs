@@ -64,4 +64,47 @@ public class QuotaEndToEndTests(ITestOutputHelper output)
         Assert.Equal(2, bad.Exit);
         Assert.Contains("--user alice", bad.Err);
     }
+
+    [Fact]
+    public async Task Twenty_pools_scaled_at_once_against_a_quota_of_ten_children_exactly_ten_grow_and_a_deleted_pool_gives_its_children_back()
+    {
+        await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2");
+        await node.AddUbuntuModelAsync();
+        await node.WaitForHostsAsync(2);
+        await node.Pools.DefineTemplateAsync(new DefineTemplateRequest { Name = "web-tpl", Model = "ubuntu" });
+        Assert.Equal(0, (await Ccm(node, "quota", "set", "team-a", "--vms", "10", "--reason", "trial")).Exit);
+        foreach (var i in Enumerable.Range(1, 20))
+            await node.Pools.CreatePoolAsync(new CreatePoolRequest
+            {
+                Name = $"p{i:00}", Template = "web-tpl", NamePattern = $"p{i:00}-{{n:00}}", IpRange = $"10.{i}.0.0/24", Domain = "corp.example.com",
+                Desired = 0, Owner = "team-a",
+            });
+
+        var grown = await Task.WhenAll(Enumerable.Range(1, 20).Select(async i =>
+        {
+            try
+            {
+                await node.Pools.ScalePoolAsync(new ScalePoolRequest { Name = $"p{i:00}", Desired = 1 });
+                return true;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+            {
+                Assert.StartsWith("quota vms of team-a exceeded: 10 in use + 1 requested > limit 10", e.Status.Detail);
+                return false;
+            }
+        }));
+        Assert.Equal(10, grown.Count(g => g));
+        Assert.Equal(10, (await node.Quotas.GetQuotaAsync(new GetQuotaRequest { User = "team-a" })).Usage.Vms);
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await node.Pools.CreatePoolAsync(new CreatePoolRequest
+        {
+            Name = "p21", Template = "web-tpl", NamePattern = "p21-{n:00}", IpRange = "10.21.0.0/24", Domain = "corp.example.com", Desired = 1, Owner = "team-a",
+        }));
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+
+        var full = Enumerable.Range(1, 20).First(i => grown[i - 1]);
+        var empty = Enumerable.Range(1, 20).First(i => !grown[i - 1]);
+        await node.Pools.DeletePoolAsync(new DeletePoolRequest { Name = $"p{full:00}" });
+        await Eventually.True(async () => (await node.Quotas.GetQuotaAsync(new GetQuotaRequest { User = "team-a" })).Usage.Vms == 9, "the deleted pool's child given back");
+        await node.Pools.ScalePoolAsync(new ScalePoolRequest { Name = $"p{empty:00}", Desired = 1 });
+    }
 }

@@ -3,18 +3,21 @@ using CloudController.Api.Access;
 using CloudController.Api.Errors;
 using CloudController.Api.Mapping;
 using CloudController.Api.V1;
+using CloudController.Cluster.Hosting;
 using CloudController.Cluster.ReadModels;
 using CloudController.Domain.Access;
 using CloudController.Domain.InstantClone;
 using CloudController.Domain.Pools;
+using CloudController.Domain.Quotas;
 using Grpc.Core;
 using static CloudController.Cluster.Catalog.ModelVmProtocol;
 using static CloudController.Cluster.InstantClone.ReplicaMapProtocol;
 using static CloudController.Cluster.Pools.ChildPoolProtocol;
+using static CloudController.Cluster.Quotas.QuotaProtocol;
 
 namespace CloudController.Api.Services;
 
-public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
+public sealed class PoolsService(ControllerActors actors, ControllerSettings settings) : V1.Pools.PoolsBase
 {
     private const string FindPools = "list the pools with `ccm pool list`";
     private const string FindTemplates = "define one with `ccm template define`";
@@ -79,22 +82,60 @@ public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
             await AccessCheck.OwnerOfNewAsync(actors, context, request.Owner),
             request.Autoscaling is { } bounds ? new PoolAutoscaling(bounds.Min, bounds.Max) : null);
         RequestGuard.ThrowIfAny(PoolDefinitionValidator.Validate(definition));
-        if (await actors.Ask(actors.ReplicaMaps, new GetReplicaMap(definition.Template), context.CancellationToken) is TemplateNotFound)
+        if (await actors.Ask(actors.ReplicaMaps, new GetReplicaMap(definition.Template), context.CancellationToken) is not ReplicaMapStatus { Map.Template: { } template })
             throw RpcErrors.InvalidArgument("template", $"there is no template '{definition.Template}'", FindTemplates);
-        return await actors.Ask(actors.Pools, new CreatePool(definition), context.CancellationToken) switch
+        await ReserveChildrenAsync(definition.Owner, definition.Name, template, definition.Desired, context.CancellationToken);
+        try
         {
-            PoolStatus s => s.ToProto(),
-            PoolRefused r => throw RpcErrors.AlreadyExists(r.Reason),
-            var other => throw RpcErrors.Unexpected(other),
-        };
+            return await actors.Ask(actors.Pools, new CreatePool(definition), context.CancellationToken) switch
+            {
+                PoolStatus s => s.ToProto(),
+                PoolRefused r => throw RpcErrors.AlreadyExists(r.Reason),
+                var other => throw RpcErrors.Unexpected(other),
+            };
+        }
+        catch
+        {
+            ReleaseChildren(definition.Owner, definition.Name);
+            throw;
+        }
     }
+
+    /// <summary>
+    /// Holds the pool's children (each a VM costing one child) against its owner's quota, one claim per pool resized
+    /// on each scale; the owner's quota entity decides racing requests one at a time.
+    /// </summary>
+    private async Task ReserveChildrenAsync(string? owner, string pool, ForkTemplate template, int desired, CancellationToken ct)
+    {
+        if (owner is null) return;
+        var claim = QuotaClaim.ForPoolChildren(template.ChildCost(settings.ChildDiskGib), desired);
+        var reply = await actors.Ask(actors.Quotas, new Reserve(owner, PoolClaimId(pool), claim), ct);
+        if (reply is QuotaRefused refused) throw RpcErrors.QuotaExceeded(refused.Reason);
+        if (reply is not QuotaStatus) throw RpcErrors.Unexpected(reply);
+    }
+
+    private void ReleaseChildren(string? owner, string pool)
+    {
+        if (owner is not null) actors.Quotas.Tell(new Release(owner, PoolClaimId(pool)), Akka.Actor.ActorRefs.NoSender);
+    }
+
+    private static string PoolClaimId(string pool) => $"pool/{pool}";
 
     public override async Task<Pool> ScalePool(ScalePoolRequest request, ServerCallContext context)
     {
         var name = RequestGuard.Id(request.Name, "name", FindPools);
         if (request.Desired is < 0 or > ChildPool.MaxDesired)
             throw RpcErrors.InvalidArgument("desired", $"is {request.Desired}", $"use 0 to {ChildPool.MaxDesired}");
-        await DemandOwnPoolAsync(name, context);
+        var pool = await GetOwnPoolAsync(name, context);
+        if (await actors.Ask(actors.ReplicaMaps, new GetReplicaMap(pool.Definition.Template), context.CancellationToken) is ReplicaMapStatus { Map.Template: { } template })
+        {
+            await ReserveChildrenAsync(pool.Definition.Owner, name, template, request.Desired, context.CancellationToken);
+            var reply = await actors.Ask(actors.Pools, new ScalePool(name, request.Desired), context.CancellationToken);
+            // A refused scale gives back what it reserved beyond the count the pool keeps.
+            if (reply is not PoolStatus && pool.Definition.Owner is { } owner)
+                actors.Quotas.Tell(new Reserve(owner, PoolClaimId(name), QuotaClaim.ForPoolChildren(template.ChildCost(settings.ChildDiskGib), pool.Definition.Desired)), Akka.Actor.ActorRefs.NoSender);
+            return Answer(name, reply);
+        }
         return Answer(name, await actors.Ask(actors.Pools, new ScalePool(name, request.Desired), context.CancellationToken));
     }
 
@@ -165,8 +206,10 @@ public sealed class PoolsService(ControllerActors actors) : V1.Pools.PoolsBase
     public override async Task<Pool> DeletePool(DeletePoolRequest request, ServerCallContext context)
     {
         var name = RequestGuard.Id(request.Name, "name", FindPools);
-        await DemandOwnPoolAsync(name, context);
-        return Answer(name, await actors.Ask(actors.Pools, new DeletePool(name), context.CancellationToken));
+        var pool = await GetOwnPoolAsync(name, context);
+        var reply = await actors.Ask(actors.Pools, new DeletePool(name), context.CancellationToken);
+        if (reply is PoolStatus) ReleaseChildren(pool.Definition.Owner, name);
+        return Answer(name, reply);
     }
 
     public override async Task<Pool> SetPoolAutoscaling(SetPoolAutoscalingRequest request, ServerCallContext context)

@@ -23,11 +23,14 @@ public sealed record OwnerQuota(string Owner, QuotaLimits Limits, ImmutableDicti
         _ => this,
     };
 
-    /// <summary>Holds <paramref name="claim"/> under <paramref name="claimId"/> if it fits every limit; the same claim again is already done.</summary>
+    /// <summary>
+    /// Holds <paramref name="claim"/> under <paramref name="claimId"/> if it fits every limit; the same claim again is
+    /// already done. A different claim under a held id (a pool scaled) replaces it: only what it adds must fit.
+    /// </summary>
     public Decision Reserve(string claimId, QuotaClaim claim)
     {
-        if (Claims.ContainsKey(claimId)) return Decision.AlreadyDone;
-        var used = Usage;
+        if (Claims.TryGetValue(claimId, out var held) && held == claim) return Decision.AlreadyDone;
+        var used = Claims.Remove(claimId).Values.Aggregate(QuotaClaim.Zero, (sum, c) => sum.Plus(c));
         return Exceeded("vms", used.Vms, claim.Vms, Limits.Vms, "")
                ?? Exceeded("vcpu", used.VCpus, claim.VCpus, Limits.VCpus, " vCPUs")
                ?? Exceeded("memory", used.MemoryMib, claim.MemoryMib, Limits.MemoryMib, " MiB")

@@ -13,6 +13,10 @@ public sealed record QuotaClaim(int Vms, int VCpus, long MemoryMib, long DiskGib
 
     public static QuotaClaim ForVm(Resources hardware) => new(1, hardware.CpuCores, hardware.MemoryMib, hardware.DiskGib);
 
+    /// <summary>A pool's children, each counted as a VM with the cost of one child.</summary>
+    public static QuotaClaim ForPoolChildren(Resources childCost, int children) =>
+        new(children, children * childCost.CpuCores, children * childCost.MemoryMib, children * childCost.DiskGib);
+
     public QuotaClaim Plus(QuotaClaim other) => new(Vms + other.Vms, VCpus + other.VCpus, MemoryMib + other.MemoryMib, DiskGib + other.DiskGib);
 }
 

@@ -79,4 +79,23 @@ public class OwnerQuotaTests
         vm = vm with { Owner = null };
         Assert.Null(QuotaRelease.ClaimReleasedBy(Task(TaskKind.Delete, TaskState.Succeeded)));
     }
+
+    [Fact]
+    public void A_pool_claim_counts_its_children_and_a_scale_replaces_it_when_what_it_adds_fits()
+    {
+        var child = new Resources(1, 256, 1);
+        var quota = WithLimits(new QuotaLimits(Vms: 10, VCpus: null, MemoryMib: null, DiskGib: null));
+        quota = Decided(quota, quota.Reserve("vm-1", Small));
+        quota = Decided(quota, quota.Reserve("pool/web", QuotaClaim.ForPoolChildren(child, 5)));
+        Assert.Equal(new QuotaClaim(6, 7, 2048 + 5 * 256, 25), quota.Usage);
+
+        var grown = quota.Reserve("pool/web", QuotaClaim.ForPoolChildren(child, 9));
+        Assert.False(grown.IsRefused);
+        quota = Decided(quota, grown);
+        Assert.Equal(10, quota.Usage.Vms);
+        Assert.StartsWith("quota vms of alice exceeded: 1 in use + 10 requested > limit 10", quota.Reserve("pool/web", QuotaClaim.ForPoolChildren(child, 10)).Refusal);
+        Assert.Equal(Decision.AlreadyDone, quota.Reserve("pool/web", QuotaClaim.ForPoolChildren(child, 9)));
+        quota = Decided(quota, quota.Reserve("pool/web", QuotaClaim.ForPoolChildren(child, 2)));
+        Assert.Equal(3, quota.Usage.Vms);
+    }
 }
