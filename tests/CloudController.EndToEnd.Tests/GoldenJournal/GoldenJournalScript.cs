@@ -15,7 +15,7 @@ public static class GoldenJournalScript
     public const string RolledBack = "golden-doomed";
     public const string Pool = "golden-pool";
     public const int PoolChildren = 3;
-    public const string TokenVm = "golden-hand-made";
+    public const string Network = "golden-net";
 
     public static async Task RunAsync(RunningNode node)
     {
@@ -45,6 +45,13 @@ public static class GoldenJournalScript
             var pool = await node.Pools.GetPoolAsync(new GetPoolRequest { Name = Pool });
             return pool.Ready == PoolChildren && pool.Pending == 0;
         }, $"{PoolChildren} ready children in {Pool}", TimeSpan.FromSeconds(60));
+
+        var network = new ProvisionNetworkRequest { Name = Network, Domain = "golden.example", IpRange = "10.9.1.10-10.9.1.20" };
+        network.Members.Add(new NetworkMemberRequest { Role = "web", Model = "ubuntu", Data = { ["app.db-url"] = "postgres://${db.ip}/shop" } });
+        network.Members.Add(new NetworkMemberRequest { Role = "db", Model = "ubuntu" });
+        await node.Provisioning.ProvisionNetworkAsync(network);
+        await Eventually.True(async () => (await node.Provisioning.GetNetworkAsync(new GetNetworkRequest { Name = Network })).Phase == "Ready",
+            $"network {Network} ready", TimeSpan.FromSeconds(60));
 
         // A hand-out: a set leaves the key pool against a token for the kept VM.
         await node.KeyPool.IssueActivationTokenAsync(new IssueActivationTokenRequest { VmId = kept.VmId });

@@ -60,6 +60,12 @@ public class GoldenJournalTests(ITestOutputHelper output)
         var template = await node.Pools.GetTemplateAsync(new GetTemplateRequest { Name = GoldenJournalScript.Pool + "-tpl" });
         Assert.NotEmpty(template.Replicas);
 
+        var network = await node.Provisioning.GetNetworkAsync(new GetNetworkRequest { Name = GoldenJournalScript.Network });
+        Assert.Equal("Ready", network.Phase);
+        Assert.Equal(["db", "web"], network.Members.Select(m => m.Role).Order());
+        foreach (var member in network.Members)
+            Assert.Equal("Running", (await node.Vms.GetVmAsync(new GetVmRequest { Id = member.VmId })).State);
+
         var keys = await node.KeyPool.GetKeyPoolStatusAsync(new GetKeyPoolStatusRequest());
         // One token per pool child, and the one issued by hand for the kept VM.
         Assert.Equal(GoldenJournalScript.PoolChildren + 1, keys.TokensOutstanding);
