@@ -18,6 +18,24 @@ public sealed class AgentMigrationTests : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
+    /// <summary>Agents hv-a and hv-b on QEMU (TCG), each with the test guest as its image, migrating over loopback.</summary>
+    private async Task<Dictionary<string, QemuDriver>> StartQemuAgentsAsync(params string[] settings)
+    {
+        var servers = new Dictionary<string, QemuDriver>();
+        foreach (var name in new[] { "hv-a", "hv-b" })
+        {
+            await TinyGuest.BuildAsync(Path.Combine(_agents.StateDirOf(name), "images"));
+            var (_, server) = await _agents.StartAsync(name, settings:
+            [
+                "cloudcontroller.driver.kind=qemu", "cloudcontroller.driver.qemu.accelerator=tcg",
+                $"cloudcontroller.driver.qemu.runtime-directory={_runtime}", "cloudcontroller.driver.qemu.migration-address=127.0.0.1",
+                .. settings,
+            ]);
+            servers[name] = (QemuDriver)server.Driver;
+        }
+        return servers;
+    }
+
     public async Task DisposeAsync()
     {
         await _agents.DisposeAsync();
@@ -30,21 +48,9 @@ public sealed class AgentMigrationTests : IAsyncLifetime
     public async Task A_running_guest_moves_live_to_another_agent_with_its_local_disk_mirrored_or_over_a_shared_datastore(bool sharedStorage)
     {
         var ct = CancellationToken.None;
-        var servers = new Dictionary<string, QemuDriver>();
-        foreach (var name in new[] { "hv-a", "hv-b" })
-        {
-            await TinyGuest.BuildAsync(Path.Combine(_agents.StateDirOf(name), "images"));
-            var (_, server) = await _agents.StartAsync(name, settings:
-            [
-                "cloudcontroller.driver.kind=qemu", "cloudcontroller.driver.qemu.accelerator=tcg",
-                $"cloudcontroller.driver.qemu.runtime-directory={_runtime}", "cloudcontroller.driver.qemu.migration-address=127.0.0.1",
-            ]);
-            servers[name] = (QemuDriver)server.Driver;
-        }
-        // Both machines mount the same shared datastore: b's datastores are a's.
-        var datastores = Path.GetDirectoryName(servers["hv-a"].Paths.Datastore("shared"))!;
-        Directory.CreateDirectory(datastores);
-        Directory.CreateSymbolicLink(Path.GetDirectoryName(servers["hv-b"].Paths.Datastore("shared"))!, datastores);
+        // Both machines mount the same shared datastore, named in each agent's configuration.
+        var shared = Directory.CreateDirectory(Path.Combine(_runtime, "shared")).FullName;
+        var servers = await StartQemuAgentsAsync($"cloudcontroller.host-agent.datastores.shared={shared}");
         using var driver = new AgentDriver(_agents.Directory());
         await driver.DiscoverHostsAsync(ct);
         await driver.EnsureBaseLayerAsync("hv-a", new BaseLayerSpec("base-tiny", TinyGuest.Image, 1, sharedStorage), ct);
@@ -69,6 +75,8 @@ public sealed class AgentMigrationTests : IAsyncLifetime
         Assert.Contains("arrived.test", Console());
         Assert.DoesNotContain("cc-guest: booted", Console());
         Assert.True(File.Exists(target.Layer("hv-b", "mover-disk")!.File));
+        // Over the datastore, the target opens the very file the source wrote, where the machines mount it.
+        Assert.Equal(sharedStorage, target.Layer("hv-b", "mover-disk")!.File.StartsWith(shared + "/", StringComparison.Ordinal));
         await driver.PowerOffAsync("hv-b", "mover", ct);
     }
 
@@ -76,17 +84,7 @@ public sealed class AgentMigrationTests : IAsyncLifetime
     public async Task A_suspended_guest_is_copied_to_another_agent_and_resumes_there_without_a_boot()
     {
         var ct = CancellationToken.None;
-        var servers = new Dictionary<string, QemuDriver>();
-        foreach (var name in new[] { "hv-a", "hv-b" })
-        {
-            await TinyGuest.BuildAsync(Path.Combine(_agents.StateDirOf(name), "images"));
-            var (_, server) = await _agents.StartAsync(name, settings:
-            [
-                "cloudcontroller.driver.kind=qemu", "cloudcontroller.driver.qemu.accelerator=tcg",
-                $"cloudcontroller.driver.qemu.runtime-directory={_runtime}", "cloudcontroller.driver.qemu.migration-address=127.0.0.1",
-            ]);
-            servers[name] = (QemuDriver)server.Driver;
-        }
+        var servers = await StartQemuAgentsAsync();
         using var driver = new AgentDriver(_agents.Directory());
         await driver.DiscoverHostsAsync(ct);
         await driver.EnsureBaseLayerAsync("hv-a", new BaseLayerSpec("base-tiny", TinyGuest.Image, 1), ct);
