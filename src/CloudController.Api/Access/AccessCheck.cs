@@ -18,9 +18,6 @@ public sealed class AccessCheck(ControllerActors actors) : Interceptor
     private const int RememberedAtMost = 10_000;
     private static readonly TimeSpan Remembered = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long past its freshness a token's answer still counts while the registry does not answer.</summary>
-    private static readonly TimeSpan RememberedWhileUnanswered = TimeSpan.FromMinutes(10);
-
     private readonly ConcurrentDictionary<string, (ApiUser? User, DateTime Until)> _known = new(StringComparer.Ordinal);
     private readonly Lazy<string> _administratorTokenHash = new(() => AccessToken.Hash(actors.Settings.Access.AdministratorToken()));
 
@@ -114,17 +111,7 @@ public sealed class AccessCheck(ControllerActors actors) : Interceptor
     {
         var now = DateTime.UtcNow;
         if (_known.TryGetValue(tokenHash, out var known) && known.Until > now) return known.User;
-        ApiUser? user;
-        try
-        {
-            user = await AuthenticateAsync(tokenHash, ct);
-        }
-        catch (Akka.Actor.AskTimeoutException) when (known.User is not null && now < known.Until + RememberedWhileUnanswered)
-        {
-            // The registry's shard may be on a member that died: an operator known here lately must still be able to
-            // down that member, which is what moves the shard. A token removed meanwhile counts until it answers again.
-            return known.User;
-        }
+        var user = await AuthenticateAsync(tokenHash, ct);
         if (user is null && tokenHash == _administratorTokenHash.Value)
         {
             // The first administrator is made by the first call with its token, on whichever node takes it.
