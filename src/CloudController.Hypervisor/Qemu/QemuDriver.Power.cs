@@ -103,10 +103,10 @@ public sealed partial class QemuDriver
     private async Task WaitWhileStartingAsync(QemuVmProcess process, CancellationToken ct)
     {
         var left = process.StartedAt + options.GuestStartTimeout - DateTime.UtcNow;
-        if (process.Listening || left <= TimeSpan.Zero) return;
+        if (left <= TimeSpan.Zero) return;
         try
         {
-            await process.WaitForGuestReadyAsync(0, left, ct);
+            await process.WaitForListeningAsync(left, ct);
         }
         catch (IOException)
         {
