@@ -99,20 +99,14 @@ public sealed record ProvisioningTask(
             AbortRequested a => StartRollback($"aborted: {a.Reason}", a.Reason),
             StepUndone u => this with { Undone = Undone.Add(u.Step) },
             TaskFinished f => this with { State = f.Outcome },
-            _ => throw InvalidTransition(e),
+            // A second TaskCreated or another entity's event: the journal is corrupt or mixed up.
+            _ => throw new InvalidTransition("task", TaskId, Stage, e),
         };
         // History names the stage the event happened in, not the one it led to.
         return Describe(e) is var (at, message)
             ? next with { UpdatedAt = at, History = History.Add(new TaskHistoryEntry(at, Stage, message)) }
             : next;
     }
-
-    /// <summary>
-    /// An event no task state leads on from (a second TaskCreated, another entity's event): a journal holding one is
-    /// corrupt or mixed up, and applying it silently would hide that, so recovery stops naming it.
-    /// </summary>
-    private InvalidOperationException InvalidTransition(IDomainEvent e) =>
-        new($"task {TaskId} ({Stage}) cannot apply {e.GetType().Name}: no transition of a task leads from it");
 
     /// <summary>What the task does next, given everything that happened so far.</summary>
     public SagaAction NextAction()

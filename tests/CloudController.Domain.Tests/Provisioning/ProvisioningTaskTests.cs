@@ -214,8 +214,10 @@ public class ProvisioningTaskTests
         var task = NewProvision();
         var created = new TaskCreated("task-1", TaskKind.Provision, task.Vm, "ubuntu-24.04", 10, T0);
 
-        var e = Assert.Throws<InvalidOperationException>(() => task.Apply(created));
+        var e = Assert.Throws<InvalidTransition>(() => task.Apply(created));
         Assert.Equal("task task-1 (RecordingVm) cannot apply TaskCreated: no transition of a task leads from it", e.Message);
-        Assert.Throws<InvalidOperationException>(() => task.Apply(new VmDeletionStarted("task-9")));
+        Assert.Equal(("task-1", "RecordingVm"), (e.EntityId, e.State));
+        Assert.Same(created, e.Event);
+        Assert.IsType<VmDeletionStarted>(Assert.Throws<InvalidTransition>(() => task.Apply(new VmDeletionStarted("task-9"))).Event);
     }
 }
