@@ -6,6 +6,7 @@ using Akka.Actor;
 using System.Runtime.Serialization;
 using Akka.Serialization;
 using CloudController.Domain;
+using CloudController.Hypervisor;
 
 namespace CloudController.Cluster.Serialization;
 
@@ -31,7 +32,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
         var sealing = system.Settings.Setup.Get<StorageSealing>();
         _options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
-            Converters = { new JsonStringEnumConverter(), new SealedDataConverter(sealing.HasValue ? sealing.Value.Storage : null) },
+            Converters = { new JsonStringEnumConverter(), new SealedDataConverter(sealing.HasValue ? sealing.Value.Storage : null, $"start the actor system with a {nameof(StorageSealing)} setup") },
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         };
     }

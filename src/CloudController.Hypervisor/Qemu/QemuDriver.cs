@@ -15,6 +15,7 @@ public sealed partial class QemuDriver : IHypervisorDriver, IAsyncDisposable
 {
     private readonly QemuDriverOptions options;
     private readonly QemuImg img;
+    private readonly QemuRecordFile records;
     private readonly ImmutableDictionary<string, QemuHostOptions> hosts;
     private readonly ImmutableDictionary<string, SemaphoreSlim> hostTurns;
     private readonly ConcurrentDictionary<(string Host, string Vm), QemuVmProcess> processes = new();
@@ -37,6 +38,10 @@ public sealed partial class QemuDriver : IHypervisorDriver, IAsyncDisposable
             Directory.CreateDirectory(Paths.Layers(host.Id));
             Directory.CreateDirectory(Paths.Vms(host.Id));
         }
+        records = new QemuRecordFile(QemuSealingKey.LoadOrCreate(Paths.SealingKey));
+        foreach (var host in options.Hosts)
+        foreach (var vm in Directory.EnumerateDirectories(Paths.Vms(host.Id)))
+            records.SealIfClear(Paths.VmRecord(host.Id, Path.GetFileName(vm)));
     }
 
     public QemuPaths Paths { get; }
@@ -91,24 +96,24 @@ public sealed partial class QemuDriver : IHypervisorDriver, IAsyncDisposable
 
     /// <summary>The VM's record as its host keeps it (forks, reboots, data, customizations), or null.</summary>
     public QemuVmRecord? Vm(string hostId, string vmId) =>
-        QemuPaths.IsSafeName(vmId) ? QemuRecordFile.Read<QemuVmRecord>(Paths.VmRecord(hostId, vmId)) : null;
+        QemuPaths.IsSafeName(vmId) ? records.Read<QemuVmRecord>(Paths.VmRecord(hostId, vmId)) : null;
 
     /// <summary>The pid of a VM's running QEMU process, for measuring it; null when it does not run.</summary>
     public int? ProcessId(string hostId, string vmId) =>
         processes.TryGetValue((hostId, vmId), out var process) && QemuVmProcess.IsAlive(process.Pid) ? process.Pid : null;
 
     public QemuLayerRecord? Layer(string hostId, string layerId) =>
-        QemuPaths.IsSafeName(layerId) ? QemuRecordFile.Read<QemuLayerRecord>(Paths.LayerRecord(hostId, layerId)) : null;
+        QemuPaths.IsSafeName(layerId) ? records.Read<QemuLayerRecord>(Paths.LayerRecord(hostId, layerId)) : null;
 
     private IEnumerable<QemuLayerRecord> LayerRecords(string hostId) =>
-        Directory.EnumerateFiles(Paths.Layers(hostId), "*.json").Select(QemuRecordFile.Read<QemuLayerRecord>).OfType<QemuLayerRecord>();
+        Directory.EnumerateFiles(Paths.Layers(hostId), "*.json").Select(records.Read<QemuLayerRecord>).OfType<QemuLayerRecord>();
 
     private IEnumerable<QemuVmRecord> VmRecords(string hostId) =>
-        Directory.EnumerateDirectories(Paths.Vms(hostId)).Select(d => QemuRecordFile.Read<QemuVmRecord>(Path.Combine(d, "vm.json"))).OfType<QemuVmRecord>();
+        Directory.EnumerateDirectories(Paths.Vms(hostId)).Select(d => records.Read<QemuVmRecord>(Path.Combine(d, "vm.json"))).OfType<QemuVmRecord>();
 
-    private void SaveLayer(string hostId, QemuLayerRecord layer) => QemuRecordFile.Write(Paths.LayerRecord(hostId, layer.LayerId), layer);
+    private void SaveLayer(string hostId, QemuLayerRecord layer) => records.Write(Paths.LayerRecord(hostId, layer.LayerId), layer);
 
-    private void Save(string hostId, QemuVmRecord vm) => QemuRecordFile.Write(Paths.VmRecord(hostId, vm.Definition.VmId), vm);
+    private void Save(string hostId, QemuVmRecord vm) => records.Write(Paths.VmRecord(hostId, vm.Definition.VmId), vm);
 
     /// <summary>Every QEMU process of this driver's root that runs now, found by the pid files its VMs' starts wrote.</summary>
     public IReadOnlyList<int> RunningProcessIds() =>

@@ -14,6 +14,9 @@ public sealed class QemuPaths(string root, string runtime, IReadOnlyDictionary<s
     public static bool IsSafeName(string name) =>
         name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@') && name[0] != '.';
 
+    /// <summary>The key the driver seals its VM records' secret values with, owner-only.</summary>
+    public string SealingKey => Path.Combine(Root, "sealing.key");
+
     public string Host(string hostId) => Path.Combine(Root, "hosts", hostId);
 
     public string Layers(string hostId) => Path.Combine(Host(hostId), "layers");

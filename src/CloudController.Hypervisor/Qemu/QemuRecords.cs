@@ -1,5 +1,8 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using CloudController.Domain.Vms;
+using CloudController.FirstBoot;
 
 namespace CloudController.Hypervisor.Qemu;
 
@@ -73,17 +76,24 @@ public sealed record QemuVmRecord(VmDefinition Definition)
 /// <summary>
 /// Reads and writes the records; a write replaces the file whole, so a crash leaves the old or the new. A record may
 /// hold a VM's provisioning data: each is owner-only from its creation (a fresh temporary file of a new name, never
-/// one opened wider and narrowed after).
+/// one opened wider and narrowed after), and every secret value in it (<see cref="ProvisioningData.IsSecret"/>) is
+/// sealed under the driver's key in the journal's format (<see cref="SealedDataConverter"/>). A record an older
+/// version wrote with secrets in clear still reads, and <see cref="SealIfClear"/> rewrites it sealed.
 /// </summary>
-internal static class QemuRecordFile
+internal sealed class QemuRecordFile(AtRestCipher sealing)
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    public static T? Read<T>(string path) where T : class =>
-        File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json) : null;
+    private readonly JsonSerializerOptions json = new()
+    {
+        WriteIndented = true,
+        Converters = { new SealedDataConverter(sealing, "the QEMU driver always has its key") },
+    };
 
-    public static void Write<T>(string path, T record)
+    public T? Read<T>(string path) where T : class =>
+        File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), json) : null;
+
+    public void Write<T>(string path, T record)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
@@ -91,7 +101,7 @@ internal static class QemuRecordFile
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnly;
         try
         {
-            using (var file = new FileStream(temporary, options)) JsonSerializer.Serialize(file, record, Json);
+            using (var file = new FileStream(temporary, options)) JsonSerializer.Serialize(file, record, json);
             File.Move(temporary, path, overwrite: true);
         }
         catch
@@ -100,4 +110,15 @@ internal static class QemuRecordFile
             throw;
         }
     }
+
+    /// <summary>Rewrites a VM record that holds a secret value in clear (an older version's), sealed.</summary>
+    public void SealIfClear(string path)
+    {
+        if (File.Exists(path) && HoldsClearSecret(File.ReadAllText(path))) Write(path, Read<QemuVmRecord>(path));
+    }
+
+    /// <summary>Whether a VM record's data has a secret key whose value is not sealed.</summary>
+    public static bool HoldsClearSecret(string recordJson) =>
+        JsonNode.Parse(recordJson)?[nameof(QemuVmRecord.Data)]?[nameof(GuestData.Values)] is JsonObject values &&
+        values.Any(v => !v.Key.StartsWith(SealedDataConverter.SealedPrefix, StringComparison.Ordinal) && ProvisioningData.IsSecret(v.Key));
 }

@@ -5,17 +5,20 @@ using System.Text.Json.Serialization;
 using CloudController.Domain.Vms;
 using CloudController.FirstBoot;
 
-namespace CloudController.Cluster.Serialization;
+namespace CloudController.Hypervisor;
 
 /// <summary>
-/// Writes key/value maps (provisioning data, its changes) with every secret value (<see cref="ProvisioningData.IsSecret"/>)
-/// sealed under the node's storage key: the entry is written as <c>"sealed:KEY": base64</c>, bound to its key. A key
+/// Writes key/value maps (provisioning data, its changes, a QEMU VM's record) with every secret value (<see cref="ProvisioningData.IsSecret"/>)
+/// sealed under a storage key (the node's; the QEMU driver's own): the entry is written as <c>"sealed:KEY": base64</c>, bound to its key. A key
 /// can never contain ':' (the data validator allows a-z, 0-9, '.', '-', '_'), so a sealed entry is never mistaken for
-/// a value, and maps written before sealing existed (secrets in clear) still read as they were.
+/// a value, and maps written before sealing existed (secrets in clear) still read as they were. One format for the
+/// journal's serializer and the QEMU driver's records.
 /// </summary>
-internal sealed class SealedDataConverter(AtRestCipher? storage) : JsonConverter<ImmutableSortedDictionary<string, string>>
+/// <param name="storage">The key to seal under; null where none is set up, and then a secret is refused.</param>
+/// <param name="missingKeyFix">How to give it one, said when a secret is refused for want of a key.</param>
+public sealed class SealedDataConverter(AtRestCipher? storage, string missingKeyFix) : JsonConverter<ImmutableSortedDictionary<string, string>>
 {
-    private const string SealedPrefix = "sealed:";
+    public const string SealedPrefix = "sealed:";
 
     public override ImmutableSortedDictionary<string, string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -49,5 +52,5 @@ internal sealed class SealedDataConverter(AtRestCipher? storage) : JsonConverter
     }
 
     private AtRestCipher Cipher(string key) => storage ?? throw new JsonException(
-        $"the value of '{key}' is a secret and this actor system has no storage key to seal it with: start it with a {nameof(StorageSealing)} setup");
+        $"the value of '{key}' is a secret and there is no storage key to seal it with: {missingKeyFix}");
 }
