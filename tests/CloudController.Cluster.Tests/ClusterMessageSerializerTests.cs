@@ -111,8 +111,8 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
         new Domain.Metering.UsagePruned(At),
         Domain.Metering.UsageLedger.Empty.Apply(new Domain.Metering.UsageStarted([Metered, Metered with { SubjectId = "pool:web:web-1", Source = "pool:web" }]))
             .Apply(new Domain.Metering.UsageEnded(["vm:vm-1"], At.AddHours(1))),
-        new Metering.UsageMeterProtocol.GetUsage(At, At.AddDays(1)),
-        new Metering.UsageMeterProtocol.UsageReport(At, At.AddDays(1), At, [new Domain.Metering.UsageRow("alice", 2, 1.5, 3, 6, 60, 1, new Resources(2, 4096, 40))]),
+        new Cluster.Metering.UsageMeterProtocol.GetUsage(At, At.AddDays(1)),
+        new Cluster.Metering.UsageMeterProtocol.UsageReport(At, At.AddDays(1), At, [new Domain.Metering.UsageRow("alice", 2, 1.5, 3, 6, 60, 1, new Resources(2, 4096, 40))]),
         new Domain.Audit.AuditRecorded(Audited),
         new Domain.Audit.AuditPruned(3),
         Domain.Audit.AuditTrail.Empty.Apply(new Domain.Audit.AuditRecorded(Audited)).Apply(new Domain.Audit.AuditRecorded(Audited with { Caller = null, Role = null })),
