@@ -11,12 +11,16 @@ namespace CloudController.Api.Access;
 
 /// <summary>
 /// Checks every API call's token and role before it runs (when access control is on). A token's user is asked of
-/// the registry and remembered for two seconds: a removed user or a replaced token stops working within that.
+/// the registry (or read from its journal while the registry cannot answer) and remembered for two seconds: a
+/// removed user or a replaced token stops working within that.
 /// </summary>
 public sealed class AccessCheck(ControllerActors actors) : Interceptor
 {
     private const int RememberedAtMost = 10_000;
     private static readonly TimeSpan Remembered = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a token's check waits for the registry entity before it reads the registry's journal instead.</summary>
+    private static readonly TimeSpan RegistryPatience = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<string, (ApiUser? User, DateTime Until)> _known = new(StringComparer.Ordinal);
     private readonly Lazy<string> _administratorTokenHash = new(() => AccessToken.Hash(actors.Settings.Access.AdministratorToken()));
@@ -100,12 +104,44 @@ public sealed class AccessCheck(ControllerActors actors) : Interceptor
         }
     }
 
-    private async Task<ApiUser?> AuthenticateAsync(string tokenHash, CancellationToken ct) =>
-        await actors.Ask(actors.Access, new Authenticate(DefaultRegistry, tokenHash), ct) switch
+    /// <summary>
+    /// The token's user, from the registry entity; or, while a member is unreachable or when the entity does not answer
+    /// in <see cref="RegistryPatience"/>, from the registry's journal read by this node. The entity's shard may be on
+    /// a member that died and is not downed yet: asked there, every call (`ccm cluster down` too) would wait and fail,
+    /// and no administrator could down that member, which is what moves the shard.
+    /// </summary>
+    private async Task<ApiUser?> AuthenticateAsync(string tokenHash, CancellationToken ct)
+    {
+        if (!AnyMemberUnreachable())
         {
-            Authenticated a => a.User,
-            var other => throw Errors.RpcErrors.Unexpected(other),
-        };
+            try
+            {
+                return await Akka.Actor.Futures.Ask<object>(actors.Access, new Authenticate(DefaultRegistry, tokenHash), Shorter(RegistryPatience, actors.AskTimeout), ct) switch
+                {
+                    Authenticated a => a.User,
+                    var other => throw Errors.RpcErrors.Unexpected(other),
+                };
+            }
+            catch (Akka.Actor.AskTimeoutException)
+            {
+                // Its member may have died a moment ago, not yet seen unreachable: the journal answers the same.
+            }
+        }
+        try
+        {
+            return (await AccessRegistryJournal.ReadAsync(actors.System, DefaultRegistry, actors.AskTimeout, ct)).Authenticate(tokenHash);
+        }
+        catch (TimeoutException)
+        {
+            throw Errors.RpcErrors.Unavailable("neither the user registry nor its journal answered in time; retry, or check the node's log and its database");
+        }
+    }
+
+    private bool AnyMemberUnreachable() =>
+        actors.System is Akka.Actor.ExtendedActorSystem { Provider: Akka.Cluster.IClusterActorRefProvider } &&
+        Akka.Cluster.Cluster.Get(actors.System).State.Unreachable.Count > 0;
+
+    private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private async Task<ApiUser?> UserOfAsync(string tokenHash, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Cluster;
@@ -90,20 +91,49 @@ public sealed class AdminService(ControllerActors actors) : Admin.AdminBase
         var types = sharding.ShardTypeNames.Order(StringComparer.Ordinal).ToList();
         if (request.Type.Length > 0 && !types.Contains(request.Type))
             throw RpcErrors.InvalidArgument("type", $"'{request.Type}' is not an entity type", $"give one of {string.Join(", ", types)}");
-        var asks = types.Where(t => request.Type.Length == 0 || t == request.Type).Select(async type =>
-        {
-            var stats = await sharding.ShardRegion(type).Ask<ClusterShardingStats>(
-                new GetClusterShardingStats(actors.AskTimeout), actors.AskTimeout + TimeSpan.FromSeconds(1), context.CancellationToken);
-            var region = new ShardingRegion { Type = type };
-            foreach (var (address, node) in stats.Regions.OrderBy(r => r.Key.ToString(), StringComparer.Ordinal))
-            {
-                region.Nodes.Add(new RegionNode { Address = address.ToString(), Shards = node.Stats.Count, Entities = node.Stats.Values.Sum() });
-                region.Failed.AddRange(node.Failed.Select(shard => $"{address}: shard {shard}"));
-            }
-            return region;
-        });
+        var state = Cluster.State;
+        var members = state.Members.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal).ToList();
         var reply = new ShardingState();
-        reply.Regions.AddRange(await Task.WhenAll(asks));
+        reply.Regions.AddRange(await Task.WhenAll(types.Where(t => request.Type.Length == 0 || t == request.Type)
+            .Select(type => RegionAsync(type, members, state.Unreachable, context.CancellationToken))));
+        return reply;
+    }
+
+    /// <summary>How long one member's region may take to say what it holds before it is shown as not answering.</summary>
+    private static readonly TimeSpan RegionPatience = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Each member's region asked itself, not through the shard coordinator: the coordinator is a singleton that may
+    /// sit on an unreachable member, and its answer waits for every region. An unreachable member is not asked and one
+    /// that does not answer in time is listed as failed, so the call answers while a member is dead and undowned.
+    /// </summary>
+    private async Task<ShardingRegion> RegionAsync(string type, IReadOnlyList<Member> members, IImmutableSet<Member> unreachable, CancellationToken ct)
+    {
+        var patience = RegionPatience < actors.AskTimeout ? RegionPatience : actors.AskTimeout;
+        var answers = await Task.WhenAll(members.Select(async member =>
+        {
+            if (unreachable.Contains(member)) return (member.Address, Stats: (ShardRegionStats?)null, Why: "unreachable, not asked");
+            try
+            {
+                var region = actors.System.ActorSelection(new RootActorPath(member.Address) / "system" / "sharding" / Uri.EscapeDataString(type));
+                return (member.Address, Stats: await region.Ask<ShardRegionStats>(GetShardRegionStats.Instance, patience, ct), Why: "");
+            }
+            catch (AskTimeoutException)
+            {
+                return (member.Address, Stats: null, Why: $"no answer in {patience.TotalSeconds:0} s");
+            }
+        }));
+        var reply = new ShardingRegion { Type = type };
+        foreach (var (address, stats, why) in answers)
+        {
+            if (stats is null)
+            {
+                reply.Failed.Add($"{address}: {why}");
+                continue;
+            }
+            reply.Nodes.Add(new RegionNode { Address = address.ToString(), Shards = stats.Stats.Count, Entities = stats.Stats.Values.Sum() });
+            reply.Failed.AddRange(stats.Failed.Select(shard => $"{address}: shard {shard}"));
+        }
         return reply;
     }
 

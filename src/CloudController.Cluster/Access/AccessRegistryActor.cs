@@ -26,7 +26,10 @@ public sealed class AccessRegistryActor : ReceivePersistentActor
         Command<ListUsers>(_ => Sender.Tell(new UserList([.. _registry.Users.Values.OrderBy(u => u.Name, StringComparer.Ordinal)])));
     }
 
-    public override string PersistenceId => $"access-{_name}";
+    public override string PersistenceId => PersistenceIdOf(_name);
+
+    /// <summary>The journal's name for a registry's events.</summary>
+    public static string PersistenceIdOf(string registry) => $"access-{registry}";
 
     public static Props Props(string name) => Akka.Actor.Props.Create(() => new AccessRegistryActor(name));
 
