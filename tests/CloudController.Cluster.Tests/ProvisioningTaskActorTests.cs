@@ -2,6 +2,7 @@ using Akka.Actor;
 using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosting;
 using CloudController.Cluster.Hosts;
+using CloudController.Cluster.Metrics;
 using CloudController.Cluster.Provisioning;
 using CloudController.Cluster.Vms;
 using CloudController.Domain;
@@ -84,6 +85,23 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         Assert.Equal(TaskState.Succeeded, end.State);
         var onHost = _fleet.Inspect(_fleet.HostIds[0]);
         Assert.Contains(onHost.Vms, v => v.VmId == VmId && v.PowerState == VmPowerState.Running);
+    }
+
+    [Fact]
+    public void Journals_the_end_in_the_write_of_the_step_that_completes_the_task()
+    {
+        // No other test class runs tasks, and a class's tests run one at a time: every task write here is this task's.
+        var writes = ControllerMetrics.JournalWriteDuration.WithLabels("task");
+        var before = writes.Count;
+        var task = StartController(Sys);
+        task.Tell(Start, TestActor);
+        ExpectMsg<TaskReport>();
+
+        var end = WatchUntil(task, t => t.IsEnded).Task;
+
+        Assert.Equal(TaskState.Succeeded, end.State);
+        // After its creation (not timed): host chosen, seven steps completed and the end, nine events in eight writes.
+        Assert.Equal(8, writes.Count - before);
     }
 
     [Fact]

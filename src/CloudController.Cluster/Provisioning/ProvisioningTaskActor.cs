@@ -322,15 +322,29 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// Journals <paramref name="e"/> and, in the same atomic write, the task's end when that follows from it with no
+    /// side effect in between (no step in flight): one dependent commit fewer per task, and no crash can split the
+    /// two. The work area goes first, as before the end is recorded; no step that can precede the end reads it.
+    /// </summary>
     private void PersistAndApply(IDomainEvent e, Action then)
     {
+        IDomainEvent[] events = _inFlight is null && _task!.Apply(e).NextAction() is SagaAction.Finish finish
+            ? [e, new TaskFinished(finish.Outcome, DateTimeOffset.UtcNow)]
+            : [e];
+        if (events.Length > 1) RemoveWorkArea();
         var writing = Stopwatch.GetTimestamp();
-        Persist(new Tagged(e, [Tag]), _ => Applied(e, Stopwatch.GetElapsedTime(writing), then));
+        var left = events.Length;
+        PersistAll(events.Select(ev => new Tagged(ev, [Tag])), tagged =>
+        {
+            var last = --left == 0;
+            if (last) ControllerMetrics.JournalWriteDuration.WithLabels("task").Observe(Stopwatch.GetElapsedTime(writing).TotalSeconds);
+            Applied((IDomainEvent)tagged.Payload, last ? then : () => { });
+        });
     }
 
-    private void Applied(IDomainEvent persisted, TimeSpan written, Action then)
+    private void Applied(IDomainEvent persisted, Action then)
     {
-        ControllerMetrics.JournalWriteDuration.WithLabels("task").Observe(written.TotalSeconds);
         var before = _task!.State;
         _task = _task!.Apply(persisted);
         if (before == TaskState.Running && _task.State == TaskState.RollingBack) ControllerMetrics.TaskRollbacks.WithLabels(_task.Kind.ToString()).Inc();
