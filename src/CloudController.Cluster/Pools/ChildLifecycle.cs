@@ -13,12 +13,6 @@ using HostProtocol = CloudController.Cluster.Hosts.HostProtocol;
 
 namespace CloudController.Cluster.Pools;
 
-/// <summary>What a batch came to: children now ready, children that failed (by reason), children removed.</summary>
-public sealed record BatchOutcome(
-    ImmutableArray<string> Ready,
-    ImmutableDictionary<string, ImmutableArray<string>> FailedByReason,
-    ImmutableArray<string> Removed);
-
 /// <summary>
 /// Forks and removes a pool's children on their hosts: replicas ensured for every host of a batch at once, capacity
 /// allocated per host in one ledger write, forks run side by side. Each child gets its identity as guest data at the

@@ -219,36 +219,29 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
         var forking = _pool.InState(ChildState.Forking).ToList();
         var removing = _pool.InState(ChildState.Removing).ToList();
         var fork = forking.Count == 0
-            ? Task.FromResult(Empty)
+            ? Task.FromResult(BatchOutcome.None)
             : _lifecycle.ForkAsync(definition, forking, CancellationToken.None);
         var remove = removing.Count == 0
-            ? Task.FromResult(Empty)
+            ? Task.FromResult(BatchOutcome.None)
             : _lifecycle.RemoveAsync(removing, CancellationToken.None);
         Task.WhenAll(fork, remove).PipeTo(Self,
             success: () => new BatchDone(fork.Result, remove.Result),
             failure: ex => new BatchInterrupted((ex as AggregateException)?.InnerException?.Message ?? ex.Message));
     }
 
-    private static readonly BatchOutcome Empty = new([], ImmutableDictionary<string, ImmutableArray<string>>.Empty, []);
-
     private void RecordOutcome(BatchDone done)
     {
-        var events = new List<IDomainEvent>();
-        if (!done.Forked.Ready.IsEmpty) events.Add(new ChildrenReady(done.Forked.Ready));
-        events.AddRange(done.Forked.FailedByReason.Select(f => new ChildrenFailed(f.Value, f.Key)));
-        if (!done.Removed.Removed.IsEmpty) events.Add(new ChildrenRemoved(done.Removed.Removed));
-        var stuck = _pool.Count(ChildState.Removing) - done.Removed.Removed.Length > 0;
-        _interruptions = done.Forked.FailedByReason.IsEmpty && !stuck ? 0 : _interruptions + 1;
-        if (events.Count == 0)
+        var record = _pool.RecordBatch(done.Forked, done.Removed, _interruptions);
+        _interruptions = record.Interruptions;
+        if (record.Events.IsEmpty)
         {
             Continue();
             return;
         }
-        PersistAll(events, e => _pool = _pool.Apply(e));
+        PersistAll(record.Events, e => _pool = _pool.Apply(e));
         // A failed or removed child's activation token must not outlive it.
-        var gone = done.Forked.FailedByReason.Values.SelectMany(ids => ids).Concat(done.Removed.Removed).ToImmutableArray();
-        if (!gone.IsEmpty)
-            _keyPools.Tell(new KeyPool.KeyPoolProtocol.RevokeTokens(KeyPool.KeyPoolProtocol.DefaultPool, gone, $"child of pool {_name} failed or removed"));
+        if (!record.Gone.IsEmpty)
+            _keyPools.Tell(new KeyPool.KeyPoolProtocol.RevokeTokens(KeyPool.KeyPoolProtocol.DefaultPool, record.Gone, $"child of pool {_name} failed or removed"));
         DeferAsync(done, _ =>
         {
             // Pool events are large (a batch of children each): snapshot often so recovery replays few of them.
