@@ -122,6 +122,8 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
         new Domain.Quotas.QuotaSet(new Domain.Quotas.QuotaLimits(10, 20, null, 400)),
         new Domain.Quotas.QuotaReserved("vm-1", new Domain.Quotas.QuotaClaim(1, 2, 4096, 40)),
         new Domain.Quotas.QuotaReleased("vm-1"),
+        new Domain.Quotas.QuotaClaimsReserved(ImmutableDictionary<string, Domain.Quotas.QuotaClaim>.Empty.Add("vm-1", new Domain.Quotas.QuotaClaim(1, 2, 4096, 40))),
+        new Quotas.QuotaProtocol.ReserveAll("alice", ImmutableDictionary<string, Domain.Quotas.QuotaClaim>.Empty.Add("vm-1", new Domain.Quotas.QuotaClaim(1, 2, 4096, 40))),
         new Quotas.QuotaProtocol.Reserve("alice", "vm-1", new Domain.Quotas.QuotaClaim(1, 2, 4096, 40)),
         new Quotas.QuotaProtocol.Release("alice", "vm-1"),
         new Quotas.QuotaProtocol.SetLimits("alice", Domain.Quotas.QuotaLimits.None),

@@ -56,7 +56,9 @@ public class NetworkEndToEndTests(ITestOutputHelper output)
         // One power-on fails: one member rolls back, the network undoes the other two (aborted or deleted).
         node.Fleet.Faults.Inject(new SimulatedFault(DriverOperation.PowerOn));
 
-        await node.Provisioning.ProvisionNetworkAsync(Shop());
+        var shop = Shop();
+        shop.Owner = "team-a";
+        await node.Provisioning.ProvisionNetworkAsync(shop);
         var network = await SettledAsync(node, "shop", "RolledBack");
 
         Assert.Contains("failed", network.Failure);
@@ -65,5 +67,6 @@ public class NetworkEndToEndTests(ITestOutputHelper output)
             await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await node.Vms.GetVmAsync(new GetVmRequest { Id = m.VmId }));
         await Eventually.True(async () => (await node.Hosts.ListHostsAsync(new ListHostsRequest())).Hosts.All(h => h.Allocated.MemoryMib == 0 && h.ReservationCount == 0),
             "every host's capacity back");
+        await Eventually.True(async () => (await node.Quotas.GetQuotaAsync(new GetQuotaRequest { User = "team-a" })).Usage.Vms == 0, "the owner's quota given back");
     }
 }

@@ -107,4 +107,69 @@ public class QuotaEndToEndTests(ITestOutputHelper output)
         await Eventually.True(async () => (await node.Quotas.GetQuotaAsync(new GetQuotaRequest { User = "team-a" })).Usage.Vms == 9, "the deleted pool's child given back");
         await node.Pools.ScalePoolAsync(new ScalePoolRequest { Name = $"p{empty:00}", Desired = 1 });
     }
+
+    private static ProvisionNetworkRequest Shop(int i)
+    {
+        var request = new ProvisionNetworkRequest { Name = $"shop{i:00}", Domain = "corp.example.com", IpRange = $"10.0.{i}.10-10.0.{i}.30", Owner = "team-a" };
+        foreach (var role in new[] { "web", "app", "db" }) request.Members.Add(new NetworkMemberRequest { Role = role, Model = "ubuntu" });
+        return request;
+    }
+
+    private static async Task<int> UsedVmsAsync(RunningNode node) => (await node.Quotas.GetQuotaAsync(new GetQuotaRequest { User = "team-a" })).Usage.Vms;
+
+    [Fact]
+    public async Task Eight_networks_of_three_at_once_against_a_quota_of_ten_exactly_three_are_made_and_the_refused_leave_no_vm()
+    {
+        await using var node = await RunningNode.StartAsync(output, "cloudcontroller.driver.simulated.hosts=2");
+        await node.AddUbuntuModelAsync();
+        await node.WaitForHostsAsync(2);
+        Assert.Equal(0, (await Ccm(node, "quota", "set", "team-a", "--vms", "10", "--reason", "trial")).Exit);
+
+        var made = await Task.WhenAll(Enumerable.Range(1, 8).Select(async i =>
+        {
+            try
+            {
+                await node.Provisioning.ProvisionNetworkAsync(Shop(i));
+                return true;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+            {
+                Assert.StartsWith("quota vms of team-a exceeded: 9 in use + 3 requested > limit 10", e.Status.Detail);
+                return false;
+            }
+        }));
+        Assert.Equal(3, made.Count(m => m));
+        Assert.Equal(9, await UsedVmsAsync(node));
+
+        // A refused network was never made and made no VM: only the three networks' nine members exist.
+        var winners = Enumerable.Range(1, 8).Where(i => made[i - 1]).ToList();
+        foreach (var i in Enumerable.Range(1, 8).Where(i => !made[i - 1]))
+        {
+            var missing = await Assert.ThrowsAsync<RpcException>(async () => await node.Provisioning.GetNetworkAsync(new GetNetworkRequest { Name = $"shop{i:00}" }));
+            Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+        }
+        var members = new List<string>();
+        foreach (var i in winners)
+        {
+            var network = await Eventually.Get(async () =>
+            {
+                var n = await node.Provisioning.GetNetworkAsync(new GetNetworkRequest { Name = $"shop{i:00}" });
+                return n.Phase == "Ready" ? n : null;
+            }, $"network shop{i:00} ready", TimeSpan.FromSeconds(60));
+            members.AddRange(network.Members.Select(m => m.VmId));
+        }
+        await Eventually.True(async () => (await node.Vms.ListVmsAsync(new ListVmsRequest())).Vms.Select(v => v.Id).Order().SequenceEqual(members.Order()),
+            "only the three networks' members listed");
+        Assert.Equal(9, await UsedVmsAsync(node));
+        var file = Path.Combine(Path.GetTempPath(), $"network-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, Google.Protobuf.JsonFormatter.Default.Format(Shop(9)));
+        var refused = await Ccm(node, "network", "create", "--file", file);
+        File.Delete(file);
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("Over quota: quota vms of team-a exceeded: 9 in use + 3 requested > limit 10", refused.Err);
+
+        // A member deleted gives back its own claim.
+        Assert.Equal(0, (await Ccm(node, "vm", "delete", members[0], "--wait")).Exit);
+        await Eventually.True(async () => await UsedVmsAsync(node) == 8, "the deleted member's claim given back");
+    }
 }

@@ -44,12 +44,18 @@ public sealed partial class ProvisioningService
             };
             records.Add(new Domain.Networks.NetworkMemberRecord(member, vm, staged.DiskImage, staged.Minimum.DiskGib));
         }
-        return await actors.Ask(actors.Networks, new Cluster.Networks.VmNetworkProtocol.CreateNetwork(request.Name.Trim(), records.ToImmutable()), ct) switch
+        return ToProto(await CreateWithinQuotaAsync(new Cluster.Networks.VmNetworkProtocol.CreateNetwork(request.Name.Trim(), records.ToImmutable()), owner, ct));
+    }
+
+    private async Task<Cluster.Networks.VmNetworkProtocol.NetworkStatus> CreateNetworkAsync(Cluster.Networks.VmNetworkProtocol.CreateNetwork create, CancellationToken ct) =>
+        await actors.Ask(actors.Networks, create, ct) switch
         {
-            Cluster.Networks.VmNetworkProtocol.NetworkStatus s => ToProto(s),
+            // Another request of the same name won the race: its network answers, not this one.
+            Cluster.Networks.VmNetworkProtocol.NetworkStatus s when s.Network.Members[0].VmId != create.Members[0].VmId =>
+                throw RpcErrors.AlreadyExists($"a network named '{create.Network}' exists; choose another name"),
+            Cluster.Networks.VmNetworkProtocol.NetworkStatus s => s,
             var other => throw RpcErrors.Unexpected(other),
         };
-    }
 
     public override async Task<Network> GetNetwork(GetNetworkRequest request, ServerCallContext context)
     {

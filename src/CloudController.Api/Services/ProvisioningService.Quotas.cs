@@ -1,7 +1,9 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using CloudController.Api.Errors;
 using CloudController.Api.V1;
 using CloudController.Domain.Quotas;
+using static CloudController.Cluster.Networks.VmNetworkProtocol;
 using static CloudController.Cluster.Provisioning.ProvisioningTaskProtocol;
 using static CloudController.Cluster.Quotas.QuotaProtocol;
 
@@ -10,6 +12,7 @@ namespace CloudController.Api.Services;
 /// <summary>
 /// Starting a task within its owner's quota: the VM's claim is held first (the owner's quota entity decides racing
 /// requests one at a time), and given back if the task cannot start; the task gives it back when it rolls back.
+/// A network holds all its members' claims as one before any member is provisioned.
 /// </summary>
 public sealed partial class ProvisioningService
 {
@@ -26,6 +29,29 @@ public sealed partial class ProvisioningService
         catch
         {
             actors.Quotas.Tell(new Release(owner, start.Vm.VmId), ActorRefs.NoSender);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Creates a network within its owner's quota: every member's claim, under its VM's id, is held in one decision
+    /// (all or none), so a network that does not fit is refused before any member starts; each member's provisioning
+    /// or deletion gives its own claim back, as a single VM's does.
+    /// </summary>
+    private async Task<NetworkStatus> CreateWithinQuotaAsync(CreateNetwork create, string? owner, CancellationToken ct)
+    {
+        if (owner is null) return await CreateNetworkAsync(create, ct);
+        var claims = create.Members.ToImmutableDictionary(m => m.VmId, m => QuotaClaim.ForVm(m.Vm.Hardware));
+        var reply = await actors.Ask(actors.Quotas, new ReserveAll(owner, claims), ct);
+        if (reply is QuotaRefused refused) throw RpcErrors.QuotaExceeded(refused.Reason);
+        if (reply is not QuotaStatus) throw RpcErrors.Unexpected(reply);
+        try
+        {
+            return await CreateNetworkAsync(create, ct);
+        }
+        catch
+        {
+            foreach (var vmId in claims.Keys) actors.Quotas.Tell(new Release(owner, vmId), ActorRefs.NoSender);
             throw;
         }
     }

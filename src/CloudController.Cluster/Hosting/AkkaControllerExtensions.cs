@@ -128,7 +128,7 @@ public static class AkkaControllerExtensions
             .WithShardRegion<ControllerRegions.Networks>(
                 "network",
                 (_, registry) => name => VmNetworkActor.Props(
-                    name, registry.Get<ControllerRegions.Tasks>(), registry.Get<ControllerRegions.Vms>(), settings),
+                    name, registry.Get<ControllerRegions.Tasks>(), registry.Get<ControllerRegions.Vms>(), registry.Get<ControllerRegions.Quotas>(), settings),
                 new EntityMessageExtractor<VmNetworkProtocol.INetworkCommand>(settings.ShardCount),
                 remembered)
             .WithShardRegion<ControllerRegions.ReplicaMaps>(

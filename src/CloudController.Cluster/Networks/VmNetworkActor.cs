@@ -30,17 +30,19 @@ public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
     private readonly string _name;
     private readonly IActorRef _tasks;
     private readonly IActorRef _vms;
+    private readonly IActorRef _quotas;
     private readonly ControllerSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private VmNetwork? _network;
     private ImmutableDictionary<string, string> _states = ImmutableDictionary<string, string>.Empty;
     private bool _checking;
 
-    public VmNetworkActor(string name, IActorRef tasks, IActorRef vms, ControllerSettings settings)
+    public VmNetworkActor(string name, IActorRef tasks, IActorRef vms, IActorRef quotas, ControllerSettings settings)
     {
         _name = name;
         _tasks = tasks;
         _vms = vms;
+        _quotas = quotas;
         _settings = settings;
 
         Recover<SnapshotOffer>(offer => _network = (VmNetwork)offer.Snapshot);
@@ -69,6 +71,7 @@ public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
             LookAsync(_network).PipeTo(Self, failure: ex => new Status.Failure(ex));
         });
         Command<Seen>(Decide);
+        Command<Quotas.QuotaProtocol.QuotaStatus>(_ => { });
         Command<Status.Failure>(f =>
         {
             _checking = false;
@@ -80,8 +83,9 @@ public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string name, IActorRef tasks, IActorRef vms, ControllerSettings settings) =>
-        Akka.Actor.Props.Create(() => new VmNetworkActor(name, tasks, vms, settings));
+    /// <param name="quotas">The owners' quotas, given back the members' claims when nothing of the network is left.</param>
+    public static Props Props(string name, IActorRef tasks, IActorRef vms, IActorRef quotas, ControllerSettings settings) =>
+        Akka.Actor.Props.Create(() => new VmNetworkActor(name, tasks, vms, quotas, settings));
 
     /// <summary>While it is not settled: (re)start its members' tasks (idempotent) and look at them regularly.</summary>
     private void Follow()
@@ -154,7 +158,18 @@ public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
         _network = VmNetwork.Apply(_network, persisted);
         Timers.Cancel(Check.Instance);
         _log.Info("Network {0} is {1}", _name, _network!.Phase);
+        if (_network.Phase == NetworkPhase.RolledBack) ReleaseQuota(_network);
     });
+
+    /// <summary>
+    /// Nothing of the network is left: every member's claim is given back. A member's own task has given back its
+    /// claim already when it rolled back or was deleted; this covers one whose task never started (a release is idempotent).
+    /// </summary>
+    private void ReleaseQuota(VmNetwork network)
+    {
+        foreach (var m in network.Members)
+            if (m.Vm.Owner is { } owner) _quotas.Tell(new Quotas.QuotaProtocol.Release(owner, m.VmId));
+    }
 
     private NetworkStatus Status() => new(_network!, _states);
 }

@@ -22,6 +22,7 @@ public sealed class QuotaActor : ReceivePersistentActor
         Recover<IDomainEvent>(e => _quota = _quota.Apply(e));
 
         Command<Reserve>(r => Decide(_quota.Reserve(r.ClaimId, r.Claim)));
+        Command<ReserveAll>(r => Decide(_quota.ReserveAll(r.Claims)));
         Command<Release>(r => Decide(_quota.Release(r.ClaimId)));
         Command<SetLimits>(s => Decide(_quota.Set(s.Limits)));
         Command<GetQuota>(_ => Sender.Tell(Status()));

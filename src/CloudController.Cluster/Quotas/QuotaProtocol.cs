@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using CloudController.Domain.Quotas;
 
 namespace CloudController.Cluster.Quotas;
@@ -14,6 +15,9 @@ public static class QuotaProtocol
 
     /// <summary>Holds a VM's claim; answered <see cref="QuotaStatus"/> or <see cref="QuotaRefused"/>.</summary>
     public sealed record Reserve(string Owner, string ClaimId, QuotaClaim Claim) : IQuotaCommand;
+
+    /// <summary>Holds several claims as one, all or none (a network's members by VM id); answered as <see cref="Reserve"/>.</summary>
+    public sealed record ReserveAll(string Owner, ImmutableDictionary<string, QuotaClaim> Claims) : IQuotaCommand;
 
     /// <summary>Gives a claim back; answered <see cref="QuotaStatus"/> (a task tells it and ignores the answer).</summary>
     public sealed record Release(string Owner, string ClaimId) : IQuotaCommand;

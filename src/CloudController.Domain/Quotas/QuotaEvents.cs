@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace CloudController.Domain.Quotas;
 
 /// <summary>An owner's limits; null is no limit.</summary>
@@ -17,11 +19,16 @@ public sealed record QuotaClaim(int Vms, int VCpus, long MemoryMib, long DiskGib
     public static QuotaClaim ForPoolChildren(Resources childCost, int children) =>
         new(children, children * childCost.CpuCores, children * childCost.MemoryMib, children * childCost.DiskGib);
 
+    public static QuotaClaim Sum(IEnumerable<QuotaClaim> claims) => claims.Aggregate(Zero, (sum, c) => sum.Plus(c));
+
     public QuotaClaim Plus(QuotaClaim other) => new(Vms + other.Vms, VCpus + other.VCpus, MemoryMib + other.MemoryMib, DiskGib + other.DiskGib);
 }
 
 public sealed record QuotaSet(QuotaLimits Limits) : IDomainEvent;
 
 public sealed record QuotaReserved(string ClaimId, QuotaClaim Claim) : IDomainEvent;
+
+/// <summary>Several claims held as one decision (a network's members, by VM id).</summary>
+public sealed record QuotaClaimsReserved(ImmutableDictionary<string, QuotaClaim> Claims) : IDomainEvent;
 
 public sealed record QuotaReleased(string ClaimId) : IDomainEvent;

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using CloudController.Domain.Provisioning;
 using CloudController.Domain.Quotas;
 using CloudController.Domain.Vms;
@@ -97,5 +98,30 @@ public class OwnerQuotaTests
         Assert.Equal(Decision.AlreadyDone, quota.Reserve("pool/web", QuotaClaim.ForPoolChildren(child, 9)));
         quota = Decided(quota, quota.Reserve("pool/web", QuotaClaim.ForPoolChildren(child, 2)));
         Assert.Equal(3, quota.Usage.Vms);
+    }
+
+    [Fact]
+    public void A_networks_members_are_held_together_all_or_none_and_each_is_given_back_on_its_own()
+    {
+        var quota = WithLimits(new QuotaLimits(Vms: 5, VCpus: null, MemoryMib: null, DiskGib: null));
+        quota = Decided(quota, quota.Reserve("vm-1", Small));
+        var shop = ImmutableDictionary<string, QuotaClaim>.Empty.Add("vm-web", Small).Add("vm-app", Small).Add("vm-db", Small);
+        quota = Decided(quota, quota.ReserveAll(shop));
+        Assert.Equal(new QuotaClaim(4, 8, 8192, 80), quota.Usage);
+        Assert.Equal(Decision.AlreadyDone, quota.ReserveAll(shop));
+
+        // Two more do not fit though one would: neither is held, and the refusal names the pair's sum.
+        var pair = ImmutableDictionary<string, QuotaClaim>.Empty.Add("vm-a", Small).Add("vm-b", Small);
+        var refused = quota.ReserveAll(pair);
+        Assert.StartsWith("quota vms of alice exceeded: 4 in use + 2 requested > limit 5; ", refused.Refusal);
+        Assert.Null(refused.Event);
+        Assert.StartsWith("quota vcpu of alice exceeded: 0 vCPUs in use + 6 vCPUs requested > limit 5 vCPUs",
+            WithLimits(new QuotaLimits(null, 5, null, null)).ReserveAll(shop).Refusal);
+
+        // A member deleted gives back its own claim only; then the pair fits.
+        quota = Decided(quota, quota.Release("vm-db"));
+        Assert.Equal(3, quota.Usage.Vms);
+        quota = Decided(quota, quota.ReserveAll(pair));
+        Assert.Equal(new QuotaClaim(5, 10, 10240, 100), quota.Usage);
     }
 }
