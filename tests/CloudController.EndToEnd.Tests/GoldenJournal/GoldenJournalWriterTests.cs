@@ -29,9 +29,10 @@ public class GoldenJournalWriterTests(ITestOutputHelper output)
         var target = Environment.GetEnvironmentVariable(GoldenJournalWriterFactAttribute.Variable)!;
         await using (var node = await RunningNode.StartAsync(output, GoldenJournalTests.Settings))
         {
-            await GoldenJournalScript.RunAsync(node);
+            var spentToken = await GoldenJournalScript.RunAsync(node);
             await node.StopNodeAsync();
             Save(node.DataDir, target);
+            File.WriteAllText(Path.Combine(target, GoldenJournalScript.SpentTokenFile), spentToken + "\n");
         }
     }
 
