@@ -52,6 +52,8 @@ public sealed partial class QemuDriver
             if (Vm(hostId, vmId) is not { } vm) return;
             ProtectParent(op, hostId, vmId);
             await StopProcessAsync(hostId, vmId, ct);
+            // A process that ended on its own left its seed behind.
+            File.Delete(Paths.Seed(hostId, vmId, vm.Launch));
             File.Delete(Paths.SavedState(hostId, vmId));
             if (vm.MemoryFile == Paths.Memory(hostId, vmId)) File.Delete(Paths.Memory(hostId, vmId));
             // A non-persistent child goes back to the forked state: a fresh layer over its parent's.
@@ -169,9 +171,16 @@ public sealed partial class QemuDriver
             var instance = NoCloudSeed.InstanceAfter(vmId, vm.SeedInstance, vm.Launch > 0, vm.Data?.Values, data.Values, data.Generation);
             vm = vm with { Data = data, SeedInstance = instance };
             Save(hostId, vm);
-            await WriteSeedAsync(hostId, vm, ct);
-            // A guest not yet listening gets the data it holds now when it says it is ready.
-            if (PowerState(hostId, vm) == VmPowerState.Running && await ProcessOf(hostId, vmId, ct) is { Listening: true } process)
+            // A VM that does not run gets a seed of this data when it starts. A listening guest gets it on its channel;
+            // one not listening gets it when it says ready, and its seed is rewritten in place for cloud-init's next
+            // boot (unlinked again if its guest said ready meanwhile).
+            if (PowerState(hostId, vm) != VmPowerState.Running || await ProcessOf(hostId, vmId, ct) is not { } process) return;
+            if (process.Listening)
+            {
                 await process.SendDataAsync(data, ct);
+                return;
+            }
+            await WriteSeedAsync(hostId, vm, process.Launch, ct);
+            if (process.Listening) process.ForgetSeed();
         });
 }

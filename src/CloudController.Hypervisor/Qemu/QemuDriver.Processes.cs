@@ -92,10 +92,10 @@ public sealed partial class QemuDriver
         var chain = Chain(hostId, vm.Definition.DiskLayerId);
         var baseLayer = chain[^1];
         var boot = baseLayer.Kernel is { } kernel ? new BootFiles(kernel, baseLayer.Initrd, options.KernelCommandLine) : null;
-        await WriteSeedAsync(hostId, vm, ct);
+        await WriteSeedAsync(hostId, vm, launch, ct);
         var spec = new QemuLaunch(vmId, vm.Definition.Hardware.CpuCores, vm.Definition.Hardware.MemoryMib, memoryFile, memoryShared,
             chain[0].File, boot, Paths.Console(hostId, vmId), Paths.Channel(hostId, vmId, launch), Paths.Qmp(hostId, vmId, launch),
-            Paths.PidFile(hostId, vmId, launch), incoming, Accelerator, Paths.Seed(hostId, vmId), VmMac.Of(vm.Definition), vm.GenerationId,
+            Paths.PidFile(hostId, vmId, launch), incoming, Accelerator, Paths.Seed(hostId, vmId, launch), VmMac.Of(vm.Definition), vm.GenerationId,
             chain is [{ Datastore: not null }, var under] ? under.File : null);
         try
         {
@@ -104,19 +104,20 @@ public sealed partial class QemuDriver
         }
         catch (InvalidOperationException e)
         {
+            File.Delete(Paths.Seed(hostId, vmId, launch));
             throw Refuse(op, hostId, $"VM {vmId}: {e.Message}");
         }
     }
 
     /// <summary>
-    /// The VM's cloud-init seed as its record has it now: written before every start of its process (so a fork, a
-    /// clone or a migrated VM has its own) and on every change of its data.
+    /// The VM's cloud-init seed as its record has it now, for one start of its process: written before every start
+    /// (so a fork, a clone or a migrated VM has its own) and on a change of its data while its guest does not listen.
     /// </summary>
-    private Task WriteSeedAsync(string hostId, QemuVmRecord vm, CancellationToken ct)
+    private Task WriteSeedAsync(string hostId, QemuVmRecord vm, int launch, CancellationToken ct)
     {
         IReadOnlyDictionary<string, string> data = vm.Data?.Values ?? ImmutableSortedDictionary<string, string>.Empty;
         var seed = NoCloudSeed.Render(vm.SeedInstance ?? vm.Definition.VmId, vm.Definition.Hostname, VmMac.Of(vm.Definition), data, Sha512Crypt.Hash);
-        return NoCloudSeedDisk.WriteAsync(Paths.Seed(hostId, vm.Definition.VmId), seed, ct);
+        return NoCloudSeedDisk.WriteAsync(Paths.Seed(hostId, vm.Definition.VmId, launch), seed, ct);
     }
 
     /// <summary>A guest that starts listening (after a boot or reboot) gets the data its VM holds now.</summary>
@@ -145,7 +146,7 @@ public sealed partial class QemuDriver
         }
         if (Vm(hostId, vmId) is not { Launch: > 0 } vm) return null;
         var attached = await QemuVmProcess.AttachAsync(Paths.PidFile(hostId, vmId, vm.Launch), Paths.Qmp(hostId, vmId, vm.Launch),
-            Paths.Channel(hostId, vmId, vm.Launch), vm.Launch, process => SendCurrentDataAsync(hostId, vmId, process), ct);
+            Paths.Channel(hostId, vmId, vm.Launch), Paths.Seed(hostId, vmId, vm.Launch), vm.Launch, process => SendCurrentDataAsync(hostId, vmId, process), ct);
         if (attached is null) return null;
         // Its guest said it listens to the process this driver's earlier run started, not to this one: new data goes
         // out at once instead of waiting for a "ready" that will not come again (a guest still booting says it anyway).

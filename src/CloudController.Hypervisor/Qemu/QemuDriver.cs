@@ -41,7 +41,11 @@ public sealed partial class QemuDriver : IHypervisorDriver, IAsyncDisposable
         records = new QemuRecordFile(QemuSealingKey.LoadOrCreate(Paths.SealingKey));
         foreach (var host in options.Hosts)
         foreach (var vm in Directory.EnumerateDirectories(Paths.Vms(host.Id)))
+        {
             records.SealIfClear(Paths.VmRecord(host.Id, Path.GetFileName(vm)));
+            // Where an earlier version kept a VM's seed; a process it started reads it through its open descriptor.
+            File.Delete(Path.Combine(vm, "seed.img"));
+        }
     }
 
     public QemuPaths Paths { get; }

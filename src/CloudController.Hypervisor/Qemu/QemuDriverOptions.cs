@@ -9,7 +9,8 @@ namespace CloudController.Hypervisor.Qemu;
 /// <param name="Root">Host state (layers, VMs, sockets) under <c>hosts/ID</c>, shared datastores under <c>datastores/NAME</c>.</param>
 /// <param name="ImagesDirectory">Base images as <c>NAME.qcow2</c>; an image may ship <c>NAME.vmlinuz</c> and
 /// <c>NAME.initrd</c> beside it, which are then booted directly.</param>
-/// <param name="RuntimeDirectory">VM sockets (QMP, guest channel, migration), short paths apart from the root.</param>
+/// <param name="RuntimeDirectory">VM sockets (QMP, guest channel, migration), short paths apart from the root, and each
+/// start's cloud-init seed, which may hold secrets: a tmpfs, so they never reach a disk.</param>
 /// <param name="Accelerator">kvm, tcg, or auto: kvm only where the machine has hardware virtualization and a test
 /// guest boots under it (<see cref="AcceleratorProbe"/>), else tcg.</param>
 public sealed record QemuDriverOptions(

@@ -7,7 +7,7 @@ public sealed class QemuPaths(string root, string runtime, IReadOnlyDictionary<s
 {
     public string Root { get; } = Path.GetFullPath(root);
 
-    /// <summary>Sockets, kept apart from the root: a unix socket path has room for only 107 bytes.</summary>
+    /// <summary>Sockets and seeds, kept apart from the root: a unix socket path has room for only 107 bytes, and a seed may hold secrets.</summary>
     public string Runtime { get; } = Path.GetFullPath(runtime);
 
     /// <summary>A name that is one file name and needs no escaping in a QEMU option (no ',', no '/', no ':').</summary>
@@ -44,8 +44,6 @@ public sealed class QemuPaths(string root, string runtime, IReadOnlyDictionary<s
 
     public string Console(string hostId, string vmId) => Path.Combine(Vm(hostId, vmId), "console.log");
 
-    /// <summary>The VM's cloud-init seed: owner-only (it may hold secrets), and gone with the VM's directory.</summary>
-    public string Seed(string hostId, string vmId) => Path.Combine(Vm(hostId, vmId), "seed.img");
 
     public string ProcessLog(string hostId, string vmId) => Path.Combine(Vm(hostId, vmId), "qemu.log");
 
@@ -60,6 +58,13 @@ public sealed class QemuPaths(string root, string runtime, IReadOnlyDictionary<s
 
     public string MigrationSocket(string hostId, string vmId, int launch) => Socket(hostId, vmId, launch, "mig");
 
+    /// <summary>
+    /// The cloud-init seed a start of the VM attaches (it may hold secrets): in the runtime directory (a tmpfs), never
+    /// under the root, and only while that process may still need it by name (<see cref="QemuVmProcess"/>).
+    /// </summary>
+    public string Seed(string hostId, string vmId, int launch) => Socket(hostId, vmId, launch, "seed");
+
+    /// <summary>A file of one start of a VM in the runtime directory: a socket, or its seed.</summary>
     private string Socket(string hostId, string vmId, int launch, string kind)
     {
         var key = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{Root}\n{hostId}\n{vmId}"));

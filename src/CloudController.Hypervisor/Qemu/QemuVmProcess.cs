@@ -8,6 +8,9 @@ namespace CloudController.Hypervisor.Qemu;
 /// <summary>
 /// One running QEMU process of a VM: its QMP connection and its end of the guest channel. The process is not a
 /// child that dies with the node: VMs outlive a controller restart, and a restarted node attaches to them by pid.
+/// Its cloud-init seed (which may hold secrets) is unlinked once the guest listens and when the process stops: QEMU
+/// keeps the file open, so the guest still reads it (at a reboot too), while no name on the host leads to it. A
+/// guest that never listens (no daemon) keeps it for the life of its process, for cloud-init's next boot.
 /// </summary>
 internal sealed class QemuVmProcess : IAsyncDisposable
 {
@@ -18,13 +21,15 @@ internal sealed class QemuVmProcess : IAsyncDisposable
     private readonly Socket channel;
     private readonly CancellationTokenSource reading = new();
     private readonly Func<QemuVmProcess, Task> onGuestReady;
+    private readonly string? seed;
     private int readyCount;
     private volatile bool resumedListening;
     private long sentGeneration;
 
-    private QemuVmProcess(int pid, int launch, QmpClient qmp, Socket channel, Func<QemuVmProcess, Task> onGuestReady)
+    private QemuVmProcess(int pid, int launch, QmpClient qmp, Socket channel, string? seed, Func<QemuVmProcess, Task> onGuestReady)
     {
         Pid = pid;
+        this.seed = seed;
         Launch = launch;
         Qmp = qmp;
         this.channel = channel;
@@ -50,7 +55,17 @@ internal sealed class QemuVmProcess : IAsyncDisposable
     /// </summary>
     public bool Listening => ReadyCount > 0 || resumedListening;
 
-    public void ResumedListening() => resumedListening = true;
+    public void ResumedListening()
+    {
+        resumedListening = true;
+        ForgetSeed();
+    }
+
+    /// <summary>Unlinks the process's seed: its guest reads it through the descriptor QEMU holds.</summary>
+    public void ForgetSeed()
+    {
+        if (seed is not null) File.Delete(seed);
+    }
 
     /// <summary>Waits for the guest's daemon to listen, so that a message sent just after a boot is not lost.</summary>
     public async Task WaitForListeningAsync(TimeSpan timeout, CancellationToken ct)
@@ -88,16 +103,16 @@ internal sealed class QemuVmProcess : IAsyncDisposable
             Kill(process.Id);
             throw new InvalidOperationException($"{e.Message}; QEMU said: {Tail(logFile)}", e);
         }
-        return new QemuVmProcess(process.Id, number, qmp, await ConnectChannelAsync(launch.ChannelSocket, ct), onGuestReady);
+        return new QemuVmProcess(process.Id, number, qmp, await ConnectChannelAsync(launch.ChannelSocket, ct), launch.SeedDisk, onGuestReady);
     }
 
     /// <summary>Reconnects to a VM's process after a node restart, if it still runs.</summary>
-    public static async Task<QemuVmProcess?> AttachAsync(string pidFile, string qmpSocket, string channelSocket, int number,
+    public static async Task<QemuVmProcess?> AttachAsync(string pidFile, string qmpSocket, string channelSocket, string seed, int number,
         Func<QemuVmProcess, Task> onGuestReady, CancellationToken ct)
     {
         if (RunningPid(pidFile) is not { } pid) return null;
         var qmp = await QmpClient.ConnectAsync(qmpSocket, TimeSpan.FromSeconds(5), ct);
-        return new QemuVmProcess(pid, number, qmp, await ConnectChannelAsync(channelSocket, ct), onGuestReady);
+        return new QemuVmProcess(pid, number, qmp, await ConnectChannelAsync(channelSocket, ct), seed, onGuestReady);
     }
 
     private static async Task<Socket> ConnectChannelAsync(string path, CancellationToken ct)
@@ -130,6 +145,7 @@ internal sealed class QemuVmProcess : IAsyncDisposable
                 // A daemon that (re)starts listening has nothing of what was sent before.
                 Interlocked.Exchange(ref sentGeneration, 0);
                 Interlocked.Increment(ref readyCount);
+                ForgetSeed();
                 await onGuestReady(this);
             }
         }
@@ -216,6 +232,7 @@ internal sealed class QemuVmProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (IsAlive(Pid) && DateTime.UtcNow < deadline) await Task.Delay(10, ct);
         Kill(Pid);
+        ForgetSeed();
         await DisposeAsync();
     }
 
