@@ -38,6 +38,26 @@ public class RenderingTests
     }
 
     [Fact]
+    public void A_hosts_state_history_shows_each_change_with_its_time_reason_and_caller()
+    {
+        var host = Host("sim-host-01", "Active", 126976);
+        host.StateHistory.Add(new HostStateChange
+        {
+            At = Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch), State = "maintenance", Reason = "firmware [update]", By = "alice",
+        });
+        host.StateHistory.Add(new HostStateChange { At = Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch.AddMinutes(5)), State = "unreachable", Reason = "silent for 30s" });
+        host.StateHistory.Add(new HostStateChange { State = "draining", Reason = "evacuating" });
+
+        var lines = Render(HostTables.StateHistory(host)).Split('\n');
+        var maintenance = Array.FindIndex(lines, l => l.Contains("maintenance"));
+        var unreachable = Array.FindIndex(lines, l => l.Contains("unreachable"));
+        Assert.Matches(@"1970-01-01 00:00:00Z +maintenance +firmware \[update\] +alice", lines[maintenance]);
+        Assert.Matches(@"1970-01-01 00:05:00Z +unreachable +silent for 30s +-", lines[unreachable]);
+        Assert.Matches(@"^ *- +draining +evacuating +-", lines.Single(l => l.Contains("draining")));
+        Assert.True(maintenance < unreachable, "oldest first");
+    }
+
+    [Fact]
     public void Server_text_with_markup_characters_is_shown_literally()
     {
         var text = Render(VmTables.Vms([new Vm { Id = "vm-1", Hostname = "[red]x[/]", State = "Running", Model = "m", TaskId = "t" }]));

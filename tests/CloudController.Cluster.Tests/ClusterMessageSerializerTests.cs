@@ -60,6 +60,13 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
             .Apply(new CapacityReserved("task-1", new Resources(2, 4096, 40), At, "db"))
             .Apply(new ReservationCommitted("task-1", "vm-1")),
         new DriftObserved(["vm-x"], ["vm-1"], At),
+        new HostStateChanged(HostState.Maintenance, "firmware", At, "alice"),
+        new HostReachabilityChanged(false, "silent for 30s", At),
+        HostLedger.Empty
+            .Apply(new HostRegistered(new HostInventory("h1", "general", new Resources(8, 16384, 500), ["avx2"])))
+            .Apply(new HostStateChanged(HostState.Draining, "evacuating", At, "alice"))
+            .Apply(new HostReachabilityChanged(false, "silent for 30s", At)),
+        new HostProtocol.HostHistory("h1", [new HostStateChange(At, "maintenance", "firmware", "alice"), new HostStateChange(null, "active", "done", null)]),
         HostLedger.Empty.Apply(new DriftObserved(["vm-x"], [], At)),
         new ProvisioningTaskProtocol.TaskReport(ProvisioningTask.Create(new TaskCreated("task-2", TaskKind.InstantDeploy, Vm, "ubuntu-24.04", 10, At))),
         new HostProtocol.Reserve("h1", "task-1", new Resources(2, 4096, 40), At, "db", true),

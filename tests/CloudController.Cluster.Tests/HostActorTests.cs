@@ -71,8 +71,16 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
         ExpectMsg<Applied>();
         host.Tell(new ReleaseReservation(Inventory.HostId, "task-1", "rolled back"), TestActor);
         ExpectMsg<Applied>();
+        host.Tell(new SetHostState(Inventory.HostId, HostState.Maintenance, "firmware update", "alice"), TestActor);
+        ExpectMsg<Applied>();
+        host.Tell(new SetHostState(Inventory.HostId, HostState.Active, "updated", "bob"), TestActor);
+        ExpectMsg<Applied>();
 
         var restarted = NewHost(Restart(), settings);
+        restarted.Tell(new GetHostHistory(Inventory.HostId), TestActor);
+        Assert.Equal(
+            [("maintenance", "firmware update", "alice"), ("active", "updated", "bob")],
+            ExpectMsg<HostHistory>().Changes.Select(c => (c.State, c.Reason, c.By)));
         restarted.Tell(new GetHost(Inventory.HostId), TestActor);
         var snapshot = ExpectMsg<HostStatus>().Snapshot;
         Assert.Equal(Inventory.Capacity, snapshot.Capacity);
@@ -178,6 +186,14 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
             Assert.Equal(["vm-x"], snapshot.Drift.UnknownVms.ToArray());
             Assert.Equal(["vm-b"], snapshot.Drift.LostVms.ToArray());
         }, TimeSpan.FromSeconds(10));
+        // Each transition is in the host's state history, once.
+        AwaitAssert(() =>
+        {
+            host.Tell(new GetHostHistory(hostId), TestActor);
+            var changes = ExpectMsg<HostHistory>().Changes;
+            Assert.Equal([HostStateChange.Unreachable, HostStateChange.Returned], changes.Select(c => c.State));
+            Assert.StartsWith("silent for 3s", changes[0].Reason);
+        }, TimeSpan.FromSeconds(5));
         // Reported, never touched: the unknown VM still exists on the host.
         Assert.NotNull(await driver.GetVmAsync(hostId, "vm-x", ct));
     }

@@ -62,6 +62,13 @@ public static class ProtoMapping
         return proto;
     }
 
+    public static V1.HostStateChange ToProto(this HostStateChange c)
+    {
+        var proto = new V1.HostStateChange { State = c.State, Reason = c.Reason, By = c.By ?? "" };
+        if (c.At is { } at) proto.At = Timestamp.FromDateTimeOffset(at);
+        return proto;
+    }
+
     public static V1.Vm ToProto(this VmRecord v) => new()
     {
         Id = v.VmId,

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using CloudController.Api.Access;
 using CloudController.Api.Errors;
 using CloudController.Api.Mapping;
 using CloudController.Api.V1;
@@ -6,13 +7,15 @@ using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosts;
 using CloudController.Cluster.ReadModels;
 using CloudController.Domain.Fleet;
+using CloudController.Domain.Validation;
 using CloudController.Domain.Vms;
 using Grpc.Core;
 using StartTask = CloudController.Cluster.Provisioning.ProvisioningTaskProtocol.StartTask;
 
 namespace CloudController.Api.Services;
 
-/// <summary>Answers from this node's fleet view, so that reading hosts never wakes (or creates) a host entity.</summary>
+/// <summary>Answers from this node's fleet view, so that reading hosts never wakes (or creates) a host entity; only
+/// <c>GetHost</c> asks a host the view knows for its state history.</summary>
 public sealed partial class HostsService(ControllerActors actors) : Hosts.HostsBase
 {
     public override async Task<ListHostsResponse> ListHosts(ListHostsRequest request, ServerCallContext context)
@@ -27,7 +30,15 @@ public sealed partial class HostsService(ControllerActors actors) : Hosts.HostsB
         var id = RequestGuard.Id(request.Id, "id", "list the hosts with `ccm hosts list`");
         var host = (await FleetAsync(context)).FirstOrDefault(h => h.HostId == id)
                    ?? throw RpcErrors.NotFound($"no host '{id}'; list the hosts with `ccm hosts list`");
-        return host.ToProto();
+        // The history lives in the host's ledger, not in the status it publishes to every node's fleet view.
+        var proto = host.ToProto();
+        proto.StateHistory.AddRange(await actors.Ask(actors.Hosts, new HostProtocol.GetHostHistory(id), context.CancellationToken) switch
+        {
+            HostProtocol.HostHistory history => history.Changes.Select(c => c.ToProto()),
+            HostProtocol.HostNotFound => throw RpcErrors.NotFound($"no host '{id}'; list the hosts with `ccm hosts list`"),
+            var other => throw RpcErrors.Unexpected(other),
+        });
+        return proto;
     }
 
     public override async Task<Host> SetHostState(SetHostStateRequest request, ServerCallContext context)
@@ -35,7 +46,7 @@ public sealed partial class HostsService(ControllerActors actors) : Hosts.HostsB
         var id = await KnownHostAsync(request.Id, context);
         var state = ParseState(request.State);
         var reason = string.IsNullOrWhiteSpace(request.Reason) ? "set by an operator" : request.Reason.Trim();
-        return await actors.Ask(actors.Hosts, new HostProtocol.SetHostState(id, state, reason), context.CancellationToken) switch
+        return await actors.Ask(actors.Hosts, new HostProtocol.SetHostState(id, state, reason, AccessCheck.Caller(context)?.Name), context.CancellationToken) switch
         {
             HostProtocol.Applied => (await Eventually(id, h => h.State == state, $"the state {state.ToString().ToLowerInvariant()}", context)).ToProto(),
             HostProtocol.Refused r => throw RpcErrors.FailedPrecondition($"host {id} refused: {r.Reason}"),
@@ -46,7 +57,9 @@ public sealed partial class HostsService(ControllerActors actors) : Hosts.HostsB
     public override async Task<EvacuateHostResponse> EvacuateHost(EvacuateHostRequest request, ServerCallContext context)
     {
         var id = await KnownHostAsync(request.Id, context);
-        if (await actors.Ask(actors.Hosts, new HostProtocol.SetHostState(id, HostState.Draining, "evacuating"), context.CancellationToken) is HostProtocol.Refused r)
+        // The request has no reason field: the one given with the call (--reason) goes into the host's history.
+        var reason = ReasonHeader.Read(context.RequestHeaders) is { } given ? $"evacuating: {HostnameRules.Printable(given, ReasonHeader.MaxLength)}" : "evacuating";
+        if (await actors.Ask(actors.Hosts, new HostProtocol.SetHostState(id, HostState.Draining, reason, AccessCheck.Caller(context)?.Name), context.CancellationToken) is HostProtocol.Refused r)
             throw RpcErrors.FailedPrecondition($"host {id} refused: {r.Reason}");
         var vms = (IReadOnlyList<VmRecord>)await actors.Ask(actors.VmDirectory, new ProjectionQuery<VmDirectory>(d => d.List(id)), context.CancellationToken);
         var response = new EvacuateHostResponse();

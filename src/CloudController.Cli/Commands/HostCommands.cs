@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CloudController.Api.V1;
 using CloudController.Cli.Rendering;
+using Spectre.Console;
 
 namespace CloudController.Cli.Commands;
 
@@ -15,7 +16,7 @@ public static class HostCommands
         var show = app.Remote("show", "Show one host in detail", async (parse, session, ct) =>
         {
             var host = await session.Hosts.GetHostAsync(new GetHostRequest { Id = parse.GetValue(id) }, cancellationToken: ct);
-            Output.Write(session, host, HostTables.Host);
+            Output.Write(session, host, h => new Rows(HostTables.Host(h), HostTables.StateHistory(h)));
             return ExitCode.Success;
         });
         show.Arguments.Add(id);

@@ -55,6 +55,15 @@ public static class HostTables
         return table;
     }
 
+    /// <summary>The host's last changes of state, oldest first: when, to what, why, and who asked ("-": monitoring, or no access control).</summary>
+    public static Table StateHistory(Host h)
+    {
+        var table = New("AT", "STATE", "REASON", "BY");
+        foreach (var c in h.StateHistory)
+            table.AddRow(Text(c.At?.ToDateTimeOffset().ToString("u") ?? "-"), Text(c.State), Text(c.Reason), Text(Dash(c.By)));
+        return table;
+    }
+
     public static Table Migrations(RebalanceResponse r)
     {
         var table = New("VM", "FROM", "TO", "TASK", "WHY");

@@ -75,7 +75,8 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
         Command<ReleaseAllocation>(r => Decide(_ledger.ReleaseAllocation(r.VmId)));
         Command<AllocateMany>(a => Decide(_ledger.AllocateMany(a.Group, a.VmIds, a.Each)));
         Command<ReleaseMany>(r => Decide(_ledger.ReleaseMany(r.VmIds)));
-        Command<SetHostState>(s => Decide(_ledger.SetState(s.State, s.Reason)));
+        Command<SetHostState>(s => Decide(_ledger.SetState(s.State, s.Reason, s.By, DateTimeOffset.UtcNow)));
+        Command<GetHostHistory>(_ => Sender.Tell(_ledger.IsRegistered ? new HostHistory(_hostId, _ledger.StateHistory) : new HostNotFound(_hostId)));
         Command<GetHost>(_ => Sender.Tell(_ledger.IsRegistered ? Status() : new HostNotFound(_hostId)));
         Command<MonitorTick>(_ =>
         {
@@ -99,6 +100,7 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
             (_reachability, var reconcile) = _reachability.Answered(DateTimeOffset.UtcNow, _settings.UnreachableAfter, _settings.ReconcileEvery);
             // Once drift is found, every answer reconciles again until it settles, so that lasting drift is acted on.
             if ((reconcile || _ledger.Watch.IsWatching) && o.Report.VmIds is { } vmIds) Reconcile(vmIds);
+            RecordReachability("its driver reports it unreachable");
             Publish();
         });
         ReceiveDriftCommands();
@@ -107,6 +109,7 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
             // An unreachable host keeps its ledger; placement stops choosing it until it answers again.
             _log.Warning("Monitoring host {0} failed: {1}", _hostId, f.Cause.Message);
             _reachability = _reachability.Failed(DateTimeOffset.UtcNow);
+            RecordReachability($"silent for {_settings.UnreachableAfter.TotalSeconds:0.#}s: {f.Cause.Message}");
             Publish();
         });
         Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
@@ -183,6 +186,15 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
                         : new LeaseChecked(taskId, false),
                     failure: _ => new LeaseChecked(taskId, null));
         }
+    }
+
+    /// <summary>Journals the host going unreachable or answering again, as placement sees it (see <see cref="Status"/>).</summary>
+    private void RecordReachability(string whyUnreachable)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var reachable = _lastReport is not { Reachable: false } && !_reachability.IsUnreachable(now, _settings.UnreachableAfter);
+        if (_ledger.ObserveReachability(reachable, reachable ? "answered again" : whyUnreachable, now).Event is { } e)
+            PersistAndPublish(e, () => { });
     }
 
     private void StartMonitoring()

@@ -34,9 +34,16 @@ public static class HostProtocol
 
     public sealed record ReleaseMany(string HostId, ImmutableArray<string> VmIds) : IHostCommand;
 
-    public sealed record SetHostState(string HostId, HostState State, string Reason) : IHostCommand;
+    /// <param name="By">Who asked, kept in the host's state history; null when access control is off.</param>
+    public sealed record SetHostState(string HostId, HostState State, string Reason, string? By = null) : IHostCommand;
 
     public sealed record GetHost(string HostId) : IHostCommand;
+
+    /// <summary>Asks for the host's recent changes of state, answered with <see cref="HostHistory"/>.</summary>
+    public sealed record GetHostHistory(string HostId) : IHostCommand;
+
+    /// <summary>The last changes of the host's state, oldest first (see <see cref="HostLedger.StateHistoryKept"/>).</summary>
+    public sealed record HostHistory(string HostId, ImmutableList<HostStateChange> Changes) : IClusterMessage;
 
     /// <summary>The command took effect now or had already.</summary>
     public sealed record Applied(string HostId) : IClusterMessage;

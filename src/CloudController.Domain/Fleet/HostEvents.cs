@@ -4,7 +4,12 @@ namespace CloudController.Domain.Fleet;
 
 public sealed record HostRegistered(HostInventory Inventory) : IDomainEvent;
 
-public sealed record HostStateChanged(HostState State, string Reason) : IDomainEvent;
+/// <summary>The host was taken out of placement or put back; <paramref name="At"/> and <paramref name="By"/> (who asked, none
+/// when access control is off) are null in events journaled before they were recorded.</summary>
+public sealed record HostStateChanged(HostState State, string Reason, DateTimeOffset? At = null, string? By = null) : IDomainEvent;
+
+/// <summary>Monitoring found the host unreachable (silent past the grace period, or reported so by its driver), or answering again.</summary>
+public sealed record HostReachabilityChanged(bool Reachable, string Reason, DateTimeOffset At) : IDomainEvent;
 
 /// <summary>Capacity held for a task until it commits it to a VM, releases it, or its lease runs out.</summary>
 public sealed record CapacityReserved(string TaskId, Resources Amount, DateTimeOffset LeaseExpiresAt, string? Group = null) : IDomainEvent;

@@ -37,6 +37,16 @@ public sealed record HostLedger(
     /// <summary>The drift being watched, since when each VM has drifted (journaled, so a restart keeps the grace clock).</summary>
     public DriftWatch Watch { get; init; } = DriftWatch.None;
 
+    /// <summary>How many changes of state <see cref="StateHistory"/> keeps: enough to explain a host's recent past, bounded
+    /// because the ledger is snapshotted whole.</summary>
+    public const int StateHistoryKept = 50;
+
+    /// <summary>The last <see cref="StateHistoryKept"/> changes of state and reachability, oldest first.</summary>
+    public ImmutableList<HostStateChange> StateHistory { get; init; } = ImmutableList<HostStateChange>.Empty;
+
+    /// <summary>Whether monitoring last recorded the host unreachable (until it records it answering again).</summary>
+    public bool RecordedUnreachable { get; init; }
+
     /// <summary>The host's hardware as its driver found it.</summary>
     public Resources PhysicalCapacity => Inventory?.Capacity ?? Resources.Zero;
 
@@ -55,7 +65,16 @@ public sealed record HostLedger(
     public HostLedger Apply(IDomainEvent e) => e switch
     {
         HostRegistered r => this with { Inventory = r.Inventory },
-        HostStateChanged s => this with { State = s.State },
+        HostStateChanged s => this with
+        {
+            State = s.State,
+            StateHistory = Remember(new HostStateChange(s.At, s.State.ToString().ToLowerInvariant(), s.Reason, s.By)),
+        },
+        HostReachabilityChanged r => this with
+        {
+            RecordedUnreachable = !r.Reachable,
+            StateHistory = Remember(new HostStateChange(r.At, r.Reachable ? HostStateChange.Returned : HostStateChange.Unreachable, r.Reason, null)),
+        },
         CapacityReserved c => this with
         {
             Reservations = Reservations.SetItem(c.TaskId, new Reservation(c.TaskId, c.Amount, c.LeaseExpiresAt, c.Group)),
@@ -158,11 +177,27 @@ public sealed record HostLedger(
         Watch.Watches(drift) ? Decision.AlreadyDone : Decision.Persist(new DriftObserved(drift.UnknownVms, drift.LostVms, now));
 
     /// <summary>Takes a host out of placement (draining, maintenance) or back in; its VMs and reservations stay.</summary>
-    public Decision SetState(HostState state, string reason)
+    /// <param name="by">Who asked; null when access control is off.</param>
+    public Decision SetState(HostState state, string reason, string? by, DateTimeOffset at)
     {
         if (Inventory is null) return Decision.Refuse("the host is not registered");
         if (state == HostState.Offline) return Decision.Refuse("offline is what monitoring sees, not a state to set");
-        return state == State ? Decision.AlreadyDone : Decision.Persist(new HostStateChanged(state, reason));
+        return state == State ? Decision.AlreadyDone : Decision.Persist(new HostStateChanged(state, reason, at, by));
+    }
+
+    /// <summary>
+    /// What monitoring sees now: journaled only when it differs from what was last recorded, so that the history holds
+    /// each time the host went unreachable and came back, and a restart still knows it was unreachable.
+    /// </summary>
+    public Decision ObserveReachability(bool reachable, string reason, DateTimeOffset at) =>
+        Inventory is null || reachable == !RecordedUnreachable
+            ? Decision.AlreadyDone
+            : Decision.Persist(new HostReachabilityChanged(reachable, reason, at));
+
+    private ImmutableList<HostStateChange> Remember(HostStateChange change)
+    {
+        var history = StateHistory.Add(change);
+        return history.Count > StateHistoryKept ? history.RemoveRange(0, history.Count - StateHistoryKept) : history;
     }
 
     public Decision RenewLease(string taskId, DateTimeOffset leaseExpiresAt) =>

@@ -6,6 +6,7 @@ using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosts;
 using Resources = CloudController.Domain.Resources;
 using CloudController.Domain.Fleet;
+using HostStateChange = CloudController.Domain.Fleet.HostStateChange;
 using Grpc.Core;
 using Xunit.Abstractions;
 
@@ -35,6 +36,32 @@ public class HostsServiceTests(ITestOutputHelper output) : ServiceTestKit(output
             }
             return AutoPilot.KeepRunning;
         }));
+    }
+
+    [Fact]
+    public async Task A_host_is_shown_with_its_state_history_from_its_ledger()
+    {
+        var at = DateTimeOffset.UnixEpoch.AddDays(1);
+        Cluster.SetAutoPilot(new DelegateAutoPilot((sender, message) =>
+        {
+            switch (message)
+            {
+                case FleetViewProtocol.ListHosts:
+                    sender.Tell(new FleetViewProtocol.Hosts([Host(HostState.Active)]));
+                    break;
+                case HostProtocol.GetHostHistory get:
+                    sender.Tell(new HostProtocol.HostHistory(get.HostId,
+                        [new HostStateChange(at, "maintenance", "firmware", "alice"), new HostStateChange(at.AddHours(1), "active", "done", null)]));
+                    break;
+            }
+            return AutoPilot.KeepRunning;
+        }));
+
+        var host = await new HostsService(Actors).GetHost(new GetHostRequest { Id = "host-a" }, new TestCallContext("/cloudcontroller.v1.Hosts/GetHost"));
+
+        Assert.Equal(["maintenance", "active"], host.StateHistory.Select(c => c.State));
+        Assert.Equal(("firmware", "alice", at), (host.StateHistory[0].Reason, host.StateHistory[0].By, host.StateHistory[0].At.ToDateTimeOffset()));
+        Assert.Equal("", host.StateHistory[1].By);
     }
 
     [Fact]
