@@ -58,6 +58,28 @@ public class RenderingTests
     }
 
     [Fact]
+    public void A_vms_events_show_when_what_who_asked_and_the_task_in_the_order_given_and_as_csv()
+    {
+        static Timestamp At(int minutes) => Timestamp.FromDateTimeOffset(DateTimeOffset.UnixEpoch.AddMinutes(minutes));
+        VmEvent[] events =
+        [
+            new() { At = At(0), Event = "provision requested", Detail = "provision web-01 from model ubuntu", By = "alice", TaskId = "task-1" },
+            new() { At = At(2), Event = "config generation 1", Detail = "set app.mode", By = "alice" },
+            new() { At = At(5), Event = "moved", Detail = "from h1 to h2", TaskId = "task-2" },
+        ];
+
+        var lines = Render(VmTables.Events(events)).Split('\n').Where(l => l.Contains("1970")).ToList();
+
+        Assert.Equal(3, lines.Count);
+        Assert.Matches(@"1970-01-01 00:00:00Z +provision requested +provision web-01 from model ubuntu +alice +task-1", lines[0]);
+        Assert.Matches(@"1970-01-01 00:02:00Z +config generation 1 +set app\.mode +alice +-", lines[1]);
+        Assert.Matches(@"1970-01-01 00:05:00Z +moved +from h1 to h2 +- +task-2", lines[2]);
+        var csv = TableCsv.Format(VmTables.Events(events)).Split('\n');
+        Assert.Equal("AT,EVENT,DETAIL,BY,TASK", csv[0]);
+        Assert.Equal("1970-01-01 00:05:00Z,moved,from h1 to h2,-,task-2", csv[3]);
+    }
+
+    [Fact]
     public void Server_text_with_markup_characters_is_shown_literally()
     {
         var text = Render(VmTables.Vms([new Vm { Id = "vm-1", Hostname = "[red]x[/]", State = "Running", Model = "m", TaskId = "t" }]));

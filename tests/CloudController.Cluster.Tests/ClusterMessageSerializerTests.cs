@@ -84,6 +84,8 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
         new NamedChildrenRemoving(["web-1"], 0, "deleted by the cluster autoscaler"),
         new ChildrenStarted(["web-1"]),
         new VmDataChanged(2, ImmutableSortedDictionary<string, string>.Empty.Add("ip", "10.0.0.5"), ["app.old"]),
+        new VmDataChanged(3, ImmutableSortedDictionary<string, string>.Empty.Add("ip", "10.0.0.6"), [], At, "alice"),
+        new TaskCreated("task-3", TaskKind.Migrate, Vm, "", 0, At, TargetHostId: "h2", RequestedBy: "alice"),
         new VmDataApplied(2, ImmutableSortedDictionary<string, string>.Empty.Add("ssh.authorized-keys.bob", "no user bob")),
         new VmRecordCreated(Vm with { Data = new ProvisioningData(1, ImmutableSortedDictionary<string, string>.Empty.Add("hostname", "db-01")), StoragePool = "apps", StorageRole = "db" }),
         new Domain.KeyPool.SetsStored([new Domain.KeyPool.StoredSet(Guid.Parse("5f0c1b2e-1111-5222-8333-444455556666"), [1, 2, 3], At)]),

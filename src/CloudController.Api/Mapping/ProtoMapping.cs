@@ -69,6 +69,11 @@ public static class ProtoMapping
         return proto;
     }
 
+    public static V1.VmEvent ToProto(this VmHistoryEntry e) => new()
+    {
+        At = Timestamp.FromDateTimeOffset(e.At), Event = e.Event, Detail = e.Detail, By = e.By ?? "", TaskId = e.TaskId ?? "",
+    };
+
     public static V1.Vm ToProto(this VmRecord v) => new()
     {
         Id = v.VmId,

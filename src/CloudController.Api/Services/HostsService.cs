@@ -73,7 +73,7 @@ public sealed partial class HostsService(ControllerActors actors) : Hosts.HostsB
                 continue;
             }
             var taskId = ResourceIds.NewTaskId();
-            await actors.Ask(actors.Tasks, StartTask.Migration(taskId, vm, null), context.CancellationToken);
+            await actors.Ask(actors.Tasks, StartTask.Migration(taskId, vm, null, AccessCheck.Caller(context)?.Name), context.CancellationToken);
             response.Migrations.Add(new MigrationStarted { VmId = vm.VmId, TaskId = taskId });
         }
         return response;

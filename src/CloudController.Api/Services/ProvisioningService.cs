@@ -46,7 +46,8 @@ public sealed partial class ProvisioningService(ControllerActors actors, Control
 
         var (group, policy) = GroupOf(request);
         var data = DataOf(request);
-        if (instant.Length > 0) return await DeployInstantAsync(instant, hostname, group, policy, data, owner, ct);
+        var requestedBy = AccessCheck.Caller(context)?.Name;
+        if (instant.Length > 0) return await DeployInstantAsync(instant, hostname, group, policy, data, owner, requestedBy, ct);
         var (template, hardware, apps) = os.Length > 0
             ? await PlanCustomBuildAsync(os, request, hostname, overrides, ct)
             : await PlanCloneAsync(new DomainProvisioning.ProvisionRequest(model, hostname, overrides), ct);
@@ -66,7 +67,7 @@ public sealed partial class ProvisioningService(ControllerActors actors, Control
         // At its least memory: a host that could take only that may still be granted it.
         var placement = PlacementRequest.For(vm, staged.DiskImage);
         await EnsurePlaceableAsync(placement with { Amount = placement.Amount with { MemoryMib = minimumMemory ?? hardware.MemoryMib } }, ct);
-        return await StartWithinQuotaAsync(new StartTask(taskId, DomainProvisioning.TaskKind.Provision, vm, staged.DiskImage, staged.Minimum.DiskGib, apps), ct);
+        return await StartWithinQuotaAsync(new StartTask(taskId, DomainProvisioning.TaskKind.Provision, vm, staged.DiskImage, staged.Minimum.DiskGib, apps, RequestedBy: requestedBy), ct);
     }
 
     /// <summary>The storage pool the request names, checked to exist; null when it names none.</summary>
@@ -91,7 +92,7 @@ public sealed partial class ProvisioningService(ControllerActors actors, Control
 
     /// <summary>Instant deploy: the library's suspended image copied to a host of its hardware class and resumed.</summary>
     private async Task<ProvisionResponse> DeployInstantAsync(
-        string name, string hostname, string? group, GroupPolicy policy, ProvisioningData? data, string? owner, CancellationToken ct)
+        string name, string hostname, string? group, GroupPolicy policy, ProvisioningData? data, string? owner, string? requestedBy, CancellationToken ct)
     {
         if (HostnameRules.NameProblem(hostname) is { } problem)
             throw RpcErrors.InvalidArgument("hostname", $"'{HostnameRules.Printable(hostname)}' {problem}", "use letters, digits and '-', e.g. 'web-01'");
@@ -113,7 +114,7 @@ public sealed partial class ProvisioningService(ControllerActors actors, Control
             Group = group, GroupPolicy = policy, Data = data, Owner = owner,
         };
         await EnsurePlaceableAsync(PlacementRequest.For(vm, image.BaseImage, image), ct);
-        return await StartWithinQuotaAsync(new StartTask(taskId, DomainProvisioning.TaskKind.InstantDeploy, vm, image.BaseImage, image.BaseImageGib, Instant: image), ct);
+        return await StartWithinQuotaAsync(new StartTask(taskId, DomainProvisioning.TaskKind.InstantDeploy, vm, image.BaseImage, image.BaseImageGib, Instant: image, RequestedBy: requestedBy), ct);
     }
 
     /// <summary>

@@ -46,7 +46,7 @@ public sealed class VmsService(ControllerActors actors) : V1.Vms.VmsBase
                     $"VM {vm.VmId} is still being provisioned by task {vm.TaskId}; abort that task with `ccm task abort {vm.TaskId}`");
         }
         var taskId = ResourceIds.NewTaskId();
-        var start = new StartTask(taskId, TaskKind.Delete, vm, "", 0);
+        var start = new StartTask(taskId, TaskKind.Delete, vm, "", 0, RequestedBy: AccessCheck.Caller(context)?.Name);
         return await actors.Ask(actors.Tasks, start, context.CancellationToken) switch
         {
             TaskReport => new DeleteVmResponse { TaskId = taskId },
@@ -65,7 +65,7 @@ public sealed class VmsService(ControllerActors actors) : V1.Vms.VmsBase
                 ? $"VM {vm.VmId} is the source of instant image {vm.InstantImageName} and stays where it is"
                 : $"VM {vm.VmId} is {vm.State.ToString().ToLowerInvariant()} by task {vm.TaskId}; wait for `ccm task show {vm.TaskId}` to end");
         var taskId = ResourceIds.NewTaskId();
-        return await actors.Ask(actors.Tasks, StartTask.Migration(taskId, vm, target), context.CancellationToken) switch
+        return await actors.Ask(actors.Tasks, StartTask.Migration(taskId, vm, target, AccessCheck.Caller(context)?.Name), context.CancellationToken) switch
         {
             TaskReport => new MigrateVmResponse { TaskId = taskId },
             var other => throw RpcErrors.Unexpected(other),
@@ -78,12 +78,25 @@ public sealed class VmsService(ControllerActors actors) : V1.Vms.VmsBase
         var set = request.Set.ToDictionary(s => s.Key, s => s.Value);
         var removed = request.Remove.ToList();
         RequestGuard.ThrowIfAny(ProvisioningDataValidator.Validate(vm.DataOrEmpty, set, removed));
-        return await actors.Ask(actors.Vms, new ChangeData(vm.VmId, set, removed), context.CancellationToken) switch
+        return await actors.Ask(actors.Vms, new ChangeData(vm.VmId, set, removed, AccessCheck.Caller(context)?.Name), context.CancellationToken) switch
         {
             Applied => ConfigOf(await GetRecordAsync(vm.VmId, context), showSecrets: false),
             Refused r => throw RpcErrors.FailedPrecondition(r.Reason),
             var other => throw RpcErrors.Unexpected(other),
         };
+    }
+
+    public override async Task<VmEvents> ListVmEvents(ListVmEventsRequest request, ServerCallContext context)
+    {
+        // Asked of the VM itself first: an unknown VM, or one not the caller's, is refused as every VM call refuses it.
+        var vm = await GetRecordAsync(request.Id, context);
+        var ofTasks = (IReadOnlyList<VmHistoryEntry>)await actors.Ask(
+            actors.TaskDirectory, new ProjectionQuery<TaskDirectory>(d => d.Tasks.HistoryOf(vm.VmId)), context.CancellationToken);
+        var ofRecord = (IReadOnlyList<VmHistoryEntry>)await actors.Ask(
+            actors.VmDirectory, new ProjectionQuery<VmDirectory>(d => d.HistoryOf(vm.VmId)), context.CancellationToken);
+        var response = new VmEvents();
+        response.Events.AddRange(VmHistory.Merge(ofTasks, ofRecord).Select(e => e.ToProto()));
+        return response;
     }
 
     public override async Task<VmConfig> GetVmConfig(GetVmConfigRequest request, ServerCallContext context) =>

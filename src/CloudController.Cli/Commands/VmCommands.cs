@@ -126,8 +126,14 @@ public static class VmCommands
         migrate.Options.Add(to);
         migrate.Options.Add(migrateWait);
 
-        return app.NewPalette("vm", "Virtual machines: create (provision), list, inspect, migrate, delete, and their provisioning data", "vms")
-            .Add(provision).Add(list).Add(show).Add(migrate).Add(delete).Add(ConfigCommand(app));
+        var eventsId = new Argument<string>("vm-id") { Description = "The VM's id" };
+        var events = app.List("events", "A VM's history, oldest first: its tasks, host moves, power changes and provisioning-data generations, with who asked",
+            async (parse, session, ct) => await session.Vms.ListVmEventsAsync(new ListVmEventsRequest { Id = parse.GetValue(eventsId) }, cancellationToken: ct),
+            r => VmTables.Events(r.Events));
+        events.Arguments.Add(eventsId);
+
+        return app.NewPalette("vm", "Virtual machines: create (provision), list, inspect, migrate, delete, their history and provisioning data", "vms")
+            .Add(provision).Add(list).Add(show).Add(events).Add(migrate).Add(delete).Add(ConfigCommand(app));
     }
 
     /// <summary>`vm config set|get|status`: the VM's provisioning data, which reaches the guest while it runs.</summary>

@@ -18,6 +18,15 @@ public static class VmTables
         return table;
     }
 
+    /// <summary>A VM's history, oldest first; "-" where no one is known to have asked.</summary>
+    public static Table Events(IEnumerable<VmEvent> events)
+    {
+        var table = New("AT", "EVENT", "DETAIL", "BY", "TASK");
+        foreach (var e in events)
+            table.AddRow(Text(e.At?.ToDateTimeOffset().ToString("u") ?? "-"), Text(e.Event), Text(Dash(e.Detail)), Text(Dash(e.By)), Text(Dash(e.TaskId)));
+        return table;
+    }
+
     public static Table Vm(Vm v)
     {
         var table = Properties();

@@ -68,7 +68,7 @@ public sealed class FleetBalancer : ReceiveActor, IWithTimers
         foreach (var move in moves)
         {
             var taskId = $"rebalance-{move.VmId}-{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}";
-            await _tasks.Ask<object>(ProvisioningTaskProtocol.StartTask.Migration(taskId, byId[move.VmId], move.ToHostId), _settings.AskTimeout);
+            await _tasks.Ask<object>(ProvisioningTaskProtocol.StartTask.Migration(taskId, byId[move.VmId], move.ToHostId, null), _settings.AskTimeout);
             started[move.VmId] = taskId;
         }
         return new Rebalanced(moves, started.ToImmutable());

@@ -117,7 +117,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new TaskReport(_task));
             return;
         }
-        var created = new TaskCreated(_taskId, start.Kind, start.Vm, start.BaseImage, start.BaseImageGib, DateTimeOffset.UtcNow, start.Apps, start.Instant, start.TargetHostId);
+        var created = new TaskCreated(_taskId, start.Kind, start.Vm, start.BaseImage, start.BaseImageGib, DateTimeOffset.UtcNow, start.Apps, start.Instant, start.TargetHostId, start.RequestedBy);
         Persist(new Tagged(created, [Tag]), _ =>
         {
             _task = ProvisioningTask.Create(created);

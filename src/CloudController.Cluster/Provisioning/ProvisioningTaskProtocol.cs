@@ -17,11 +17,12 @@ public static class ProvisioningTaskProtocol
     /// <summary>Starts the task; repeating it returns the task's status without starting it twice.</summary>
     public sealed record StartTask(
         string TaskId, TaskKind Kind, VmRecord Vm, string BaseImage, long BaseImageGib, ImmutableList<AppInstall>? Apps = null,
-        Domain.Catalog.InstantImage? Instant = null, string? TargetHostId = null) : ITaskCommand
+        Domain.Catalog.InstantImage? Instant = null, string? TargetHostId = null, string? RequestedBy = null) : ITaskCommand
     {
         /// <summary>A migration of a running VM, to <paramref name="targetHostId"/> or where placement chooses.</summary>
-        public static StartTask Migration(string taskId, VmRecord vm, string? targetHostId) =>
-            new(taskId, TaskKind.Migrate, vm, "", 0, TargetHostId: targetHostId);
+        /// <param name="requestedBy">Who asked; null when access control is off or the controller moves it itself.</param>
+        public static StartTask Migration(string taskId, VmRecord vm, string? targetHostId, string? requestedBy) =>
+            new(taskId, TaskKind.Migrate, vm, "", 0, TargetHostId: targetHostId, RequestedBy: requestedBy);
     }
 
     public sealed record GetTask(string TaskId) : ITaskCommand;

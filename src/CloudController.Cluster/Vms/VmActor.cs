@@ -43,7 +43,7 @@ public sealed class VmActor : ReceivePersistentActor
         Command<MarkLost>(l => Decide(r => r.MarkLost(l.HostId, l.Reason, l.At)));
         Command<CaptureAsImage>(c => Decide(r => r.CaptureAsImage(c.ImageName)));
         Command<ReleaseFromLibrary>(c => Decide(r => r.ReleaseFromLibrary(c.ImageName)));
-        Command<ChangeData>(c => Decide(r => r.ChangeData(c.Set, c.Removed), Push));
+        Command<ChangeData>(c => Decide(r => r.ChangeData(c.Set, c.Removed, c.By, DateTimeOffset.UtcNow), Push));
         Command<AcknowledgeData>(a => Decide(r => r.AcknowledgeData(a.Generation, a.Failed)));
         Command<Pushed>(p =>
         {

@@ -42,7 +42,8 @@ public static class VmProtocol
     public sealed record GetVm(string VmId) : IVmCommand;
 
     /// <summary>Sets and removes provisioning-data keys (validated by the caller) as one new generation.</summary>
-    public sealed record ChangeData(string VmId, IReadOnlyDictionary<string, string> Set, IReadOnlyList<string> Removed) : IVmCommand
+    /// <param name="By">Who asked, kept in the VM's history; null when access control is off.</param>
+    public sealed record ChangeData(string VmId, IReadOnlyDictionary<string, string> Set, IReadOnlyList<string> Removed, string? By = null) : IVmCommand
     {
         public override string ToString() => $"change data of {VmId}: set {string.Join(", ", Set.Keys)}; remove {string.Join(", ", Removed)}";
     }

@@ -32,7 +32,8 @@ public sealed record ProvisioningTask(
     ImmutableList<AppInstall> Apps,
     Catalog.InstantImage? Instant,
     long DesiredMemoryMib,
-    string? TargetHostId = null)
+    string? TargetHostId = null,
+    string? RequestedBy = null)
 {
     /// <summary>How many hosts may refuse a reservation before the task gives up: the fleet view is that stale.</summary>
     public const int MaxHostRefusals = 5;
@@ -52,7 +53,8 @@ public sealed record ProvisioningTask(
         e.Apps ?? [],
         e.Instant,
         e.Vm.Hardware.MemoryMib,
-        e.TargetHostId);
+        e.TargetHostId,
+        e.RequestedBy);
 
     public ImmutableArray<TaskStep> Steps => TaskPlan.StepsOf(Kind);
 

@@ -9,7 +9,8 @@ public sealed record AppInstall(string App, AnswerFileTemplate? AnswerFile, Immu
 
 /// <summary>
 /// A task was accepted. It carries everything the steps need, so that a task resumed after a crash does not depend
-/// on catalog entries that may have changed since.
+/// on catalog entries that may have changed since. <paramref name="RequestedBy"/> is the user who asked (null when
+/// access control is off, for the controller's own tasks, and in events journaled before it was recorded).
 /// </summary>
 public sealed record TaskCreated(
     string TaskId,
@@ -20,7 +21,8 @@ public sealed record TaskCreated(
     DateTimeOffset At,
     ImmutableList<AppInstall>? Apps = null,
     Catalog.InstantImage? Instant = null,
-    string? TargetHostId = null) : IDomainEvent;
+    string? TargetHostId = null,
+    string? RequestedBy = null) : IDomainEvent;
 
 /// <summary>
 /// Placement chose a host; persisted before the host is asked, so a rollback knows where to release. A VM whose

@@ -1,5 +1,7 @@
+using System.Collections.Immutable;
 using CloudController.Domain.Access;
 using CloudController.Domain.Validation;
+using CloudController.Domain.Vms;
 
 namespace CloudController.Domain.Provisioning;
 
@@ -61,12 +63,14 @@ public sealed record TaskFilter(TaskState? State, TaskKind? Kind, string? Host, 
 
 /// <summary>
 /// Every task, for listing: folded from the tasks' journaled events. A task still running is kept whole (its next
-/// event needs it); an ended one only as its summary, so the listing stays small however many tasks have run.
+/// event needs it); an ended one only as its summary, so the listing stays small however many tasks have run. What
+/// the tasks did to each VM is kept too, for its history (<see cref="VmHistory"/>).
 /// </summary>
 public sealed class TaskListing
 {
     private readonly Dictionary<string, ProvisioningTask> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TaskSummary> _summaries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ImmutableList<VmHistoryEntry>> _vmHistories = new(StringComparer.Ordinal);
 
     /// <summary>Applies an event of the task journaled under <paramref name="taskId"/>; one whose creation was never seen is ignored.</summary>
     public void Apply(string taskId, IDomainEvent e)
@@ -74,11 +78,15 @@ public sealed class TaskListing
         if (e is TaskCreated created)
         {
             // A task is created once; the same event seen again changes nothing.
-            if (!_summaries.ContainsKey(created.TaskId)) Track(ProvisioningTask.Create(created));
+            if (!_summaries.ContainsKey(created.TaskId)) Track(ProvisioningTask.Create(created), e);
             return;
         }
-        if (_running.TryGetValue(taskId, out var task)) Track(task.Apply(e));
+        if (_running.TryGetValue(taskId, out var task)) Track(task.Apply(e), e);
     }
+
+    /// <summary>What the tasks of VM <paramref name="vmId"/> did to it, oldest first.</summary>
+    public IReadOnlyList<VmHistoryEntry> HistoryOf(string vmId) =>
+        _vmHistories.TryGetValue(vmId, out var history) ? history : [];
 
     /// <summary>The tasks <paramref name="viewer"/> may see that match, oldest first: the newest <paramref name="limit"/> of them.</summary>
     public IReadOnlyList<TaskSummary> List(ApiUser? viewer, TaskFilter filter, int limit)
@@ -91,8 +99,10 @@ public sealed class TaskListing
         return matching.Count <= limit ? matching : matching[^limit..];
     }
 
-    private void Track(ProvisioningTask task)
+    private void Track(ProvisioningTask task, IDomainEvent e)
     {
+        if (VmHistory.OfTask(task, e) is { } entry)
+            _vmHistories[task.Vm.VmId] = VmHistory.Add(_vmHistories.GetValueOrDefault(task.Vm.VmId, []), entry);
         _summaries[task.TaskId] = TaskSummary.Of(task);
         if (task.IsEnded) _running.Remove(task.TaskId);
         else _running[task.TaskId] = task;

@@ -33,8 +33,10 @@ public sealed record ProvisioningData(long Generation, ImmutableSortedDictionary
     public override string ToString() => $"generation {Generation}: {string.Join(", ", Values.Keys)}";
 }
 
-/// <summary>A change to a VM's provisioning data: the tuples set and the keys removed, as one new generation.</summary>
-public sealed record VmDataChanged(long Generation, ImmutableSortedDictionary<string, string> Set, ImmutableArray<string> Removed) : IDomainEvent
+/// <summary>A change to a VM's provisioning data: the tuples set and the keys removed, as one new generation; when, and
+/// who asked (null when access control is off; both null in events journaled before they were recorded).</summary>
+public sealed record VmDataChanged(
+    long Generation, ImmutableSortedDictionary<string, string> Set, ImmutableArray<string> Removed, DateTimeOffset? At = null, string? By = null) : IDomainEvent
 {
     public override string ToString() => $"generation {Generation}: set {string.Join(", ", Set.Keys)}; removed {string.Join(", ", Removed)}";
 }

@@ -97,7 +97,8 @@ public sealed record VmRecord(
     };
 
     /// <summary>A new generation of provisioning data; allowed from the moment the record exists, before any host.</summary>
-    public Decision ChangeData(IReadOnlyDictionary<string, string> set, IReadOnlyCollection<string> removed)
+    /// <param name="by">Who asked, for the VM's history; null when access control is off.</param>
+    public Decision ChangeData(IReadOnlyDictionary<string, string> set, IReadOnlyCollection<string> removed, string? by = null, DateTimeOffset? at = null)
     {
         if (State == VmState.Deleting) return Decision.Refuse($"the VM is being deleted by task {TaskId}");
         var current = DataOrEmpty;
@@ -105,7 +106,7 @@ public sealed record VmRecord(
         var gone = removed.Where(current.Values.ContainsKey).ToArray();
         if (effective.Count == 0 && gone.Length == 0) return Decision.AlreadyDone;
         return Decision.Persist(new VmDataChanged(current.Generation + 1,
-            effective.ToImmutableSortedDictionary(StringComparer.Ordinal), [.. gone]));
+            effective.ToImmutableSortedDictionary(StringComparer.Ordinal), [.. gone], at, by));
     }
 
     /// <summary>The guest says it applied a generation: recorded if it is newer than the last it reported.</summary>
