@@ -8,7 +8,6 @@ using CloudController.Cluster.Fleet;
 using CloudController.Cluster.Hosting;
 using CloudController.Cluster.Metrics;
 using CloudController.Domain;
-using CloudController.Domain.Placement;
 using CloudController.Domain.Provisioning;
 using static CloudController.Cluster.Provisioning.ProvisioningTaskProtocol;
 
@@ -170,15 +169,8 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         switch (next)
         {
             case SagaAction.ChooseHost choose:
-                var request = PlacementRequest.For(task.Vm, task.BaseImage, task.Instant) with { ExcludedHosts = choose.ExcludedHosts };
-                if (task.SourceHostId is { } source)
-                {
-                    // A migrating VM keeps its memory and leaves its host: the source is no candidate.
-                    request = request with { ExcludedHosts = request.ExcludedHosts.Add(source) };
-                    Run(next, async _ => await _runner.ChooseHostAsync(request, null, task.TargetHostId));
-                    break;
-                }
-                Run(next, async _ => await _runner.ChooseHostAsync(request, task.Vm.MinimumMemoryMib));
+                var search = TaskPolicy.HostSearch(task, choose.ExcludedHosts);
+                Run(next, async _ => await _runner.ChooseHostAsync(search.Request, search.MinimumMemoryMib, search.OnlyHost));
                 break;
             case SagaAction.Execute execute:
                 Run(next, async ct => await _runner.ExecuteAsync(task, execute.Step, ct));
@@ -264,45 +256,20 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         };
         Measure(running, Stopwatch.GetElapsedTime(_stepStarted), error, result.Placement);
 
-        switch (running)
-        {
-            case SagaAction.ChooseHost when error is not null:
-                PersistAndApply(new StepFailed(TaskStep.Placing, $"placement failed: {error}", now), Advance);
-                break;
-            case SagaAction.ChooseHost when result.Placement is { Decision: var decision, GrantedMemoryMib: var granted }:
-                var asked = PlacementRequest.For(_task.Vm, _task.BaseImage, _task.Instant);
-                var explanation = PlacementExplanation.Explain(decision, asked with { Amount = asked.Amount with { MemoryMib = granted } });
-                PersistAndApply(decision.Found
-                    ? new HostChosen(decision.Candidates[0], explanation, now, granted == _task.DesiredMemoryMib ? null : granted)
-                    : new StepFailed(TaskStep.Placing, explanation, now), Advance);
-                break;
-            case SagaAction.Execute execute when error is not null:
-                PersistAndApply(new StepFailed(execute.Step, error, now), () =>
-                {
-                    // Past its point of no return a task retries the step after a backoff; before it, it has started its rollback.
-                    if (_task!.State == TaskState.Running)
-                        Timers.StartSingleTimer(RunNext.Instance, RunNext.Instance, _settings.Backoff(_task.FailedAttempts));
-                    else
-                        Advance();
-                });
-                break;
-            case SagaAction.Execute { Step: TaskStep.Placing } when result.Outcome?.HostRefusal is { } refusal:
-                PersistAndApply(new HostRefused(_task.HostId!, refusal, now), Advance);
-                break;
-            case SagaAction.Execute execute:
-                PersistAndApply(new StepCompleted(execute.Step, now), Advance);
-                break;
-            case SagaAction.Undo undo when error is not null:
-                // An undo must eventually succeed, or the task would leave something behind: retry with backoff.
-                _undoFailures++;
-                _log.Warning("Task {0}: undoing {1} failed (attempt {2}): {3}", _taskId, undo.Step, _undoFailures, error);
-                Timers.StartSingleTimer(RunNext.Instance, RunNext.Instance, _settings.Backoff(_undoFailures));
-                break;
-            case SagaAction.Undo undo:
-                _undoFailures = 0;
-                PersistAndApply(new StepUndone(undo.Step, now), Advance);
-                break;
-        }
+        var outcome = new ActionResult(error, result.Placement?.Decision, result.Placement?.GrantedMemoryMib ?? 0, result.Outcome?.HostRefusal);
+        var resolution = TaskPolicy.Resolve(_task, running!, outcome, _undoFailures, now);
+        _undoFailures = resolution.UndoFailures;
+        if (running is SagaAction.Undo undo && error is not null)
+            _log.Warning("Task {0}: undoing {1} failed (attempt {2}): {3}", _taskId, undo.Step, _undoFailures, error);
+        if (resolution.Event is { } e) PersistAndApply(e, () => GoOn(resolution));
+        else GoOn(resolution);
+    }
+
+    /// <summary>On to the next action now, or after a backoff when the task retries.</summary>
+    private void GoOn(StepResolution resolution)
+    {
+        if (resolution.RetryAfter is { } failures) Timers.StartSingleTimer(RunNext.Instance, RunNext.Instance, _settings.Backoff(failures));
+        else Advance();
     }
 
     private static void Measure(SagaAction? step, TimeSpan took, string? error, FleetViewProtocol.FlexiblePlacement? placement)
