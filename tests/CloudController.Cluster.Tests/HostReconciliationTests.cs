@@ -157,7 +157,7 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
         host.Tell(new AllocateMany(hostId, "pool-1", ["pool-1-3"], Small), TestActor);
         ExpectMsg<Applied>(Settle);
 
-        var lostChild = pools.ExpectMsg<Pools.ChildPoolProtocol.MarkChildrenLost>(TimeSpan.FromSeconds(15));
+        var lostChild = pools.ExpectMsg<Cluster.Pools.ChildPoolProtocol.MarkChildrenLost>(TimeSpan.FromSeconds(15));
         Assert.Equal(("pool-1", hostId, "pool-1-3"), (lostChild.Pool, lostChild.HostId, lostChild.ChildIds.Single()));
         AwaitAssert(() =>
         {
