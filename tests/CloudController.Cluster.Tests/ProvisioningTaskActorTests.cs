@@ -210,6 +210,34 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         Assert.Contains(_fleet.Inspect(_fleet.HostIds[0]).Vms, v => v.VmId == VmId && v.PowerState == VmPowerState.Running);
     }
 
+    /// <summary>Stands in for a host that filled up since the fleet view last saw it: every reservation is refused.</summary>
+    private sealed class RefusesReservations : ReceiveActor
+    {
+        public RefusesReservations(IActorRef target)
+        {
+            ReceiveAny(message =>
+            {
+                if (message is HostProtocol.Reserve r) Sender.Tell(new HostProtocol.Refused(r.HostId, "no room left"));
+                else target.Forward(message);
+            });
+        }
+    }
+
+    [Fact]
+    public void A_host_that_refuses_the_reservation_is_left_out_and_with_no_other_host_the_task_rolls_back()
+    {
+        var task = StartController(Sys, inFrontOfHost: host => Props.Create(() => new RefusesReservations(host)));
+        task.Tell(Start, TestActor);
+        ExpectMsg<TaskReport>();
+
+        var end = WatchUntil(task, t => t.IsEnded).Task;
+
+        Assert.Equal(TaskState.Failed, end.State);
+        Assert.Equal([_fleet.HostIds[0]], end.RefusedHosts);
+        Assert.Contains(end.History, h => h.Message == $"host {_fleet.HostIds[0]} refused: no room left");
+        Assert.DoesNotContain(_fleet.Inspect(_fleet.HostIds[0]).Vms, v => v.VmId == VmId);
+    }
+
     [Fact]
     public void A_repeated_start_does_not_start_the_task_twice()
     {
