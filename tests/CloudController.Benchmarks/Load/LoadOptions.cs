@@ -10,7 +10,8 @@ public sealed record LoadOptions(string Scenario, int Count, int Concurrency, in
         Usage: load <pool|provision|handout|recovery|watch|qemu|qemu-agents> [--count N|--daemons N] [--changes N] [--concurrency N] [--hosts N] [--endpoint URL] [--out FILE] [--set key=value]...
           pool       scale a pool of forked children from 0 to N (default 2000) and time them to ready
           provision  provision N single VMs (default 200), --concurrency at a time (default 16), each to its end
-          handout    N key-set activations (default 200) from a warm pool, --concurrency at a time; also the refill rate
+          handout    N key-set activations (default 200) from a warm pool, --concurrency at a time; also the refill rate, and on a node it
+                     starts itself the journal's own commit timed after each hand-out, with p99 / commit p99
           recovery   scale a pool to N (default 2000), restart the node, time until the pool and every host are back
           watch      N guest data daemons (default 2000, --daemons) on one node: its CPU while they idle, then --changes
                      `vm config set`s (default 200) one at a time, each timed to its daemon's acknowledgement
