@@ -45,4 +45,45 @@ public class ReplicaMapActorTests(ITestOutputHelper output) : EntityTestKit(outp
         Thread.Sleep(1500);
         Assert.Equal(atStop, Attempts());
     }
+
+    private static readonly ForkTemplate WebTemplate = new("web-tpl", "ubuntu", "img", 10, new Resources(2, 4096, 40), 64, []);
+
+    private IActorRef Map(ActorSystem system, IActorRef hosts)
+    {
+        var settings = ControllerSettings.FromConfig(Journal.Config());
+        var driver = new SimulatedDriver(new SimulatedFleet(new SimulatedFleetOptions { HostCount = 1 }));
+        return system.ActorOf(ReplicaMapActor.Props("web-tpl", new ReplicaBuilder(driver, hosts, settings), settings));
+    }
+
+    [Fact]
+    public void Refuses_an_undefined_template_a_redefinition_while_it_has_replicas_and_removing_one_being_made_and_resumes_it_after_a_restart()
+    {
+        // The host never answers: the replica stays being made for the whole test.
+        var hosts = CreateTestProbe("silent-hosts");
+        var map = Map(Sys, hosts);
+        map.Tell(new EnsureReplicas("web-tpl", ["sim-host-1"]), TestActor);
+        ExpectMsg(new TemplateNotFound("web-tpl"));
+
+        map.Tell(new DefineTemplate(WebTemplate), TestActor);
+        ExpectMsg<ReplicaMapStatus>();
+        map.Tell(new EnsureReplicas("web-tpl", ["sim-host-1"]), TestActor);
+        hosts.ExpectMsg<HostProtocol.AllocateMany>();
+        map.Tell(new DefineTemplate(WebTemplate with { Hardware = new Resources(4, 8192, 40) }), TestActor);
+        Assert.Equal("template web-tpl has replicas on 1 host(s); remove them before redefining it", ExpectMsg<ReplicaMapRefused>().Reason);
+        map.Tell(new RemoveReplica("web-tpl", "sim-host-1"), TestActor);
+        Assert.Equal("the replica on sim-host-1 is still being made", ExpectMsg<ReplicaMapRefused>().Reason);
+        Watch(map);
+        Sys.Stop(map);
+        ExpectTerminated(map);
+
+        // Recovered as being made, so it carries on making it.
+        var restarted = Restart();
+        var again = CreateTestProbe(restarted);
+        map = Map(restarted, again);
+        again.ExpectMsg<HostProtocol.AllocateMany>();
+        map.Tell(new GetReplicaMap("web-tpl"), TestActor);
+        var recovered = ExpectMsg<ReplicaMapStatus>().Map;
+        Assert.Equal(("web-tpl", WebTemplate.Hardware), (recovered.Template!.Name, recovered.Template.Hardware));
+        Assert.Equal(ReplicaState.Creating, recovered.Replicas["sim-host-1"].State);
+    }
 }
