@@ -27,7 +27,7 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
     /// <summary>One actor system with the controller's serialization bindings, shared by every case: nothing here needs a cluster.</summary>
     public sealed class SerializationSystem : IDisposable
     {
-        public ActorSystem Sys { get; } = ActorSystem.Create("serialization", Hosting.AkkaControllerExtensions.ReferenceConfig);
+        public ActorSystem Sys { get; } = ActorSystem.Create("serialization", Cluster.Hosting.AkkaControllerExtensions.ReferenceConfig);
 
         public void Dispose() => Sys.Terminate().Wait(TimeSpan.FromSeconds(10));
     }

@@ -20,15 +20,17 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
 
     private readonly SimulatedDriver _driver = new(new SimulatedFleet(new SimulatedFleetOptions { HostCount = 1 }));
 
-    private ControllerSettings Settings(int snapshotEvery = 200, TimeSpan? lease = null) =>
-        ControllerSettings.FromConfig(Journal.Config()) with
+    private ControllerSettings Settings(int snapshotEvery = 200, TimeSpan? lease = null)
+    {
+        var settings = ControllerSettings.FromConfig(Journal.Config());
+        return settings with
         {
-            SnapshotEvery = snapshotEvery,
-            MonitorInterval = TimeSpan.FromMilliseconds(100),
-            ReservationLease = lease ?? TimeSpan.FromMinutes(10),
+            Entities = settings.Entities with { SnapshotEvery = snapshotEvery },
             // These tests count cores one to one; the over-committing one sets its own ratio.
-            CpuAllocation = CpuAllocationRatios.None,
+            Fleet = settings.Fleet with { MonitorInterval = TimeSpan.FromMilliseconds(100), CpuAllocation = CpuAllocationRatios.None },
+            Provisioning = settings.Provisioning with { ReservationLease = lease ?? TimeSpan.FromMinutes(10) },
         };
+    }
 
     private IActorRef NewHost(ActorSystem system, ControllerSettings settings, IActorRef? tasks = null) =>
         system.ActorOf(HostActor.Props(Inventory.HostId, _driver, settings, tasks));
@@ -90,7 +92,10 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
         Assert.Equal(new Resources(3, 3072, 30), snapshot.Reserved);
 
         // The allocation ratio is configuration: the host restarted under another one takes it, snapshot or not.
-        var overCommitted = settings with { CpuAllocation = new CpuAllocationRatios(1, ImmutableDictionary<string, double>.Empty.Add(Inventory.HostId, 4)) };
+        var overCommitted = settings with
+        {
+            Fleet = settings.Fleet with { CpuAllocation = new CpuAllocationRatios(1, ImmutableDictionary<string, double>.Empty.Add(Inventory.HostId, 4)) },
+        };
         var again = NewHost(Restart(), overCommitted);
         again.Tell(new GetHost(Inventory.HostId), TestActor);
         snapshot = ExpectMsg<HostStatus>().Snapshot;
@@ -160,7 +165,8 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
             await driver.CreateDiskLayerAsync(hostId, new Hypervisor.DiskLayerSpec($"{vm}-disk", "base", 10), ct);
             await driver.RegisterVmAsync(hostId, new Hypervisor.VmDefinition(vm, vm, new Resources(1, 512, 10), $"{vm}-disk"), ct);
         }
-        var host = Sys.ActorOf(HostActor.Props(hostId, driver, Settings() with { UnreachableAfter = TimeSpan.FromSeconds(3) }));
+        var settings = Settings();
+        var host = Sys.ActorOf(HostActor.Props(hostId, driver, settings with { Fleet = settings.Fleet with { UnreachableAfter = TimeSpan.FromSeconds(3) } }));
         host.Tell(new RegisterHost(inventory), TestActor);
         ExpectMsg<Applied>();
         host.Tell(new AllocateMany(hostId, "web", ["vm-a", "vm-b"], new Resources(1, 512, 10)), TestActor);

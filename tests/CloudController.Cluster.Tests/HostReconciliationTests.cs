@@ -69,12 +69,14 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
         return (driver, inventory);
     }
 
-    private ControllerSettings Settings(UnknownVmPolicy policy) => ControllerSettings.FromConfig(Journal.Config()) with
+    private ControllerSettings Settings(UnknownVmPolicy policy)
     {
-        MonitorInterval = TimeSpan.FromMilliseconds(100),
-        UnknownVms = policy,
-        UnknownVmGrace = TimeSpan.FromSeconds(1),
-    };
+        var settings = ControllerSettings.FromConfig(Journal.Config());
+        return settings with
+        {
+            Fleet = settings.Fleet with { MonitorInterval = TimeSpan.FromMilliseconds(100), UnknownVms = policy, UnknownVmGrace = TimeSpan.FromSeconds(1) },
+        };
+    }
 
     [Fact]
     public async Task An_unknown_vm_still_unknown_past_the_grace_is_destroyed_and_recorded_but_one_a_record_knows_is_left_running()
@@ -185,7 +187,11 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
     {
         var (driver, inventory) = await HostWith();
         var hostId = inventory.HostId;
-        var settings = Settings(UnknownVmPolicy.Destroy) with { ReconcileEvery = TimeSpan.FromMilliseconds(300), UnknownVmGrace = TimeSpan.FromSeconds(6) };
+        var destroying = Settings(UnknownVmPolicy.Destroy);
+        var settings = destroying with
+        {
+            Fleet = destroying.Fleet with { ReconcileEvery = TimeSpan.FromMilliseconds(300), UnknownVmGrace = TimeSpan.FromSeconds(6) },
+        };
         var host = Sys.ActorOf(HostActor.Props(hostId, driver, settings, vms: Sys.ActorOf(Props.Create(() => new VmRecords(new HashSet<string>())))));
         host.Tell(new RegisterHost(inventory), TestActor);
         ExpectMsg<Applied>(Settle);

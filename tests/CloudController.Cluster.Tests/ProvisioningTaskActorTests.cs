@@ -27,11 +27,18 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
 
     private readonly SimulatedFleet _fleet = new(new SimulatedFleetOptions { HostCount = 1 });
 
-    private ControllerSettings Settings => ControllerSettings.FromConfig(Journal.Config()) with
+    private ControllerSettings Settings
     {
-        MonitorInterval = TimeSpan.FromMilliseconds(100),
-        FinishedTaskLinger = TimeSpan.FromMinutes(1),
-    };
+        get
+        {
+            var settings = ControllerSettings.FromConfig(Journal.Config());
+            return settings with
+            {
+                Fleet = settings.Fleet with { MonitorInterval = TimeSpan.FromMilliseconds(100) },
+                Provisioning = settings.Provisioning with { FinishedTaskLinger = TimeSpan.FromMinutes(1) },
+            };
+        }
+    }
 
     private static StartTask Start => new(TaskId, TaskKind.Provision,
         new VmRecord(VmId, "web-01", "ubuntu", new Resources(2, 4096, 40), VmState.Provisioning, null, $"{VmId}-disk", TaskId, DateTimeOffset.UtcNow),
@@ -155,9 +162,12 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         _fleet.Faults.Inject(new SimulatedFault(DriverOperation.PowerOn, Kind: SimulatedFaultKind.HangUntilCancelled));
         var settings = Settings with
         {
-            StepTimeout = TimeSpan.FromSeconds(2),
-            RetryBackoffMin = TimeSpan.FromMilliseconds(100),
-            RetryBackoffMax = TimeSpan.FromMilliseconds(300),
+            Provisioning = Settings.Provisioning with
+            {
+                StepTimeout = TimeSpan.FromSeconds(2),
+                RetryBackoffMin = TimeSpan.FromMilliseconds(100),
+                RetryBackoffMax = TimeSpan.FromMilliseconds(300),
+            },
         };
         var task = StartController(Sys, settings);
         task.Tell(Start, TestActor);
@@ -198,7 +208,7 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
     {
         // As a shard region drops what it buffered for a shard being handed off (a node leaving the cluster): the host
         // never hears of the first reservation, and the task's ask of it times out.
-        var settings = Settings with { AskTimeout = TimeSpan.FromMilliseconds(500) };
+        var settings = Settings with { Entities = Settings.Entities with { AskTimeout = TimeSpan.FromMilliseconds(500) } };
         var task = StartController(Sys, settings, host => Props.Create(() => new DropsFirst<HostProtocol.Reserve>(host)));
         task.Tell(Start, TestActor);
         ExpectMsg<TaskReport>();

@@ -307,8 +307,8 @@ public class HostileInputEndToEndTests(ITestOutputHelper output)
         var keys = await node.KeyPool.GetKeyPoolStatusAsync(new GetKeyPoolStatusRequest());
         var registry = node.Node.Services.GetRequiredService<ActorRegistry>();
         var entities = new Dictionary<string, int>();
-        foreach (var region in new[] { registry.Get<ControllerRegions.Hosts>(), registry.Get<ControllerRegions.Tasks>(), registry.Get<ControllerRegions.Vms>(),
-                     registry.Get<ControllerRegions.Pools>(), registry.Get<ControllerRegions.ReplicaMaps>(), registry.Get<ControllerRegions.Models>() })
+        foreach (var region in new[] { registry.Get<ControllerActorKeys.Hosts>(), registry.Get<ControllerActorKeys.Tasks>(), registry.Get<ControllerActorKeys.Vms>(),
+                     registry.Get<ControllerActorKeys.Pools>(), registry.Get<ControllerActorKeys.ReplicaMaps>(), registry.Get<ControllerActorKeys.Models>() })
         {
             var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(5));
             entities[region.Path.Name] = state.Shards.Sum(s => s.EntityIds.Count);

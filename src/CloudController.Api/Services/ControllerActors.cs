@@ -8,30 +8,30 @@ namespace CloudController.Api.Services;
 
 /// <summary>The actors the gRPC services talk to, resolved once from Akka.Hosting's registry.</summary>
 public sealed class ControllerActors(
-    IRequiredActor<ControllerRegions.Hosts> hosts,
-    IRequiredActor<ControllerRegions.Models> models,
-    IRequiredActor<ControllerRegions.Vms> vms,
-    IRequiredActor<ControllerRegions.Tasks> tasks,
-    IRequiredActor<ControllerRegions.Quotas> quotas,
-    IRequiredActor<ControllerRegions.FleetView> fleetView,
-    IRequiredActor<ControllerRegions.VmDirectory> vmDirectory,
-    IRequiredActor<ControllerRegions.TaskDirectory> taskDirectory,
-    IRequiredActor<ControllerRegions.ModelDirectory> modelDirectory,
-    IRequiredActor<ControllerRegions.InstantImages> instantImages,
-    IRequiredActor<ControllerRegions.InstantImageDirectory> instantImageDirectory,
-    IRequiredActor<ControllerRegions.SoftwareEntries> softwareEntries,
-    IRequiredActor<ControllerRegions.SoftwareCatalogDirectory> softwareCatalog,
-    IRequiredActor<ControllerRegions.ReplicaMaps> replicaMaps,
-    IRequiredActor<ControllerRegions.Pools> pools,
-    IRequiredActor<ControllerRegions.PoolDirectory> poolDirectory,
-    IRequiredActor<ControllerRegions.FleetBalancer> fleetBalancer,
-    IRequiredActor<ControllerRegions.KeyPools> keyPools,
-    IRequiredActor<ControllerRegions.StorageAllocations> storage,
-    IRequiredActor<ControllerRegions.Networks> networks,
-    IRequiredActor<ControllerRegions.AccessRegistries> access,
-    IRequiredActor<ControllerRegions.HostEnrollments> hostEnrollment,
-    IRequiredActor<ControllerRegions.UsageMeter> usageMeter,
-    IRequiredActor<ControllerRegions.AuditTrail> auditTrail,
+    IRequiredActor<ControllerActorKeys.Hosts> hosts,
+    IRequiredActor<ControllerActorKeys.Models> models,
+    IRequiredActor<ControllerActorKeys.Vms> vms,
+    IRequiredActor<ControllerActorKeys.Tasks> tasks,
+    IRequiredActor<ControllerActorKeys.Quotas> quotas,
+    IRequiredActor<ControllerActorKeys.FleetView> fleetView,
+    IRequiredActor<ControllerActorKeys.VmDirectory> vmDirectory,
+    IRequiredActor<ControllerActorKeys.TaskDirectory> taskDirectory,
+    IRequiredActor<ControllerActorKeys.ModelDirectory> modelDirectory,
+    IRequiredActor<ControllerActorKeys.InstantImages> instantImages,
+    IRequiredActor<ControllerActorKeys.InstantImageDirectory> instantImageDirectory,
+    IRequiredActor<ControllerActorKeys.SoftwareEntries> softwareEntries,
+    IRequiredActor<ControllerActorKeys.SoftwareCatalogDirectory> softwareCatalog,
+    IRequiredActor<ControllerActorKeys.ReplicaMaps> replicaMaps,
+    IRequiredActor<ControllerActorKeys.Pools> pools,
+    IRequiredActor<ControllerActorKeys.PoolDirectory> poolDirectory,
+    IRequiredActor<ControllerActorKeys.FleetBalancer> fleetBalancer,
+    IRequiredActor<ControllerActorKeys.KeyPools> keyPools,
+    IRequiredActor<ControllerActorKeys.StorageAllocations> storage,
+    IRequiredActor<ControllerActorKeys.Networks> networks,
+    IRequiredActor<ControllerActorKeys.AccessRegistries> access,
+    IRequiredActor<ControllerActorKeys.HostEnrollments> hostEnrollment,
+    IRequiredActor<ControllerActorKeys.UsageMeter> usageMeter,
+    IRequiredActor<ControllerActorKeys.AuditTrail> auditTrail,
     ActorSystem system,
     ControllerSettings settings)
 {
@@ -87,7 +87,7 @@ public sealed class ControllerActors(
 
     public ActorSystem System => system;
 
-    public TimeSpan AskTimeout => settings.AskTimeout;
+    public TimeSpan AskTimeout => settings.Entities.AskTimeout;
 
     public ControllerSettings Settings => settings;
 

@@ -81,8 +81,8 @@ public sealed partial class HostsService(ControllerActors actors) : Hosts.HostsB
 
     public override async Task<RebalanceResponse> Rebalance(RebalanceRequest request, ServerCallContext context)
     {
-        var memory = Threshold(request.MemoryThreshold, "memoryThreshold", actors.Settings.RebalanceMemoryThreshold);
-        var cpu = Threshold(request.CpuThreshold, "cpuThreshold", actors.Settings.RebalanceCpuThreshold);
+        var memory = Threshold(request.MemoryThreshold, "memoryThreshold", actors.Settings.Rebalancing.MemoryThreshold);
+        var cpu = Threshold(request.CpuThreshold, "cpuThreshold", actors.Settings.Rebalancing.CpuThreshold);
         var done = await actors.Ask(actors.FleetBalancer, new FleetBalancerProtocol.Rebalance(memory, cpu, request.DryRun), context.CancellationToken) switch
         {
             FleetBalancerProtocol.Rebalanced rebalanced => rebalanced,

@@ -108,7 +108,7 @@ public sealed class PoolsService(ControllerActors actors, ControllerSettings set
     private async Task ReserveChildrenAsync(string? owner, string pool, ForkTemplate template, int desired, CancellationToken ct)
     {
         if (owner is null) return;
-        var claim = QuotaClaim.ForPoolChildren(template.ChildCost(settings.ChildDiskGib), desired);
+        var claim = QuotaClaim.ForPoolChildren(template.ChildCost(settings.Pools.ChildDiskGib), desired);
         var reply = await actors.Ask(actors.Quotas, new Reserve(owner, PoolClaimId(pool), claim), ct);
         if (reply is QuotaRefused refused) throw RpcErrors.QuotaExceeded(refused.Reason);
         if (reply is not QuotaStatus) throw RpcErrors.Unexpected(reply);
@@ -133,7 +133,7 @@ public sealed class PoolsService(ControllerActors actors, ControllerSettings set
             var reply = await actors.Ask(actors.Pools, new ScalePool(name, request.Desired), context.CancellationToken);
             // A refused scale gives back what it reserved beyond the count the pool keeps.
             if (reply is not PoolStatus && pool.Definition.Owner is { } owner)
-                actors.Quotas.Tell(new Reserve(owner, PoolClaimId(name), QuotaClaim.ForPoolChildren(template.ChildCost(settings.ChildDiskGib), pool.Definition.Desired)), Akka.Actor.ActorRefs.NoSender);
+                actors.Quotas.Tell(new Reserve(owner, PoolClaimId(name), QuotaClaim.ForPoolChildren(template.ChildCost(settings.Pools.ChildDiskGib), pool.Definition.Desired)), Akka.Actor.ActorRefs.NoSender);
             return Answer(name, reply);
         }
         return Answer(name, await actors.Ask(actors.Pools, new ScalePool(name, request.Desired), context.CancellationToken));

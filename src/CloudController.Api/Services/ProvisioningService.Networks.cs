@@ -40,7 +40,7 @@ public sealed partial class ProvisioningService
             var vmId = ResourceIds.NewVmId();
             var vm = VmRecord.ToProvision(vmId, ResourceIds.NewTaskId(), member.Hostname, staged.Name, hardware, DateTimeOffset.UtcNow) with
             {
-                DiskLayout = settings.DiskLayout, Data = ProvisioningData.Empty.With(member.Data, []), Owner = owner,
+                DiskLayout = settings.Provisioning.DiskLayout, Data = ProvisioningData.Empty.With(member.Data, []), Owner = owner,
             };
             records.Add(new Domain.Networks.NetworkMemberRecord(member, vm, staged.DiskImage, staged.Minimum.DiskGib));
         }

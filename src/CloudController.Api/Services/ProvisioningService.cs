@@ -59,7 +59,7 @@ public sealed partial class ProvisioningService(ControllerActors actors, Control
         var minimumMemory = MinimumMemoryOf(request, hardware, template);
         var vm = VmRecord.ToProvision(vmId, taskId, hostname, staged.Name, hardware, DateTimeOffset.UtcNow) with
         {
-            Group = group, GroupPolicy = policy, MinimumMemoryMib = minimumMemory, DiskLayout = settings.DiskLayout, Data = data,
+            Group = group, GroupPolicy = policy, MinimumMemoryMib = minimumMemory, DiskLayout = settings.Provisioning.DiskLayout, Data = data,
             StoragePool = await StoragePoolOf(request, ct), StorageRole = string.IsNullOrWhiteSpace(request.StorageRole) ? null : request.StorageRole.Trim(),
             Owner = owner,
         };

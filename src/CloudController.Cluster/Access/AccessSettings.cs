@@ -9,9 +9,9 @@ public sealed record AccessSettings(bool Enabled, string AdministratorTokenFile)
 {
     public const string AdministratorName = "admin";
 
-    public static AccessSettings FromConfig(Config c, string secretsDirectory) => new(
-        c.GetBoolean("enabled", false),
-        c.GetString("administrator-token-file", "") is { Length: > 0 } file ? file : Path.Combine(secretsDirectory, "admin.token"));
+    public static AccessSettings FromConfig(SettingsSection c, string secretsDirectory) => new(
+        c.Boolean("enabled"),
+        c.String("administrator-token-file") is { Length: > 0 } file ? file : Path.Combine(secretsDirectory, "admin.token"));
 
     /// <summary>
     /// The first administrator's token: read from its file (a cluster mounts it from a secret), or made and written

@@ -1,18 +1,14 @@
 using Akka.Configuration;
+using CloudController.Cluster.Hosting;
 
 namespace CloudController.Cluster.Audit;
 
 /// <summary>How long the audit trail keeps an entry, how many it keeps at most, and how often it is snapshotted.</summary>
 public sealed record AuditSettings(TimeSpan Retention, int MaxEntries, int SnapshotEvery)
 {
-    public static readonly AuditSettings Default = new(TimeSpan.FromDays(90), 100_000, 1_000);
-
-    public static AuditSettings FromConfig(Config c)
+    public static AuditSettings FromConfig(SettingsSection c)
     {
-        var settings = new AuditSettings(
-            c.GetTimeSpan("retention", Default.Retention),
-            c.GetInt("max-entries", Default.MaxEntries),
-            c.GetInt("snapshot-every", Default.SnapshotEvery));
+        var settings = new AuditSettings(c.Duration("retention"), c.Int("max-entries"), c.Int("snapshot-every"));
         if (settings.Retention <= TimeSpan.Zero)
             throw new ConfigurationException($"cloudcontroller.audit.retention = {settings.Retention}; give a positive time, e.g. 90d.");
         if (settings.MaxEntries < 1)

@@ -37,7 +37,7 @@ public sealed class FleetBalancer : ReceiveActor, IWithTimers
         ReceiveAsync<Rebalance>(async r => Sender.Tell(await RebalanceAsync(r)));
         ReceiveAsync<Tick>(async _ =>
         {
-            var done = await RebalanceAsync(new Rebalance(_settings.RebalanceMemoryThreshold, _settings.RebalanceCpuThreshold, DryRun: false));
+            var done = await RebalanceAsync(new Rebalance(_settings.Rebalancing.MemoryThreshold, _settings.Rebalancing.CpuThreshold, DryRun: false));
             foreach (var move in done.Moves) _log.Info("Rebalancing: migrating {0} from {1} to {2} ({3})", move.VmId, move.FromHostId, move.ToHostId, move.Reason);
         });
     }
@@ -49,26 +49,26 @@ public sealed class FleetBalancer : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        if (_settings.RebalanceInterval > TimeSpan.Zero)
-            Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, _settings.RebalanceInterval);
+        if (_settings.Rebalancing.Interval > TimeSpan.Zero)
+            Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, _settings.Rebalancing.Interval);
     }
 
     private async Task<Rebalanced> RebalanceAsync(Rebalance request)
     {
-        var hosts = await _fleetView.Ask<FleetViewProtocol.Hosts>(new FleetViewProtocol.ListHosts(), _settings.AskTimeout);
-        var vms = (IReadOnlyList<VmRecord>)await _vmDirectory.Ask<object>(new ProjectionQuery<VmDirectory>(d => d.List(null)), _settings.AskTimeout);
+        var hosts = await _fleetView.Ask<FleetViewProtocol.Hosts>(new FleetViewProtocol.ListHosts(), _settings.Entities.AskTimeout);
+        var vms = (IReadOnlyList<VmRecord>)await _vmDirectory.Ask<object>(new ProjectionQuery<VmDirectory>(d => d.List(null)), _settings.Entities.AskTimeout);
         var byId = vms.ToDictionary(v => v.VmId, StringComparer.Ordinal);
         // Only running VMs of their own move; instant-image sources stay, and a VM in a task is that task's.
         var movable = vms.Where(v => v is { State: VmState.Running, HostId: not null })
             .Select(v => new MovableVm(v.VmId, v.HostId!, v.Hardware)).ToList();
-        var moves = RebalancePlanner.Plan(hosts.Snapshots, movable, request.MemoryThreshold, request.CpuThreshold, _settings.RebalanceMaxMoves);
+        var moves = RebalancePlanner.Plan(hosts.Snapshots, movable, request.MemoryThreshold, request.CpuThreshold, _settings.Rebalancing.MaxMoves);
         if (request.DryRun) return new Rebalanced(moves, ImmutableDictionary<string, string>.Empty);
 
         var started = ImmutableDictionary.CreateBuilder<string, string>();
         foreach (var move in moves)
         {
             var taskId = $"rebalance-{move.VmId}-{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}";
-            await _tasks.Ask<object>(ProvisioningTaskProtocol.StartTask.Migration(taskId, byId[move.VmId], move.ToHostId, null), _settings.AskTimeout);
+            await _tasks.Ask<object>(ProvisioningTaskProtocol.StartTask.Migration(taskId, byId[move.VmId], move.ToHostId, null), _settings.Entities.AskTimeout);
             started[move.VmId] = taskId;
         }
         return new Rebalanced(moves, started.ToImmutable());

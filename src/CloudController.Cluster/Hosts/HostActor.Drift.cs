@@ -48,7 +48,7 @@ public sealed partial class HostActor
         Command<UnknownVmChecked>(c =>
         {
             var reason = c.RecordKnowsIt is false
-                ? _ledger.Watch.DestructionReason(c.VmId, _settings.UnknownVms, recordKnowsIt: false, _ledger, _settings.UnknownVmGrace)
+                ? _ledger.Watch.DestructionReason(c.VmId, _settings.Fleet.UnknownVms, recordKnowsIt: false, _ledger, _settings.Fleet.UnknownVmGrace)
                 : null;
             if (reason is null)
             {
@@ -101,7 +101,7 @@ public sealed partial class HostActor
 
     private void ActOnDriftPastGrace()
     {
-        if (_settings.UnknownVms == UnknownVmPolicy.Destroy) CheckUnknownPastGrace();
+        if (_settings.Fleet.UnknownVms == UnknownVmPolicy.Destroy) CheckUnknownPastGrace();
         MarkLostPastGrace();
     }
 
@@ -109,12 +109,12 @@ public sealed partial class HostActor
     private void MarkLostPastGrace()
     {
         var now = DateTimeOffset.UtcNow;
-        foreach (var vmId in _ledger.Watch.LostPast(_settings.UnknownVmGrace, now))
+        foreach (var vmId in _ledger.Watch.LostPast(_settings.Fleet.UnknownVmGrace, now))
         {
-            if (_ledger.Watch.LossReason(vmId, _hostId, _settings.UnknownVmGrace) is not { } reason) continue;
-            if ((_vms ??= Region<ControllerRegions.Vms>()) is not { } vms || !_lostBeingMarked.Add(vmId)) continue;
+            if (_ledger.Watch.LossReason(vmId, _hostId, _settings.Fleet.UnknownVmGrace) is not { } reason) continue;
+            if ((_vms ??= Region<ControllerActorKeys.Vms>()) is not { } vms || !_lostBeingMarked.Add(vmId)) continue;
             var pool = _ledger.AllocationGroups?.GetValueOrDefault(vmId);
-            HandOverLossAsync(vmId, reason, now, vms, pool is null ? null : _pools ??= Region<ControllerRegions.Pools>(), pool).PipeTo(Self,
+            HandOverLossAsync(vmId, reason, now, vms, pool is null ? null : _pools ??= Region<ControllerActorKeys.Pools>(), pool).PipeTo(Self,
                 failure: ex => new LossHandled(vmId, LossOwner.None, ex.Message));
         }
     }
@@ -122,7 +122,7 @@ public sealed partial class HostActor
     /// <summary>Its VM record first; without one, the pool of its group (a replica's group names no pool, which says so).</summary>
     private async Task<LossHandled> HandOverLossAsync(string vmId, string reason, DateTimeOffset at, IActorRef vms, IActorRef? pools, string? pool)
     {
-        var timeout = _settings.AskTimeout;
+        var timeout = _settings.Entities.AskTimeout;
         switch (await vms.Ask<object>(new VmProtocol.MarkLost(vmId, _hostId, reason, at), timeout))
         {
             case VmProtocol.Applied:
@@ -142,10 +142,10 @@ public sealed partial class HostActor
     /// <summary>An unknown VM past its grace is destroyed only once its VM record is known not to exist.</summary>
     private void CheckUnknownPastGrace()
     {
-        foreach (var vmId in _ledger.Watch.UnknownPast(_settings.UnknownVmGrace, DateTimeOffset.UtcNow))
+        foreach (var vmId in _ledger.Watch.UnknownPast(_settings.Fleet.UnknownVmGrace, DateTimeOffset.UtcNow))
         {
-            if ((_vms ??= Region<ControllerRegions.Vms>()) is not { } vms || !_unknownBeingDestroyed.Add(vmId)) continue;
-            vms.Ask<object>(new VmProtocol.GetVm(vmId), _settings.AskTimeout).PipeTo(Self,
+            if ((_vms ??= Region<ControllerActorKeys.Vms>()) is not { } vms || !_unknownBeingDestroyed.Add(vmId)) continue;
+            vms.Ask<object>(new VmProtocol.GetVm(vmId), _settings.Entities.AskTimeout).PipeTo(Self,
                 success: reply => new UnknownVmChecked(vmId, reply switch
                 {
                     VmProtocol.VmNotFound => false,

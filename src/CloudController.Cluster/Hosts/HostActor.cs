@@ -62,9 +62,9 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
         _pools = pools;
         _mediator = DistributedPubSub.Get(Context.System).Mediator;
 
-        _ledger = _ledger with { CpuAllocationRatio = settings.CpuAllocation.For(hostId) };
+        _ledger = _ledger with { CpuAllocationRatio = settings.Fleet.CpuAllocation.For(hostId) };
         // The ratio is configuration, so the one configured now wins over the one a snapshot was taken with.
-        Recover<SnapshotOffer>(offer => _ledger = (HostLedger)offer.Snapshot with { CpuAllocationRatio = settings.CpuAllocation.For(hostId) });
+        Recover<SnapshotOffer>(offer => _ledger = (HostLedger)offer.Snapshot with { CpuAllocationRatio = settings.Fleet.CpuAllocation.For(hostId) });
         Recover<IDomainEvent>(e => _ledger = _ledger.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
@@ -90,14 +90,14 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
             // No answer is no proof the task is gone: keep the reservation and ask again next tick.
             if (c.StillHeld is not { } stillHeld) return;
             var decision = stillHeld
-                ? _ledger.RenewLease(c.TaskId, DateTimeOffset.UtcNow + _settings.ReservationLease)
+                ? _ledger.RenewLease(c.TaskId, DateTimeOffset.UtcNow + _settings.Provisioning.ReservationLease)
                 : _ledger.Release(c.TaskId, "its task no longer holds it");
             if (decision.Event is { } e) PersistAndPublish(e, () => { });
         });
         Command<Observed>(o =>
         {
             _lastReport = o.Report;
-            (_reachability, var reconcile) = _reachability.Answered(DateTimeOffset.UtcNow, _settings.UnreachableAfter, _settings.ReconcileEvery);
+            (_reachability, var reconcile) = _reachability.Answered(DateTimeOffset.UtcNow, _settings.Fleet.UnreachableAfter, _settings.Fleet.ReconcileEvery);
             // Once drift is found, every answer reconciles again until it settles, so that lasting drift is acted on.
             if ((reconcile || _ledger.Watch.IsWatching) && o.Report.VmIds is { } vmIds) Reconcile(vmIds);
             RecordReachability("its driver reports it unreachable");
@@ -163,7 +163,7 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
         _ledger = _ledger.Apply(persisted);
         then();
         Publish();
-        if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(_ledger);
+        if (LastSequenceNr % _settings.Entities.SnapshotEvery == 0) SaveSnapshot(_ledger);
     });
 
     /// <summary>
@@ -174,12 +174,12 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
     {
         var expired = _ledger.ExpiredAt(DateTimeOffset.UtcNow).Where(r => !_leasesBeingChecked.Contains(r.TaskId)).ToList();
         if (expired.Count == 0) return;
-        _tasks ??= ActorRegistry.For(Context.System).Get<ControllerRegions.Tasks>();
+        _tasks ??= ActorRegistry.For(Context.System).Get<ControllerActorKeys.Tasks>();
         foreach (var reservation in expired)
         {
             _leasesBeingChecked.Add(reservation.TaskId);
             var taskId = reservation.TaskId;
-            _tasks.Ask<object>(new ConfirmReservation(taskId, _hostId), _settings.AskTimeout)
+            _tasks.Ask<object>(new ConfirmReservation(taskId, _hostId), _settings.Entities.AskTimeout)
                 .PipeTo(Self,
                     success: reply => reply is ReservationStillHeld
                         ? new LeaseChecked(taskId, true)
@@ -201,7 +201,7 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
     {
         if (Timers.IsTimerActive(MonitorTick.Instance)) return;
         Self.Tell(MonitorTick.Instance);
-        Timers.StartPeriodicTimer(MonitorTick.Instance, MonitorTick.Instance, _settings.MonitorInterval);
+        Timers.StartPeriodicTimer(MonitorTick.Instance, MonitorTick.Instance, _settings.Fleet.MonitorInterval);
     }
 
     private HostStatus Status()
@@ -209,7 +209,7 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
         var observedAt = _lastReport?.ObservedAt ?? DateTimeOffset.UtcNow;
         var snapshot = _ledger.ToSnapshot(_lastReport?.CpuLoad ?? 0, observedAt, _lastReport?.CachedImages?.ToImmutableHashSet());
         // A host that stopped answering is offline for placement, whatever its ledger says.
-        if (_lastReport is { Reachable: false } || _reachability.IsUnreachable(DateTimeOffset.UtcNow, _settings.UnreachableAfter))
+        if (_lastReport is { Reachable: false } || _reachability.IsUnreachable(DateTimeOffset.UtcNow, _settings.Fleet.UnreachableAfter))
             snapshot = snapshot with { State = HostState.Offline };
         return new HostStatus(_drift.IsEmpty ? snapshot : snapshot with { Drift = _drift });
     }

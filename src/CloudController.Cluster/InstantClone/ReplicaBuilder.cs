@@ -23,7 +23,7 @@ public sealed class ReplicaBuilder(IHypervisorDriver driver, IActorRef hosts, Co
     {
         var host = replica.HostId;
         var reply = await hosts.Ask<object>(
-            new HostProtocol.AllocateMany(host, $"template:{template.Name}", [replica.VmId], template.ReplicaCost), settings.AskTimeout, ct);
+            new HostProtocol.AllocateMany(host, $"template:{template.Name}", [replica.VmId], template.ReplicaCost), settings.Entities.AskTimeout, ct);
         if (reply is HostProtocol.Refused refused) throw new HypervisorException(DriverOperation.RegisterVm, host, refused.Reason);
 
         await driver.EnsureBaseLayerAsync(host, new BaseLayerSpec(BaseLayerId(template, host), template.DiskImage, template.DiskImageGib), ct);
@@ -51,6 +51,6 @@ public sealed class ReplicaBuilder(IHypervisorDriver driver, IActorRef hosts, Co
             await driver.UnregisterVmAsync(host, replica.VmId, ct);
         }
         await driver.DeleteDiskLayerAsync(host, DiskLayerId(replica.VmId), ct);
-        await hosts.Ask<object>(new HostProtocol.ReleaseMany(host, [replica.VmId]), settings.AskTimeout, ct);
+        await hosts.Ask<object>(new HostProtocol.ReleaseMany(host, [replica.VmId]), settings.Entities.AskTimeout, ct);
     }
 }

@@ -160,7 +160,7 @@ public sealed class ReplicaMapActor : ReceivePersistentActor
             catch (Exception e) when (!stopped.IsCancellationRequested)
             {
                 _log.Warning("Taking apart a replica of {0} failed (attempt {1}): {2}", _template, attempt, e.Message);
-                await Task.Delay(_settings.Backoff(attempt), stopped);
+                await Task.Delay(_settings.Provisioning.Backoff(attempt), stopped);
             }
         }
     }
@@ -198,7 +198,7 @@ public sealed class ReplicaMapActor : ReceivePersistentActor
         {
             _map = _map.Apply(persisted);
             then();
-            if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(_map);
+            if (LastSequenceNr % _settings.Entities.SnapshotEvery == 0) SaveSnapshot(_map);
         });
     }
 }

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using CloudController.Cluster.Hosting;
 
 namespace CloudController.Cluster.KeyPool;
 
@@ -14,21 +15,21 @@ public sealed record KeyPoolSettings(
     int LowWater, int HighWater, int MaxSize, int RsaBits, int Parallelism, bool FillOnStart, int TrimEvery, string SecretsDirectory,
     TimeSpan TokenLifetime, TimeSpan SpentRetention, TimeSpan PruneEvery)
 {
-    public static KeyPoolSettings FromConfig(Config c, string dataDir)
+    public static KeyPoolSettings FromConfig(SettingsSection c, string dataDir)
     {
         var settings = new KeyPoolSettings(
-            c.GetInt("low-water", 20),
-            c.GetInt("high-water", 100),
-            c.GetInt("max-size", 5000),
-            c.GetInt("rsa-bits", 2048),
+            c.Int("low-water"),
+            c.Int("high-water"),
+            c.Int("max-size"),
+            c.Int("rsa-bits"),
             // One core is left to serving: generation must not starve hand-outs and provisioning.
-            c.GetInt("parallelism", 0) is > 0 and var p ? p : Math.Max(1, Environment.ProcessorCount - 1),
-            c.GetBoolean("fill-on-start", true),
-            c.GetInt("trim-every", 25),
-            c.GetString("secrets-dir", "") is { Length: > 0 } dir ? dir : Path.Combine(dataDir, "secrets"),
-            c.GetTimeSpan("token-lifetime", TimeSpan.FromDays(1)),
-            c.GetTimeSpan("spent-retention", TimeSpan.FromDays(7)),
-            c.GetTimeSpan("prune-every", TimeSpan.FromMinutes(10)));
+            c.Int("parallelism") is > 0 and var p ? p : Math.Max(1, Environment.ProcessorCount - 1),
+            c.Boolean("fill-on-start"),
+            c.Int("trim-every"),
+            c.String("secrets-dir") is { Length: > 0 } dir ? dir : Path.Combine(dataDir, "secrets"),
+            c.Duration("token-lifetime"),
+            c.Duration("spent-retention"),
+            c.Duration("prune-every"));
         if (settings.LowWater < 0 || settings.HighWater < settings.LowWater || settings.MaxSize < settings.HighWater)
             throw new ConfigurationException(
                 $"cloudcontroller.key-pool: need 0 <= low-water ({settings.LowWater}) <= high-water ({settings.HighWater}) <= max-size ({settings.MaxSize}).");

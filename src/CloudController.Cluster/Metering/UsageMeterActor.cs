@@ -43,7 +43,7 @@ public sealed class UsageMeterActor : ReceivePersistentActor, IWithTimers
         Recover<IDomainEvent>(e => _ledger = _ledger.Apply(e));
         Recover<RecoveryCompleted>(_ =>
         {
-            Timers.StartPeriodicTimer(Sample.Instance, Sample.Instance, _settings.UsageSampleInterval);
+            Timers.StartPeriodicTimer(Sample.Instance, Sample.Instance, _settings.Usage.SampleInterval);
             Self.Tell(Sample.Instance);
         });
 
@@ -57,7 +57,7 @@ public sealed class UsageMeterActor : ReceivePersistentActor, IWithTimers
         Command<SampleFailed>(f =>
         {
             _sampling = false;
-            _log.Warning("Usage sample failed ({0}); the next one is in {1}", f.Reason, _settings.UsageSampleInterval);
+            _log.Warning("Usage sample failed ({0}); the next one is in {1}", f.Reason, _settings.Usage.SampleInterval);
         });
         Command<GetUsage>(get => Sender.Tell(new UsageReport(get.From, get.To, _sampledAt,
             [.. _ledger.Report(get.From, get.To, DateTimeOffset.UtcNow, _ => true)])));
@@ -77,7 +77,7 @@ public sealed class UsageMeterActor : ReceivePersistentActor, IWithTimers
     private void Record(UsageObservation seen)
     {
         var events = _ledger.Reconcile(seen).ToList();
-        if (_ledger.Prune(seen.At - _settings.UsageRetention) is { } pruned) events.Add(pruned);
+        if (_ledger.Prune(seen.At - _settings.Usage.Retention) is { } pruned) events.Add(pruned);
         if (events.Count == 0)
         {
             Sampled(seen.At);
@@ -87,7 +87,7 @@ public sealed class UsageMeterActor : ReceivePersistentActor, IWithTimers
         DeferAsync(seen, _ =>
         {
             Sampled(seen.At);
-            if (LastSequenceNr - _snapshotAt < _settings.SnapshotEvery) return;
+            if (LastSequenceNr - _snapshotAt < _settings.Entities.SnapshotEvery) return;
             _snapshotAt = LastSequenceNr;
             SaveSnapshot(_ledger);
         });

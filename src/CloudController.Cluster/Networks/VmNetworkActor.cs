@@ -102,7 +102,7 @@ public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
     private async Task<Seen> LookAsync(VmNetwork network)
     {
         async Task<ProvisioningTask?> TaskOf(string taskId) =>
-            await _tasks.Ask<object>(new TaskProtocol.GetTask(taskId), _settings.AskTimeout) is TaskProtocol.TaskReport r ? r.Task : null;
+            await _tasks.Ask<object>(new TaskProtocol.GetTask(taskId), _settings.Entities.AskTimeout) is TaskProtocol.TaskReport r ? r.Task : null;
         var tasks = ImmutableDictionary.CreateBuilder<string, ProvisioningTask?>();
         var undos = ImmutableDictionary.CreateBuilder<string, ProvisioningTask?>();
         var left = ImmutableHashSet.CreateBuilder<string>();
@@ -111,7 +111,7 @@ public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
             tasks[m.Plan.Role] = await TaskOf(m.TaskId);
             if (network.Phase != NetworkPhase.RollingBack) continue;
             undos[m.Plan.Role] = await TaskOf(VmNetwork.UndoTaskId(m.TaskId));
-            if (await _vms.Ask<object>(new VmProtocol.GetVm(m.VmId), _settings.AskTimeout) is VmProtocol.VmStatus) left.Add(m.Plan.Role);
+            if (await _vms.Ask<object>(new VmProtocol.GetVm(m.VmId), _settings.Entities.AskTimeout) is VmProtocol.VmStatus) left.Add(m.Plan.Role);
         }
         return new Seen(tasks.ToImmutable(), undos.ToImmutable(), left.ToImmutable());
     }
@@ -148,7 +148,7 @@ public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
 
     private async Task<Check> DeleteAsync(NetworkMemberRecord member)
     {
-        if (await _vms.Ask<object>(new VmProtocol.GetVm(member.VmId), _settings.AskTimeout) is VmProtocol.VmStatus { Record: var record })
+        if (await _vms.Ask<object>(new VmProtocol.GetVm(member.VmId), _settings.Entities.AskTimeout) is VmProtocol.VmStatus { Record: var record })
             _tasks.Tell(new TaskProtocol.StartTask(VmNetwork.UndoTaskId(member.TaskId), TaskKind.Delete, record, "", 0));
         return Check.Instance;
     }

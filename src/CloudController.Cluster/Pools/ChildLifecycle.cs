@@ -26,32 +26,32 @@ public sealed class ChildLifecycle(
         var failed = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var hostIds = children.Select(c => c.HostId).Distinct(StringComparer.Ordinal).ToImmutableArray();
 
-        var map = await replicaMaps.Ask<object>(new ReplicaMapProtocol.GetReplicaMap(pool.Template), settings.AskTimeout, ct);
+        var map = await replicaMaps.Ask<object>(new ReplicaMapProtocol.GetReplicaMap(pool.Template), settings.Entities.AskTimeout, ct);
         if (map is not ReplicaMapProtocol.ReplicaMapStatus { Map.Template: { } template })
             return AllFailed(children, $"template {pool.Template} is not defined");
         var ensured = await replicaMaps.Ask<ReplicaMapProtocol.ReplicasEnsured>(
-            new ReplicaMapProtocol.EnsureReplicas(pool.Template, hostIds), settings.StepTimeout, ct);
+            new ReplicaMapProtocol.EnsureReplicas(pool.Template, hostIds), settings.Provisioning.StepTimeout, ct);
         foreach (var child in children.Where(c => ensured.Failed.ContainsKey(c.HostId)))
             failed[child.ChildId] = $"no replica on {child.HostId}: {ensured.Failed[child.HostId]}";
 
         // Each child gets a one-time token for its activation agent, and the key to verify what that hands it.
         var granted = await keyPools.Ask<KeyPoolProtocol.TokensGranted>(new KeyPoolProtocol.IssueTokens(KeyPoolProtocol.DefaultPool,
-            children.Select(c => new KeyPoolProtocol.TokenRequest(c.ChildId, c.Name, c.Ip)).ToImmutableArray()), settings.AskTimeout, ct);
+            children.Select(c => new KeyPoolProtocol.TokenRequest(c.ChildId, c.Name, c.Ip)).ToImmutableArray()), settings.Entities.AskTimeout, ct);
         var controller = Convert.ToBase64String(controllerKey);
         // A child forked by an interrupted run of this batch still holds the token the new one revoked.
         var retried = granted.Replaced.ToHashSet(StringComparer.Ordinal);
 
-        var cost = template.ChildCost(settings.ChildDiskGib);
+        var cost = template.ChildCost(settings.Pools.ChildDiskGib);
         await Task.WhenAll(children.Where(c => !failed.ContainsKey(c.ChildId)).GroupBy(c => c.HostId).Select(async onHost =>
         {
             var ids = onHost.Select(c => c.ChildId).ToImmutableArray();
-            var reply = await hosts.Ask<object>(new HostProtocol.AllocateMany(onHost.Key, pool.Name, ids, cost), settings.AskTimeout, ct);
+            var reply = await hosts.Ask<object>(new HostProtocol.AllocateMany(onHost.Key, pool.Name, ids, cost), settings.Entities.AskTimeout, ct);
             if (reply is HostProtocol.Refused refused)
                 foreach (var id in ids) failed[id] = $"host {onHost.Key} refused: {refused.Reason}";
         }));
 
         await Parallel.ForEachAsync(children.Where(c => !failed.ContainsKey(c.ChildId)),
-            new ParallelOptions { MaxDegreeOfParallelism = settings.ForkConcurrency, CancellationToken = ct },
+            new ParallelOptions { MaxDegreeOfParallelism = settings.Pools.ForkConcurrency, CancellationToken = ct },
             async (child, token) =>
             {
                 var forking = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -86,7 +86,7 @@ public sealed class ChildLifecycle(
     public async Task<ImmutableArray<string>> StartAsync(IReadOnlyList<PoolChild> children, CancellationToken ct)
     {
         var started = new ConcurrentBag<string>();
-        await Parallel.ForEachAsync(children, new ParallelOptions { MaxDegreeOfParallelism = settings.ForkConcurrency, CancellationToken = ct },
+        await Parallel.ForEachAsync(children, new ParallelOptions { MaxDegreeOfParallelism = settings.Pools.ForkConcurrency, CancellationToken = ct },
             async (child, token) =>
             {
                 try
@@ -112,7 +112,7 @@ public sealed class ChildLifecycle(
         await Task.WhenAll(children.GroupBy(c => c.HostId).Select(async onHost =>
         {
             var gone = new ConcurrentBag<string>();
-            await Parallel.ForEachAsync(onHost, new ParallelOptions { MaxDegreeOfParallelism = settings.ForkConcurrency, CancellationToken = ct },
+            await Parallel.ForEachAsync(onHost, new ParallelOptions { MaxDegreeOfParallelism = settings.Pools.ForkConcurrency, CancellationToken = ct },
                 async (child, token) =>
                 {
                     try
@@ -128,7 +128,7 @@ public sealed class ChildLifecycle(
                     }
                 });
             if (gone.IsEmpty) return;
-            var reply = await hosts.Ask<object>(new HostProtocol.ReleaseMany(onHost.Key, [.. gone]), settings.AskTimeout, ct);
+            var reply = await hosts.Ask<object>(new HostProtocol.ReleaseMany(onHost.Key, [.. gone]), settings.Entities.AskTimeout, ct);
             if (reply is HostProtocol.Applied) foreach (var id in gone) removed.Add(id);
         }));
         return new BatchOutcome([], ImmutableDictionary<string, ImmutableArray<string>>.Empty, [.. removed]);

@@ -68,7 +68,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ =>
         {
             if (!_pool.Exists) return;
-            Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, _settings.PoolReconcileInterval);
+            Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, _settings.Pools.ReconcileInterval);
             Self.Tell(Tick.Instance);
         });
 
@@ -83,7 +83,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
             Record(decision.Event, tagged: true, () =>
             {
                 Sender.Tell(Status());
-                Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, _settings.PoolReconcileInterval);
+                Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, _settings.Pools.ReconcileInterval);
                 Self.Tell(Tick.Instance);
             });
         });
@@ -128,7 +128,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
             _busy = false;
             _interruptions++;
             _log.Warning("Pool {0}: batch interrupted ({1}); trying again", _name, i.Reason);
-            Timers.StartSingleTimer("retry", Tick.Instance, _settings.Backoff(_interruptions));
+            Timers.StartSingleTimer("retry", Tick.Instance, _settings.Provisioning.Backoff(_interruptions));
         });
         Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr - 1));
         Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot of pool {0} failed: {1}", _name, f.Cause.Message));
@@ -175,8 +175,8 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
             CarryOut();
             return;
         }
-        var listHosts = _fleetView.Ask<FleetViewProtocol.Hosts>(new FleetViewProtocol.ListHosts(), _settings.AskTimeout);
-        var getMap = _replicaMaps.Ask<object>(new ReplicaMapProtocol.GetReplicaMap(_pool.Definition!.Template), _settings.AskTimeout);
+        var listHosts = _fleetView.Ask<FleetViewProtocol.Hosts>(new FleetViewProtocol.ListHosts(), _settings.Entities.AskTimeout);
+        var getMap = _replicaMaps.Ask<object>(new ReplicaMapProtocol.GetReplicaMap(_pool.Definition!.Template), _settings.Entities.AskTimeout);
         Task.WhenAll(listHosts, getMap).PipeTo(Self,
             success: () => new Observed(listHosts.Result.Snapshots, (getMap.Result as ReplicaMapProtocol.ReplicaMapStatus)?.Map),
             failure: ex => new BatchInterrupted(ex.Message));
@@ -198,8 +198,8 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
             _announcedDemand = missing;
             _keyPools.Tell(new KeyPool.KeyPoolProtocol.ExpectDemand(KeyPool.KeyPoolProtocol.DefaultPool, $"pool:{_name}", missing));
         }
-        var step = PoolReconciler.Plan(_pool, template, observed.Hosts, withReplica, template.ChildCost(_settings.ChildDiskGib),
-            _settings.PoolBatchSize, DateTimeOffset.UtcNow);
+        var step = PoolReconciler.Plan(_pool, template, observed.Hosts, withReplica, template.ChildCost(_settings.Pools.ChildDiskGib),
+            _settings.Pools.BatchSize, DateTimeOffset.UtcNow);
         _shortfall = step.Shortfall;
         if (step.IsEmpty)
         {
@@ -245,7 +245,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
         DeferAsync(done, _ =>
         {
             // Pool events are large (a batch of children each): snapshot often so recovery replays few of them.
-            if (LastSequenceNr - _snapshotAt >= _settings.PoolSnapshotEvery)
+            if (LastSequenceNr - _snapshotAt >= _settings.Pools.SnapshotEvery)
             {
                 _snapshotAt = LastSequenceNr;
                 SaveSnapshot(_pool);
@@ -259,7 +259,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
     {
         _busy = false;
         if (_interruptions == 0) Self.Tell(Tick.Instance);
-        else Timers.StartSingleTimer("retry", Tick.Instance, _settings.Backoff(_interruptions));
+        else Timers.StartSingleTimer("retry", Tick.Instance, _settings.Provisioning.Backoff(_interruptions));
     }
 
     private void Record(IDomainEvent? e, bool tagged, Action then)

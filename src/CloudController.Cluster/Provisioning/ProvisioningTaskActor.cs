@@ -197,7 +197,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
                     task.Error is null ? "" : $": {task.Error}");
                 // An ended task only lingers for late status queries and watchers, then leaves memory and the
                 // region's remembered entities.
-                Timers.StartSingleTimer(Linger.Instance, Linger.Instance, _settings.FinishedTaskLinger);
+                Timers.StartSingleTimer(Linger.Instance, Linger.Instance, _settings.Provisioning.FinishedTaskLinger);
                 break;
         }
     }
@@ -217,7 +217,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
     private void Run(SagaAction action, Func<CancellationToken, Task<object>> work)
     {
         var attempt = ++_attempt;
-        var cts = new CancellationTokenSource(_settings.StepTimeout);
+        var cts = new CancellationTokenSource(_settings.Provisioning.StepTimeout);
         _inFlight = cts;
         _running = action;
         _stepStarted = Stopwatch.GetTimestamp();
@@ -251,7 +251,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         var error = result.Error switch
         {
             null => null,
-            OperationCanceledException when cancelled => $"timed out after {_settings.StepTimeout.TotalSeconds:0.#}s",
+            OperationCanceledException when cancelled => $"timed out after {_settings.Provisioning.StepTimeout.TotalSeconds:0.#}s",
             _ => result.Error.Message,
         };
         Measure(running, Stopwatch.GetElapsedTime(_stepStarted), error, result.Placement);
@@ -268,7 +268,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
     /// <summary>On to the next action now, or after a backoff when the task retries.</summary>
     private void GoOn(StepResolution resolution)
     {
-        if (resolution.RetryAfter is { } failures) Timers.StartSingleTimer(RunNext.Instance, RunNext.Instance, _settings.Backoff(failures));
+        if (resolution.RetryAfter is { } failures) Timers.StartSingleTimer(RunNext.Instance, RunNext.Instance, _settings.Provisioning.Backoff(failures));
         else Advance();
     }
 

@@ -42,17 +42,17 @@ public sealed class TaskStepRunner(
     IActorRef keyPools,
     ControllerSettings settings)
 {
-    public TaskWorkArea WorkArea { get; } = new(settings.WorkDirectory);
+    public TaskWorkArea WorkArea { get; } = new(settings.Provisioning.WorkDirectory);
 
     /// <summary>Runs placement; a VM with a memory minimum may be granted less than it asked, never below the minimum.</summary>
     /// <param name="onlyHost">The one host the operator named (a migration's target), if any.</param>
     public async Task<FleetViewProtocol.FlexiblePlacement> ChooseHostAsync(PlacementRequest request, long? minimumMemoryMib, string? onlyHost = null)
     {
         if (minimumMemoryMib is { } minimum)
-            return await fleetView.Ask<FleetViewProtocol.FlexiblePlacement>(new FleetViewProtocol.PlaceFlexibly(request, minimum), settings.AskTimeout);
+            return await fleetView.Ask<FleetViewProtocol.FlexiblePlacement>(new FleetViewProtocol.PlaceFlexibly(request, minimum), settings.Entities.AskTimeout);
         // A named host that fits but is not among the best few is still a candidate: ask for every fitting host then.
         var decision = await fleetView.Ask<PlacementDecision>(
-            new FleetViewProtocol.Place(request, onlyHost is null ? 5 : int.MaxValue), settings.AskTimeout);
+            new FleetViewProtocol.Place(request, onlyHost is null ? 5 : int.MaxValue), settings.Entities.AskTimeout);
         return new FleetViewProtocol.FlexiblePlacement(onlyHost is null ? decision : decision.RestrictTo(onlyHost), request.Amount.MemoryMib);
     }
 
@@ -67,7 +67,7 @@ public sealed class TaskStepRunner(
                 await AskVm(new VmProtocol.CreateVm(vm), ct);
                 return StepOutcome.Done;
             case TaskStep.Placing:
-                var lease = DateTimeOffset.UtcNow + settings.ReservationLease;
+                var lease = DateTimeOffset.UtcNow + settings.Provisioning.ReservationLease;
                 var reply = await AskEntity(hosts,
                     new HostProtocol.Reserve(HostOf(task), task.TaskId, vm.Hardware, lease, vm.Group, vm.GroupPolicy == GroupPolicy.AntiAffinity), ct);
                 if (reply is HostProtocol.Refused r) return new StepOutcome(r.Reason);
@@ -312,7 +312,7 @@ public sealed class TaskStepRunner(
         {
             try
             {
-                return await region.Ask<object>(command, settings.AskTimeout, ct);
+                return await region.Ask<object>(command, settings.Entities.AskTimeout, ct);
             }
             catch (AskTimeoutException) when (!ct.IsCancellationRequested)
             {

@@ -39,8 +39,8 @@ public sealed class StorageAllocationActor : ReceivePersistentActor, IWithTimers
         Recover<IDomainEvent>(e => _table = _table.Apply(e));
         Recover<RecoveryCompleted>(_ =>
         {
-            if (_settings.StorageRebalanceInterval > TimeSpan.Zero)
-                Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, _settings.StorageRebalanceInterval);
+            if (_settings.Storage.RebalanceInterval > TimeSpan.Zero)
+                Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, _settings.Storage.RebalanceInterval);
         });
 
         Command<DefinePool>(d => Decide(_table.DefinePool(d.Pool), () => new StorageApplied(null)));
@@ -118,7 +118,7 @@ public sealed class StorageAllocationActor : ReceivePersistentActor, IWithTimers
         DeferAsync(events.Count, count =>
         {
             measured.ReplyTo?.Tell(new Rebalanced(count));
-            if (LastSequenceNr % _settings.SnapshotEvery < count) SaveSnapshot(_table);
+            if (LastSequenceNr % _settings.Entities.SnapshotEvery < count) SaveSnapshot(_table);
         });
     }
 
@@ -138,7 +138,7 @@ public sealed class StorageAllocationActor : ReceivePersistentActor, IWithTimers
         {
             _table = _table.Apply(persisted);
             Sender.Tell(reply());
-            if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(_table);
+            if (LastSequenceNr % _settings.Entities.SnapshotEvery == 0) SaveSnapshot(_table);
         });
     }
 }

@@ -18,9 +18,11 @@ public class ReplicaMapActorTests(ITestOutputHelper output) : EntityTestKit(outp
     public void Taking_a_failed_replica_apart_is_retried_while_the_actor_lives_and_never_after_it_stopped()
     {
         var hosts = CreateTestProbe("hosts");
-        var settings = ControllerSettings.FromConfig(Journal.Config()) with
+        var defaults = ControllerSettings.FromConfig(Journal.Config());
+        var settings = defaults with
         {
-            AskTimeout = TimeSpan.FromMilliseconds(200), RetryBackoffMin = TimeSpan.FromMilliseconds(20), RetryBackoffMax = TimeSpan.FromMilliseconds(50),
+            Entities = defaults.Entities with { AskTimeout = TimeSpan.FromMilliseconds(200) },
+            Provisioning = defaults.Provisioning with { RetryBackoffMin = TimeSpan.FromMilliseconds(20), RetryBackoffMax = TimeSpan.FromMilliseconds(50) },
         };
         var fleet = new SimulatedFleet(new SimulatedFleetOptions { HostCount = 1 });
         var driver = new SimulatedDriver(fleet);

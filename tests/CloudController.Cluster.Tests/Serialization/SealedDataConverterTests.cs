@@ -16,7 +16,7 @@ public sealed class SealedDataConverterTests : IDisposable
 {
     private const string Marker = "MARKER-7f3a9c";
     private readonly ActorSystem _sys = ActorSystem.Create("sealing", ActorSystemSetup.Create(
-        BootstrapSetup.Create().WithConfig(Hosting.AkkaControllerExtensions.ReferenceConfig),
+        BootstrapSetup.Create().WithConfig(Cluster.Hosting.AkkaControllerExtensions.ReferenceConfig),
         new StorageSealing(new AtRestCipher(new byte[AtRestCipher.KeySize]))));
 
     public void Dispose() => _sys.Terminate().Wait(TimeSpan.FromSeconds(10));
@@ -62,7 +62,7 @@ public sealed class SealedDataConverterTests : IDisposable
         Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => serializer.FromBinary(Encoding.UTF8.GetBytes(moved), serializer.Manifest(original)));
 
         using var other = ActorSystem.Create("other-key", ActorSystemSetup.Create(
-            BootstrapSetup.Create().WithConfig(Hosting.AkkaControllerExtensions.ReferenceConfig),
+            BootstrapSetup.Create().WithConfig(Cluster.Hosting.AkkaControllerExtensions.ReferenceConfig),
             new StorageSealing(new AtRestCipher(Enumerable.Repeat((byte)1, AtRestCipher.KeySize).ToArray()))));
         var otherSerializer = (SerializerWithStringManifest)other.Serialization.FindSerializerForType(typeof(VmDataChanged));
         Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => otherSerializer.FromBinary(serializer.ToBinary(original), serializer.Manifest(original)));
@@ -72,7 +72,7 @@ public sealed class SealedDataConverterTests : IDisposable
     [Fact]
     public async Task Without_a_storage_key_a_secret_is_never_written_in_clear()
     {
-        using var keyless = ActorSystem.Create("keyless", Hosting.AkkaControllerExtensions.ReferenceConfig);
+        using var keyless = ActorSystem.Create("keyless", Cluster.Hosting.AkkaControllerExtensions.ReferenceConfig);
         var serializer = (SerializerWithStringManifest)keyless.Serialization.FindSerializerForType(typeof(VmDataChanged));
         var error = Assert.ThrowsAny<Exception>(() => serializer.ToBinary(new VmDataChanged(1, Values, [])));
         Assert.Contains("StorageSealing", error.ToString());

@@ -14,7 +14,7 @@ public class StorageAllocationActorTests(ITestOutputHelper output) : EntityTestK
 
     private IActorRef Table(ActorSystem system) =>
         system.ActorOf(StorageAllocationActor.Props(new SimulatedDriver(new SimulatedFleet(new SimulatedFleetOptions())),
-            ControllerSettings.FromConfig(Journal.Config()) with { StorageRebalanceInterval = TimeSpan.Zero }));
+            ControllerSettings.FromConfig(Journal.Config()) with { Storage = new StorageSettings(TimeSpan.Zero) }));
 
     [Fact]
     public void Allocates_a_VM_once_and_refuses_a_second_pool_an_unknown_pool_and_a_datastore_dropped_while_it_holds_allocations()

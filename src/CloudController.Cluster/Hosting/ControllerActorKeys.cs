@@ -1,7 +1,10 @@
 namespace CloudController.Cluster.Hosting;
 
-/// <summary>Keys under which the controller's actors are registered with Akka.Hosting's actor registry.</summary>
-public static class ControllerRegions
+/// <summary>
+/// Keys under which the controller's actors are registered with Akka.Hosting's actor registry: shard regions (hosts,
+/// VMs, tasks...), node-local read models and the fleet view, and proxies of the cluster singletons.
+/// </summary>
+public static class ControllerActorKeys
 {
     public sealed class Hosts;
 
