@@ -19,9 +19,11 @@ public class UsageMeterActorTests(ITestOutputHelper output) : EntityTestKit(outp
 
     private IActorRef Meter(ActorSystem system, IActorRef vmDirectory, int snapshotEvery = 200)
     {
-        var settings = ControllerSettings.FromConfig(Journal.Config()) with
+        var defaults = ControllerSettings.FromConfig(Journal.Config());
+        var settings = defaults with
         {
-            UsageSampleInterval = TimeSpan.FromMilliseconds(200), SnapshotEvery = snapshotEvery,
+            Usage = defaults.Usage with { SampleInterval = TimeSpan.FromMilliseconds(200) },
+            Entities = defaults.Entities with { SnapshotEvery = snapshotEvery },
         };
         var pools = system.ActorOf(FoldedProjection<PoolDirectory>.Props(new PoolDirectory()));
         // No pool is listed or open, so neither the pools nor the replica maps are asked.
