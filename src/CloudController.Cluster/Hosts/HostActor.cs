@@ -109,7 +109,7 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
             // An unreachable host keeps its ledger; placement stops choosing it until it answers again.
             _log.Warning("Monitoring host {0} failed: {1}", _hostId, f.Cause.Message);
             _reachability = _reachability.Failed(DateTimeOffset.UtcNow);
-            RecordReachability($"silent for {_settings.UnreachableAfter.TotalSeconds:0.#}s: {f.Cause.Message}");
+            RecordReachability($"silent for {_settings.Fleet.UnreachableAfter.TotalSeconds:0.#}s: {f.Cause.Message}");
             Publish();
         });
         Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
@@ -192,7 +192,7 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
     private void RecordReachability(string whyUnreachable)
     {
         var now = DateTimeOffset.UtcNow;
-        var reachable = _lastReport is not { Reachable: false } && !_reachability.IsUnreachable(now, _settings.UnreachableAfter);
+        var reachable = _lastReport is not { Reachable: false } && !_reachability.IsUnreachable(now, _settings.Fleet.UnreachableAfter);
         if (_ledger.ObserveReachability(reachable, reachable ? "answered again" : whyUnreachable, now).Event is { } e)
             PersistAndPublish(e, () => { });
     }
