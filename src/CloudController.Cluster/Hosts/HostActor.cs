@@ -80,6 +80,12 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
         Command<GetHost>(_ => Sender.Tell(_ledger.IsRegistered ? Status() : new HostNotFound(_hostId)));
         Command<MonitorTick>(_ =>
         {
+            // A driver call that hangs sends no failure: the window passing is enough to record the host offline.
+            if (_reachability.IsUnreachable(DateTimeOffset.UtcNow, _settings.Fleet.UnreachableAfter))
+            {
+                RecordReachability($"silent for {_settings.Fleet.UnreachableAfter.TotalSeconds:0.#}s");
+                Publish();
+            }
             _driver.QueryHostStatusAsync(_hostId, CancellationToken.None)
                 .PipeTo(Self, success: report => new Observed(report), failure: ex => new Status.Failure(ex));
             CheckExpiredLeases();
@@ -208,8 +214,9 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
     {
         var observedAt = _lastReport?.ObservedAt ?? DateTimeOffset.UtcNow;
         var snapshot = _ledger.ToSnapshot(_lastReport?.CpuLoad ?? 0, observedAt, _lastReport?.CachedImages?.ToImmutableHashSet());
-        // A host that stopped answering is offline for placement, whatever its ledger says.
-        if (_lastReport is { Reachable: false } || _reachability.IsUnreachable(DateTimeOffset.UtcNow, _settings.Fleet.UnreachableAfter))
+        // A host that stopped answering is offline for placement, whatever its ledger says; offline as soon as, and only
+        // once, its state history says so, so that no one sees it offline without the reason recorded.
+        if (_lastReport is { Reachable: false } || _ledger.RecordedUnreachable)
             snapshot = snapshot with { State = HostState.Offline };
         return new HostStatus(_drift.IsEmpty ? snapshot : snapshot with { Drift = _drift });
     }

@@ -46,7 +46,8 @@ public class FleetBalancerTests(ITestOutputHelper output) : EntityTestKit(output
             Vm("vm-busy", VmState.Migrating, new Resources(1, 1024, 10)),
             Vm("vm-small", VmState.Running, new Resources(2, 4096, 20)),
             Vm("vm-large", VmState.Running, new Resources(4, 10240, 40))));
-        var settings = ControllerSettings.FromConfig(Journal.Config()) with { RebalanceInterval = interval };
+        var defaults = ControllerSettings.FromConfig(Journal.Config());
+        var settings = defaults with { Rebalancing = defaults.Rebalancing with { Interval = interval } };
         return Sys.ActorOf(FleetBalancer.Props(Answering(Fleet), vms, tasks, settings));
     }
 
