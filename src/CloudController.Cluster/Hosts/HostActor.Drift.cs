@@ -68,7 +68,7 @@ public sealed partial class HostActor
                 return;
             }
             _log.Warning("Host {0}: destroyed unknown VM {1}: {2}", _hostId, d.VmId, d.Reason);
-            PersistAndPublish(new UnknownVmDestroyed(d.VmId, d.Reason), () => { });
+            if (_ledger.RecordUnknownVmDestroyed(d.VmId, d.Reason).Event is { } destroyed) PersistAndPublish(destroyed, () => { });
         });
         Command<LossHandled>(h =>
         {

@@ -88,34 +88,18 @@ public sealed class StorageAllocationActor : ReceivePersistentActor, IWithTimers
                 used.Where(u => u.Item2 is not null).ToImmutableDictionary(u => u.VmId, u => u.Item2!.Value), replyTo));
     }
 
-    /// <summary>Activity is what a VM wrote since the last measurement, relative to the busiest VM on its datastore.</summary>
     private void Rebalance(Measured measured)
     {
-        var events = new List<IDomainEvent>();
-        var table = _table;
-        foreach (var datastore in table.Allocations.Values.Where(a => a.PoolId == measured.PoolId).GroupBy(a => a.DatastoreId))
-        {
-            var growth = datastore.ToDictionary(a => a.VmId, a =>
-                measured.UsedGib.TryGetValue(a.VmId, out var used) ? Math.Max(0, used - _lastUsed.GetValueOrDefault(a.VmId, used)) : 0);
-            var busiest = Math.Max(1, growth.Values.DefaultIfEmpty(0).Max());
-            var observed = datastore.Where(a => measured.UsedGib.ContainsKey(a.VmId))
-                .ToDictionary(a => a.VmId, a => (Math.Max(a.Member.UsedGib, measured.UsedGib[a.VmId]), (double)growth[a.VmId] / busiest));
-            var decision = table.Rebalance(datastore.Key, observed, DateTimeOffset.UtcNow);
-            if (decision.Refusal is { } reason) _log.Warning("Storage pool {0}: {1}", measured.PoolId, reason);
-            if (decision.Event is { } e)
-            {
-                events.Add(e);
-                table = table.Apply(e);
-            }
-        }
+        var (events, problems) = _table.RebalancePool(measured.PoolId, measured.UsedGib, _lastUsed, DateTimeOffset.UtcNow);
+        foreach (var problem in problems) _log.Warning("Storage pool {0}: {1}", measured.PoolId, problem);
         foreach (var (vm, used) in measured.UsedGib) _lastUsed[vm] = used;
-        if (events.Count == 0)
+        if (events.IsEmpty)
         {
             measured.ReplyTo?.Tell(new Rebalanced(0));
             return;
         }
         PersistAll(events, e => _table = _table.Apply(e));
-        DeferAsync(events.Count, count =>
+        DeferAsync(events.Length, count =>
         {
             measured.ReplyTo?.Tell(new Rebalanced(count));
             if (LastSequenceNr % _settings.Entities.SnapshotEvery < count) SaveSnapshot(_table);

@@ -200,6 +200,9 @@ public sealed record HostLedger(
         return history.Count > StateHistoryKept ? history.RemoveRange(0, history.Count - StateHistoryKept) : history;
     }
 
+    /// <summary>An unknown VM destroyed after its grace: recorded for the operator; the ledger never held it.</summary>
+    public Decision RecordUnknownVmDestroyed(string vmId, string reason) => Decision.Persist(new UnknownVmDestroyed(vmId, reason));
+
     public Decision RenewLease(string taskId, DateTimeOffset leaseExpiresAt) =>
         Reservations.ContainsKey(taskId)
             ? Decision.Persist(new ReservationLeaseRenewed(taskId, leaseExpiresAt))

@@ -89,6 +89,36 @@ public sealed record AllocationTable(
         return Decision.Persist(new StorageReleased(vmId, reshared, at));
     }
 
+    /// <summary>
+    /// Re-shares every datastore of a pool from a measurement of its VMs' used disk. Activity is what a VM wrote since
+    /// the last measurement (<paramref name="lastUsedGib"/>), relative to the busiest VM on its datastore; a VM not
+    /// measured (its host did not answer) keeps its share. Each datastore decides on its own: one that cannot be
+    /// re-shared is named in the problems and the others still change.
+    /// </summary>
+    public (ImmutableArray<IDomainEvent> Events, ImmutableArray<string> Problems) RebalancePool(
+        string poolId, IReadOnlyDictionary<string, long> usedGib, IReadOnlyDictionary<string, long> lastUsedGib, DateTimeOffset at)
+    {
+        var events = ImmutableArray.CreateBuilder<IDomainEvent>();
+        var problems = ImmutableArray.CreateBuilder<string>();
+        var table = this;
+        foreach (var datastore in Allocations.Values.Where(a => a.PoolId == poolId).GroupBy(a => a.DatastoreId))
+        {
+            var growth = datastore.ToDictionary(a => a.VmId, a =>
+                usedGib.TryGetValue(a.VmId, out var used) ? Math.Max(0, used - lastUsedGib.GetValueOrDefault(a.VmId, used)) : 0);
+            var busiest = Math.Max(1, growth.Values.DefaultIfEmpty(0).Max());
+            var observed = datastore.Where(a => usedGib.ContainsKey(a.VmId))
+                .ToDictionary(a => a.VmId, a => (Math.Max(a.Member.UsedGib, usedGib[a.VmId]), (double)growth[a.VmId] / busiest));
+            var decision = table.Rebalance(datastore.Key, observed, at);
+            if (decision.Refusal is { } reason) problems.Add(reason);
+            if (decision.Event is { } e)
+            {
+                events.Add(e);
+                table = table.Apply(e);
+            }
+        }
+        return (events.ToImmutable(), problems.ToImmutable());
+    }
+
     /// <summary>Re-shares a datastore with new measurements (used GiB, activity) of its VMs.</summary>
     public Decision Rebalance(string datastoreId, IReadOnlyDictionary<string, (long UsedGib, double Activity)> observed, DateTimeOffset at)
     {

@@ -78,6 +78,29 @@ public class AllocationTableTests
     }
 
     [Fact]
+    public void A_pool_measured_shares_by_what_each_VM_wrote_since_the_last_measurement_and_an_unmeasured_VM_keeps_its_share()
+    {
+        var dynamic = Pool with { Policy = AllocationPolicy.Dynamic };
+        var table = Apply(AllocationTable.Empty, AllocationTable.Empty.DefinePool(dynamic));
+        table = Apply(table, table.Allocate("web", "host-b", new("writer", 10), null, 0, Now));
+        table = Apply(table, table.Allocate("web", "host-b", new("idle", 10), null, 0, Now));
+
+        // Both hold 40 GiB now, but only the writer wrote since last time: it is the active one.
+        var (events, problems) = table.RebalancePool(
+            "web", new Dictionary<string, long> { ["writer"] = 40, ["idle"] = 40 }, new Dictionary<string, long> { ["writer"] = 10, ["idle"] = 40 }, Now);
+
+        Assert.Empty(problems);
+        var rebalanced = Assert.IsType<StorageRebalanced>(Assert.Single(events));
+        table = table.Apply(rebalanced);
+        Assert.True(table.Allocations["writer"].Gib > table.Allocations["idle"].Gib);
+        Assert.Equal(40, table.Allocations["idle"].Gib);
+
+        // A host that does not answer: its VM is not measured and nothing about it changes.
+        var (none, _) = table.RebalancePool("web", new Dictionary<string, long>(), new Dictionary<string, long>(), Now);
+        Assert.Empty(none);
+    }
+
+    [Fact]
     public void Validation_names_each_field()
     {
         var bad = new StoragePool("Bad Pool", [new Datastore("d", DatastoreKind.Local, StorageMedia.Ssd, 0), new Datastore("d", DatastoreKind.Shared, StorageMedia.Ssd, 5)],
