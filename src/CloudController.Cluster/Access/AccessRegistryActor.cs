@@ -8,7 +8,7 @@ using static CloudController.Cluster.Access.AccessProtocol;
 namespace CloudController.Cluster.Access;
 
 /// <summary>The users and service accounts of the API, journaled; tokens only as hashes.</summary>
-public sealed class AccessRegistryActor : ReceivePersistentActor
+public sealed class AccessRegistryActor : DecidingActor
 {
     private readonly string _name;
     private AccessRegistry _registry = AccessRegistry.Empty;
@@ -16,12 +16,12 @@ public sealed class AccessRegistryActor : ReceivePersistentActor
     public AccessRegistryActor(string name)
     {
         _name = name;
-        Recover<IDomainEvent>(e => _registry = _registry.Apply(e));
+        Recover<IDomainEvent>(Apply);
 
-        Command<AddUser>(a => Decide(_registry.Add(a.Name, a.Role, a.ServiceAccount, a.TokenHash, DateTimeOffset.UtcNow), a.Name));
-        Command<RemoveUser>(r => Decide(_registry.Remove(r.Name), r.Name));
-        Command<ReplaceToken>(r => Decide(_registry.ReplaceToken(r.Name, r.TokenHash, DateTimeOffset.UtcNow), r.Name));
-        Command<EnsureAdministrator>(e => Decide(_registry.EnsureAdministrator(e.Name, e.TokenHash, DateTimeOffset.UtcNow), e.Name));
+        Command<AddUser>(a => Decide(_registry.Add(a.Name, a.Role, a.ServiceAccount, a.TokenHash, DateTimeOffset.UtcNow), () => Changed(a.Name)));
+        Command<RemoveUser>(r => Decide(_registry.Remove(r.Name), () => Changed(r.Name)));
+        Command<ReplaceToken>(r => Decide(_registry.ReplaceToken(r.Name, r.TokenHash, DateTimeOffset.UtcNow), () => Changed(r.Name)));
+        Command<EnsureAdministrator>(e => Decide(_registry.EnsureAdministrator(e.Name, e.TokenHash, DateTimeOffset.UtcNow), () => Changed(e.Name)));
         Command<Authenticate>(a => Sender.Tell(new Authenticated(_registry.Authenticate(a.TokenHash))));
         Command<ListUsers>(_ => Sender.Tell(new UserList([.. _registry.Users.Values.OrderBy(u => u.Name, StringComparer.Ordinal)])));
     }
@@ -33,23 +33,9 @@ public sealed class AccessRegistryActor : ReceivePersistentActor
 
     public static Props Props(string name) => Akka.Actor.Props.Create(() => new AccessRegistryActor(name));
 
-    private void Decide(Decision decision, string user)
-    {
-        if (decision.Refusal is { } reason)
-        {
-            Sender.Tell(new AccessRefused(reason));
-            return;
-        }
-        if (decision.Event is not { } e)
-        {
-            Sender.Tell(new AccessChanged(_registry.Users.GetValueOrDefault(user)));
-            return;
-        }
-        var replyTo = Sender;
-        Persist(e, persisted =>
-        {
-            _registry = _registry.Apply(persisted);
-            replyTo.Tell(new AccessChanged(_registry.Users.GetValueOrDefault(user)));
-        });
-    }
+    private AccessChanged Changed(string user) => new(_registry.Users.GetValueOrDefault(user));
+
+    protected override void Apply(IDomainEvent e) => _registry = _registry.Apply(e);
+
+    protected override object Refusal(string reason) => new AccessRefused(reason);
 }

@@ -2,13 +2,14 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Persistence;
 using Akka.Persistence.Journal;
+using CloudController.Domain;
 using CloudController.Domain.Catalog;
 using static CloudController.Cluster.Catalog.InstantImageProtocol;
 
 namespace CloudController.Cluster.Catalog;
 
 /// <summary>One image of the instant-deploy library. Tagged like the catalog, so that every node can list the library.</summary>
-public sealed class InstantImageActor : ReceivePersistentActor
+public sealed class InstantImageActor : RecordingActor
 {
     public const string Tag = "instant-images";
 
@@ -19,8 +20,7 @@ public sealed class InstantImageActor : ReceivePersistentActor
     {
         _name = name;
 
-        Recover<InstantImageRegistered>(e => _image = e.Image);
-        Recover<InstantImageRemoved>(_ => _image = null);
+        Recover<IDomainEvent>(Apply);
 
         Command<RegisterImage>(register =>
         {
@@ -31,11 +31,7 @@ public sealed class InstantImageActor : ReceivePersistentActor
                     : new ImageRefused(_name, $"an instant image named '{_name}' already exists; choose another name"));
                 return;
             }
-            Persist(new Tagged(new InstantImageRegistered(register.Image), [Tag]), _ =>
-            {
-                _image = register.Image;
-                Sender.Tell(new ImageStatus(_image));
-            });
+            Record(new InstantImageRegistered(register.Image), () => Sender.Tell(new ImageStatus(_image!)));
         });
         Command<RemoveImage>(_ =>
         {
@@ -44,11 +40,7 @@ public sealed class InstantImageActor : ReceivePersistentActor
                 Sender.Tell(new ImageNotFound(_name));
                 return;
             }
-            Persist(new Tagged(new InstantImageRemoved(_name), [Tag]), _ =>
-            {
-                _image = null;
-                Sender.Tell(new ImageRemoved(image));
-            });
+            Record(new InstantImageRemoved(_name), () => Sender.Tell(new ImageRemoved(image)));
         });
         Command<GetImage>(_ =>
         {
@@ -60,4 +52,13 @@ public sealed class InstantImageActor : ReceivePersistentActor
     public override string PersistenceId => $"instant-image-{_name}";
 
     public static Props Props(string name) => Akka.Actor.Props.Create(() => new InstantImageActor(name));
+
+    protected override void Apply(IDomainEvent e) => _image = e switch
+    {
+        InstantImageRegistered registered => registered.Image,
+        InstantImageRemoved => null,
+        _ => throw new InvalidTransition("instant image", _name, _image is null ? "unknown" : "registered", e),
+    };
+
+    protected override IReadOnlyCollection<string> TagsOf(IDomainEvent e) => [Tag];
 }

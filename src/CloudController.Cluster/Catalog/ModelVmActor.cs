@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Persistence;
-using Akka.Persistence.Journal;
 using CloudController.Domain;
 using CloudController.Domain.Catalog;
 using static CloudController.Cluster.Catalog.ModelVmProtocol;
@@ -9,7 +8,7 @@ using static CloudController.Cluster.Catalog.ModelVmProtocol;
 namespace CloudController.Cluster.Catalog;
 
 /// <summary>One model VM of the catalog. Its events are tagged so that every node's catalog read model sees them.</summary>
-public sealed class ModelVmActor : ReceivePersistentActor
+public sealed class ModelVmActor : RecordingActor
 {
     public const string Tag = "catalog";
 
@@ -20,8 +19,7 @@ public sealed class ModelVmActor : ReceivePersistentActor
     {
         _name = name;
 
-        Recover<ModelRegistered>(e => _model = e.Model);
-        Recover<ModelRemoved>(_ => _model = null);
+        Recover<IDomainEvent>(Apply);
 
         Command<RegisterModel>(Register);
         Command<GetModel>(_ =>
@@ -37,9 +35,8 @@ public sealed class ModelVmActor : ReceivePersistentActor
                 Passivate();
                 return;
             }
-            PersistTagged(new ModelRemoved(_name), () =>
+            Record(new ModelRemoved(_name), () =>
             {
-                _model = null;
                 Sender.Tell(new ModelRemovedReply(_name));
                 Passivate();
             });
@@ -59,15 +56,17 @@ public sealed class ModelVmActor : ReceivePersistentActor
                 : new ModelRefused(_name, $"a different model named '{_name}' is already registered; remove it first or choose another name"));
             return;
         }
-        PersistTagged(new ModelRegistered(register.Model), () =>
-        {
-            _model = register.Model;
-            Sender.Tell(new ModelStatus(_model));
-        });
+        Record(new ModelRegistered(register.Model), () => Sender.Tell(new ModelStatus(_model!)));
     }
 
-    private void PersistTagged(IDomainEvent e, Action then) =>
-        Persist(new Tagged(e, [Tag]), _ => then());
+    protected override void Apply(IDomainEvent e) => _model = e switch
+    {
+        ModelRegistered registered => registered.Model,
+        ModelRemoved => null,
+        _ => throw new InvalidTransition("model", _name, _model is null ? "unknown" : "registered", e),
+    };
+
+    protected override IReadOnlyCollection<string> TagsOf(IDomainEvent e) => [Tag];
 
     /// <summary>An entity with nothing to hold needs no memory: unknown names do not linger.</summary>
     private void Passivate() => Context.Parent.Tell(new Passivate(PoisonPill.Instance));

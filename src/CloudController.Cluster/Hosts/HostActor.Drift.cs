@@ -68,7 +68,7 @@ public sealed partial class HostActor
                 return;
             }
             _log.Warning("Host {0}: destroyed unknown VM {1}: {2}", _hostId, d.VmId, d.Reason);
-            if (_ledger.RecordUnknownVmDestroyed(d.VmId, d.Reason).Event is { } destroyed) PersistAndPublish(destroyed, () => { });
+            if (_ledger.RecordUnknownVmDestroyed(d.VmId, d.Reason).Event is { } destroyed) Record(destroyed, () => { });
         });
         Command<LossHandled>(h =>
         {
@@ -77,7 +77,7 @@ public sealed partial class HostActor
             {
                 case LossOwner.VmRecord:
                     _log.Warning("Host {0}: VM {1} is lost: {2}", _hostId, h.VmId, h.Detail);
-                    if (_ledger.ReleaseAllocation(h.VmId).Event is { } released) PersistAndPublish(released, () => { });
+                    if (_ledger.ReleaseAllocation(h.VmId).Event is { } released) Record(released, () => { });
                     break;
                 case LossOwner.Pool:
                     _log.Warning("Host {0}: child {1} is lost to its pool: {2}", _hostId, h.VmId, h.Detail);
@@ -95,7 +95,7 @@ public sealed partial class HostActor
         var drift = HostDrift.Between(_ledger, vmIds);
         if (!drift.IsEmpty && drift.ToString() != _drift.ToString()) _log.Warning("Host {0} reconciled with drift: {1}", _hostId, drift);
         _drift = drift;
-        if (_ledger.ObserveDrift(drift, DateTimeOffset.UtcNow).Event is { } observed) PersistAndPublish(observed, ActOnDriftPastGrace);
+        if (_ledger.ObserveDrift(drift, DateTimeOffset.UtcNow).Event is { } observed) Record(observed, ActOnDriftPastGrace);
         else ActOnDriftPastGrace();
     }
 

@@ -21,7 +21,7 @@ namespace CloudController.Cluster.Hosts;
 /// silent for <c>fleet.unreachable-after</c> is offline; when it answers again (at its first answer after a node
 /// took it, and every <c>fleet.reconcile-every</c>) it reconciles the VMs it has with its ledger, and the status names any drift (acted on in HostActor.Drift.cs).
 /// </summary>
-public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
+public sealed partial class HostActor : DecidingActor, IWithTimers
 {
     private sealed record MonitorTick
     {
@@ -65,17 +65,17 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
         _ledger = _ledger with { CpuAllocationRatio = settings.Fleet.CpuAllocation.For(hostId) };
         // The ratio is configuration, so the one configured now wins over the one a snapshot was taken with.
         Recover<SnapshotOffer>(offer => _ledger = (HostLedger)offer.Snapshot with { CpuAllocationRatio = settings.Fleet.CpuAllocation.For(hostId) });
-        Recover<IDomainEvent>(e => _ledger = _ledger.Apply(e));
+        Recover<IDomainEvent>(Apply);
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
         Command<RegisterHost>(Register);
-        Command<Reserve>(r => Decide(_ledger.Reserve(r.TaskId, r.Amount, r.LeaseExpiresAt, r.Group, r.AntiAffinity)));
-        Command<ReleaseReservation>(r => Decide(_ledger.Release(r.TaskId, r.Reason)));
-        Command<CommitReservation>(c => Decide(_ledger.Commit(c.TaskId, c.VmId)));
-        Command<ReleaseAllocation>(r => Decide(_ledger.ReleaseAllocation(r.VmId)));
-        Command<AllocateMany>(a => Decide(_ledger.AllocateMany(a.Group, a.VmIds, a.Each)));
-        Command<ReleaseMany>(r => Decide(_ledger.ReleaseMany(r.VmIds)));
-        Command<SetHostState>(s => Decide(_ledger.SetState(s.State, s.Reason, s.By, DateTimeOffset.UtcNow)));
+        Command<Reserve>(r => Decide(_ledger.Reserve(r.TaskId, r.Amount, r.LeaseExpiresAt, r.Group, r.AntiAffinity), Accepted));
+        Command<ReleaseReservation>(r => Decide(_ledger.Release(r.TaskId, r.Reason), Accepted));
+        Command<CommitReservation>(c => Decide(_ledger.Commit(c.TaskId, c.VmId), Accepted));
+        Command<ReleaseAllocation>(r => Decide(_ledger.ReleaseAllocation(r.VmId), Accepted));
+        Command<AllocateMany>(a => Decide(_ledger.AllocateMany(a.Group, a.VmIds, a.Each), Accepted));
+        Command<ReleaseMany>(r => Decide(_ledger.ReleaseMany(r.VmIds), Accepted));
+        Command<SetHostState>(s => Decide(_ledger.SetState(s.State, s.Reason, s.By, DateTimeOffset.UtcNow), Accepted));
         Command<GetHostHistory>(_ => Sender.Tell(_ledger.IsRegistered ? new HostHistory(_hostId, _ledger.StateHistory) : new HostNotFound(_hostId)));
         Command<GetHost>(_ => Sender.Tell(_ledger.IsRegistered ? Status() : new HostNotFound(_hostId)));
         Command<MonitorTick>(_ =>
@@ -98,7 +98,7 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
             var decision = stillHeld
                 ? _ledger.RenewLease(c.TaskId, DateTimeOffset.UtcNow + _settings.Provisioning.ReservationLease)
                 : _ledger.Release(c.TaskId, "its task no longer holds it");
-            if (decision.Event is { } e) PersistAndPublish(e, () => { });
+            if (decision.Event is { } e) Record(e, () => { });
         });
         Command<Observed>(o =>
         {
@@ -144,33 +144,22 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new Applied(_hostId));
             return;
         }
-        Decide(Decision.Persist(new HostRegistered(register.Inventory)));
+        Decide(Decision.Persist(new HostRegistered(register.Inventory)), Accepted);
         StartMonitoring();
     }
 
-    private void Decide(Decision decision)
-    {
-        if (decision.Refusal is { } reason)
-        {
-            Sender.Tell(new Refused(_hostId, reason));
-            return;
-        }
-        if (decision.Event is null)
-        {
-            Sender.Tell(new Applied(_hostId));
-            return;
-        }
-        var sender = Sender;
-        PersistAndPublish(decision.Event, () => sender.Tell(new Applied(_hostId)));
-    }
+    private Applied Accepted() => new(_hostId);
 
-    private void PersistAndPublish(IDomainEvent e, Action then) => Persist(e, persisted =>
+    protected override void Apply(IDomainEvent e) => _ledger = _ledger.Apply(e);
+
+    protected override object Refusal(string reason) => new Refused(_hostId, reason);
+
+    /// <summary>Every node's fleet view hears of each change at once.</summary>
+    protected override void AfterRecord()
     {
-        _ledger = _ledger.Apply(persisted);
-        then();
         Publish();
         if (LastSequenceNr % _settings.Entities.SnapshotEvery == 0) SaveSnapshot(_ledger);
-    });
+    }
 
     /// <summary>
     /// A lease runs out when its task has not been heard of for a while: ask the task. One that is gone (or never
@@ -200,7 +189,7 @@ public sealed partial class HostActor : ReceivePersistentActor, IWithTimers
         var now = DateTimeOffset.UtcNow;
         var reachable = _lastReport is not { Reachable: false } && !_reachability.IsUnreachable(now, _settings.Fleet.UnreachableAfter);
         if (_ledger.ObserveReachability(reachable, reachable ? "answered again" : whyUnreachable, now).Event is { } e)
-            PersistAndPublish(e, () => { });
+            Record(e, () => { });
     }
 
     private void StartMonitoring()

@@ -11,7 +11,7 @@ namespace CloudController.Cluster.Hosts;
 /// The fleet's host agents, journaled: join tokens as hashes, joined agents and revoked serials. A joining agent is
 /// certified by the host CA of the controller's secrets once the domain accepts its token and name.
 /// </summary>
-public sealed class HostEnrollmentActor : ReceivePersistentActor
+public sealed class HostEnrollmentActor : DecidingActor
 {
     /// <summary>An agent's certificate is not renewed (not built); removing its host revokes it.</summary>
     public static readonly TimeSpan AgentCertificateLife = TimeSpan.FromDays(3650);
@@ -22,7 +22,7 @@ public sealed class HostEnrollmentActor : ReceivePersistentActor
     public HostEnrollmentActor(string name, HostAuthority authority)
     {
         _name = name;
-        Recover<IDomainEvent>(e => _enrollment = _enrollment.Apply(e));
+        Recover<IDomainEvent>(Apply);
 
         Command<IssueJoinToken>(i => Decide(_enrollment.IssueToken(i.TokenHash, i.Name, i.Validity, DateTimeOffset.UtcNow),
             () => new JoinTokenRecorded(i.Name, _enrollment.Tokens[i.TokenHash].ExpiresAt)));
@@ -62,23 +62,7 @@ public sealed class HostEnrollmentActor : ReceivePersistentActor
             () => new Certified(certificate.RawData, authority.Certificate.RawData));
     }
 
-    private void Decide(Decision decision, Func<object> reply)
-    {
-        if (decision.Refusal is { } reason)
-        {
-            Sender.Tell(new EnrollmentRefused(reason));
-            return;
-        }
-        if (decision.Event is not { } e)
-        {
-            Sender.Tell(reply());
-            return;
-        }
-        var replyTo = Sender;
-        Persist(e, persisted =>
-        {
-            _enrollment = _enrollment.Apply(persisted);
-            replyTo.Tell(reply());
-        });
-    }
+    protected override void Apply(IDomainEvent e) => _enrollment = _enrollment.Apply(e);
+
+    protected override object Refusal(string reason) => new EnrollmentRefused(reason);
 }

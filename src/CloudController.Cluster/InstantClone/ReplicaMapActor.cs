@@ -15,7 +15,7 @@ namespace CloudController.Cluster.InstantClone;
 /// replica is journaled as being made before any work starts, so concurrent requests for the same host share one
 /// and a crash mid-way resumes it. A replica that cannot be made is taken apart again before the map forgets it.
 /// </summary>
-public sealed class ReplicaMapActor : ReceivePersistentActor
+public sealed class ReplicaMapActor : DecidingActor
 {
     private sealed record Built(string HostId);
 
@@ -46,26 +46,17 @@ public sealed class ReplicaMapActor : ReceivePersistentActor
         _settings = settings;
 
         Recover<SnapshotOffer>(offer => _map = (ReplicaMap)offer.Snapshot);
-        Recover<IDomainEvent>(e => _map = _map.Apply(e));
+        Recover<IDomainEvent>(Apply);
         Recover<RecoveryCompleted>(_ =>
         {
             // A replica journaled as being made was interrupted: finish it.
             foreach (var replica in _map.Replicas.Values.Where(r => r.State == ReplicaState.Creating)) Build(replica);
         });
 
-        Command<DefineTemplate>(define =>
-        {
-            var decision = _map.Define(define.Definition);
-            if (decision.Refusal is { } reason)
-            {
-                Sender.Tell(new ReplicaMapRefused(_template, reason));
-                return;
-            }
-            PersistThen(decision, () => Sender.Tell(new ReplicaMapStatus(_map)));
-        });
+        Command<DefineTemplate>(define => Decide(_map.Define(define.Definition), () => new ReplicaMapStatus(_map)));
         Command<GetReplicaMap>(_ => Sender.Tell(_map.Template is null ? new TemplateNotFound(_template) : new ReplicaMapStatus(_map)));
         Command<EnsureReplicas>(Ensure);
-        Command<Built>(b => PersistThen(_map.MarkReady(b.HostId), Answer));
+        Command<Built>(b => Record(_map.MarkReady(b.HostId).Event, Answer));
         Command<BuildFailed>(f =>
         {
             _log.Warning("Replica of template {0} on host {1} failed: {2}; taking it apart", _template, f.HostId, f.Reason);
@@ -74,7 +65,7 @@ public sealed class ReplicaMapActor : ReceivePersistentActor
         Command<TornDown>(t =>
         {
             _failures[t.HostId] = t.Reason;
-            PersistThen(_map.Remove(t.HostId, t.Reason), () =>
+            Record(_map.Remove(t.HostId, t.Reason).Event, () =>
             {
                 t.ReplyTo?.Tell(new ReplicaMapProtocol.ReplicaRemoved(_template, t.HostId));
                 Answer();
@@ -187,18 +178,12 @@ public sealed class ReplicaMapActor : ReceivePersistentActor
         }
     }
 
-    private void PersistThen(Decision decision, Action then)
+    protected override void Apply(IDomainEvent e) => _map = _map.Apply(e);
+
+    protected override object Refusal(string reason) => new ReplicaMapRefused(_template, reason);
+
+    protected override void AfterRecord()
     {
-        if (decision.Event is not { } e)
-        {
-            then();
-            return;
-        }
-        Persist(e, persisted =>
-        {
-            _map = _map.Apply(persisted);
-            then();
-            if (LastSequenceNr % _settings.Entities.SnapshotEvery == 0) SaveSnapshot(_map);
-        });
+        if (LastSequenceNr % _settings.Entities.SnapshotEvery == 0) SaveSnapshot(_map);
     }
 }

@@ -53,7 +53,7 @@ public sealed class UsageMeterActor : ReceivePersistentActor, IWithTimers
             _sampling = true;
             _observer.ObserveAsync(_ledger.OpenSources().ToList()).PipeTo(Self, failure: ex => new SampleFailed(ex.Message));
         });
-        Command<UsageObservation>(Record);
+        Command<UsageObservation>(Meter);
         Command<SampleFailed>(f =>
         {
             _sampling = false;
@@ -74,7 +74,7 @@ public sealed class UsageMeterActor : ReceivePersistentActor, IWithTimers
     public static Props Props(UsageObserver observer, ControllerSettings settings) =>
         Akka.Actor.Props.Create(() => new UsageMeterActor(observer, settings));
 
-    private void Record(UsageObservation seen)
+    private void Meter(UsageObservation seen)
     {
         var events = _ledger.Reconcile(seen).ToList();
         if (_ledger.Prune(seen.At - _settings.Usage.Retention) is { } pruned) events.Add(pruned);

@@ -17,7 +17,7 @@ namespace CloudController.Cluster.Networks;
 /// followed; when all succeed the network is ready; when one fails, the others are aborted (still running) or
 /// deleted (already made), until nothing of the network is left. Journaled, so a crash resumes where it was.
 /// </summary>
-public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
+public sealed class VmNetworkActor : RecordingActor, IWithTimers
 {
     private sealed record Check
     {
@@ -46,7 +46,7 @@ public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
         _settings = settings;
 
         Recover<SnapshotOffer>(offer => _network = (VmNetwork)offer.Snapshot);
-        Recover<IDomainEvent>(e => _network = VmNetwork.Apply(_network, e));
+        Recover<IDomainEvent>(Apply);
         Recover<RecoveryCompleted>(_ => Follow());
 
         Command<CreateNetwork>(create =>
@@ -56,9 +56,8 @@ public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
                 Sender.Tell(Status());
                 return;
             }
-            Persist(new NetworkPlanned(create.Network, create.Members), e =>
+            Record(new NetworkPlanned(create.Network, create.Members), () =>
             {
-                _network = VmNetwork.Apply(_network, e);
                 Sender.Tell(Status());
                 Follow();
             });
@@ -70,7 +69,7 @@ public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
             _checking = true;
             LookAsync(_network).PipeTo(Self, failure: ex => new Status.Failure(ex));
         });
-        Command<Seen>(Decide);
+        Command<Seen>(OnMembersSeen);
         Command<Quotas.QuotaProtocol.QuotaStatus>(_ => { });
         Command<Status.Failure>(f =>
         {
@@ -116,7 +115,7 @@ public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
         return new Seen(tasks.ToImmutable(), undos.ToImmutable(), left.ToImmutable());
     }
 
-    private void Decide(Seen seen)
+    private void OnMembersSeen(Seen seen)
     {
         _checking = false;
         var network = _network!;
@@ -128,7 +127,7 @@ public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
                 Settle(new NetworkReady());
                 break;
             case NetworkPhase.Provisioning when seen.Tasks.FirstOrDefault(t => t.Value?.State is TaskState.Failed or TaskState.Aborted) is { Value: { } failed } f:
-                Persist(new NetworkRollingBack($"member {f.Key} failed: {failed.Error}"), e => _network = VmNetwork.Apply(_network, e));
+                Record(new NetworkRollingBack($"member {f.Key} failed: {failed.Error}"), () => { });
                 break;
             case NetworkPhase.RollingBack when seen.VmsLeft.IsEmpty && seen.Tasks.Values.All(t => t is null || t.IsEnded):
                 Settle(new NetworkRolledBack());
@@ -153,9 +152,10 @@ public sealed class VmNetworkActor : ReceivePersistentActor, IWithTimers
         return Check.Instance;
     }
 
-    private void Settle(IDomainEvent e) => Persist(e, persisted =>
+    protected override void Apply(IDomainEvent e) => _network = VmNetwork.Apply(_network, e);
+
+    private void Settle(IDomainEvent e) => Record(e, () =>
     {
-        _network = VmNetwork.Apply(_network, persisted);
         Timers.Cancel(Check.Instance);
         _log.Info("Network {0} is {1}", _name, _network!.Phase);
         if (_network.Phase == NetworkPhase.RolledBack) ReleaseQuota(_network);

@@ -18,7 +18,7 @@ namespace CloudController.Cluster.Pools;
 /// Children mid-fork or mid-removal after a crash are carried on from the journal. Remembered, so that a pool keeps
 /// reconciling after a restart without being asked.
 /// </summary>
-public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
+public sealed class ChildPoolActor : RecordingActor, IWithTimers
 {
     public const string Tag = "pools";
 
@@ -64,7 +64,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
             _pool = (ChildPool)offer.Snapshot;
             _snapshotAt = offer.Metadata.SequenceNr;
         });
-        Recover<IDomainEvent>(e => _pool = _pool.Apply(e));
+        Recover<IDomainEvent>(Apply);
         Recover<RecoveryCompleted>(_ =>
         {
             if (!_pool.Exists) return;
@@ -80,7 +80,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
                 Sender.Tell(new PoolRefused(_name, reason));
                 return;
             }
-            Record(decision.Event, tagged: true, () =>
+            Record(decision.Event, () =>
             {
                 Sender.Tell(Status());
                 Timers.StartPeriodicTimer(Tick.Instance, Tick.Instance, _settings.Pools.ReconcileInterval);
@@ -113,7 +113,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
                 started.ReplyTo.Tell(Status());
                 return;
             }
-            Record(new ChildrenStarted(started.ChildIds), tagged: false, () => started.ReplyTo.Tell(Status()));
+            Record(new ChildrenStarted(started.ChildIds), () => started.ReplyTo.Tell(Status()));
         });
         Command<GetPool>(get =>
         {
@@ -152,7 +152,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
             PassivateIfUndefined();
             return;
         }
-        Record(decision.Event, tagged: false, () =>
+        Record(decision.Event, () =>
         {
             Sender.Tell(Status());
             Self.Tell(Tick.Instance);
@@ -204,10 +204,10 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
         if (step.IsEmpty)
         {
             _busy = false;
-            if (_pool.Deleting && _pool.Children.IsEmpty) Record(new PoolDeleted(), tagged: true, () => Timers.CancelAll());
+            if (_pool.Deleting && _pool.Children.IsEmpty) Record(new PoolDeleted(), () => Timers.CancelAll());
             return;
         }
-        PersistAll(step.Events, e => _pool = _pool.Apply(e));
+        PersistAll(step.Events, Apply);
         // Deferred runs after every event of the batch is journaled: only then is the work done.
         DeferAsync(step, _ => CarryOut());
     }
@@ -238,7 +238,7 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
             Continue();
             return;
         }
-        PersistAll(record.Events, e => _pool = _pool.Apply(e));
+        PersistAll(record.Events, Apply);
         // A failed or removed child's activation token must not outlive it.
         if (!record.Gone.IsEmpty)
             _keyPools.Tell(new KeyPool.KeyPoolProtocol.RevokeTokens(KeyPool.KeyPoolProtocol.DefaultPool, record.Gone, $"child of pool {_name} failed or removed"));
@@ -262,19 +262,10 @@ public sealed class ChildPoolActor : ReceivePersistentActor, IWithTimers
         else Timers.StartSingleTimer("retry", Tick.Instance, _settings.Provisioning.Backoff(_interruptions));
     }
 
-    private void Record(IDomainEvent? e, bool tagged, Action then)
-    {
-        if (e is null)
-        {
-            then();
-            return;
-        }
-        Persist<object>(tagged ? new Akka.Persistence.Journal.Tagged(e, [Tag]) : e, _ =>
-        {
-            _pool = _pool.Apply(e);
-            then();
-        });
-    }
+    protected override void Apply(IDomainEvent e) => _pool = _pool.Apply(e);
+
+    /// <summary>The pool directory follows pools being made and gone; their children's events are the pool's own.</summary>
+    protected override IReadOnlyCollection<string> TagsOf(IDomainEvent e) => e is PoolCreated or PoolDeleted ? [Tag] : [];
 
     private PoolStatus Status(bool withChildren = false) => new(
         _pool.Definition!, _pool.Count(ChildState.Ready), _pool.RunningCount, _pool.Count(ChildState.Forking), _pool.Count(ChildState.Lost),

@@ -18,7 +18,7 @@ namespace CloudController.Cluster.Provisioning;
 /// outcome before the next begins, runs at most one step at a time, and after a restart (its region remembers
 /// unfinished tasks) repeats the step it was in or continues its rollback, so no task is ever left half-done.
 /// </summary>
-public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
+public sealed class ProvisioningTaskActor : RecordingActor, IWithTimers
 {
     /// <summary>The result of the step or undo started as attempt <c>Attempt</c>; results of older attempts are stale.</summary>
     private sealed record StepResult(long Attempt, StepOutcome? Outcome, FleetViewProtocol.FlexiblePlacement? Placement, Exception? Error);
@@ -56,8 +56,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         _runner = runner;
         _settings = settings;
 
-        Recover<TaskCreated>(e => _task = ProvisioningTask.Create(e));
-        Recover<IDomainEvent>(e => _task = _task?.Apply(e));
+        Recover<IDomainEvent>(Apply);
         Recover<RecoveryCompleted>(_ =>
         {
             // Again after a crash between the task's end and the release: giving a claim back twice changes nothing.
@@ -117,12 +116,11 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var created = new TaskCreated(_taskId, start.Kind, start.Vm, start.BaseImage, start.BaseImageGib, DateTimeOffset.UtcNow, start.Apps, start.Instant, start.TargetHostId, start.RequestedBy);
-        Persist(new Tagged(created, [Tag]), _ =>
+        base.Record(created, () =>
         {
-            _task = ProvisioningTask.Create(created);
             ControllerMetrics.TasksStarted.WithLabels(created.Kind.ToString()).Inc();
             ControllerMetrics.TaskRunning(_taskId, created.At);
-            Sender.Tell(new TaskReport(_task));
+            Sender.Tell(new TaskReport(_task!));
             Advance();
         });
     }
@@ -151,7 +149,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new AbortRefused(_taskId, refusal));
             return;
         }
-        PersistAndApply(new AbortRequested(abort.Reason, DateTimeOffset.UtcNow), () =>
+        Record(new AbortRequested(abort.Reason, DateTimeOffset.UtcNow), () =>
         {
             Sender.Tell(new TaskReport(_task!));
             // The step in flight is cancelled; the rollback starts once it has returned, so that an undo never
@@ -183,12 +181,12 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
                 });
                 break;
             case SagaAction.Fail fail:
-                PersistAndApply(new StepFailed(task.CurrentStep, fail.Error, DateTimeOffset.UtcNow), Advance);
+                Record(new StepFailed(task.CurrentStep, fail.Error, DateTimeOffset.UtcNow), Advance);
                 break;
             case SagaAction.Finish finish:
                 // Before the end is recorded, so that whoever sees the task ended finds its work area gone.
                 RemoveWorkArea();
-                PersistAndApply(new TaskFinished(finish.Outcome, DateTimeOffset.UtcNow), Advance);
+                Record(new TaskFinished(finish.Outcome, DateTimeOffset.UtcNow), Advance);
                 break;
             case SagaAction.None when !Timers.IsTimerActive(Linger.Instance):
                 // Also here: a task recovered after ending, or a deletion that gave up, leaves no work area behind.
@@ -261,7 +259,7 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         _undoFailures = resolution.UndoFailures;
         if (running is SagaAction.Undo undo && error is not null)
             _log.Warning("Task {0}: undoing {1} failed (attempt {2}): {3}", _taskId, undo.Step, _undoFailures, error);
-        if (resolution.Event is { } e) PersistAndApply(e, () => GoOn(resolution));
+        if (resolution.Event is { } e) Record(e, () => GoOn(resolution));
         else GoOn(resolution);
     }
 
@@ -294,8 +292,13 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
     /// side effect in between (no step in flight): one dependent commit fewer per task, and no crash can split the
     /// two. The work area goes first, as before the end is recorded; no step that can precede the end reads it.
     /// </summary>
-    private void PersistAndApply(IDomainEvent e, Action then)
+    protected override void Record(IDomainEvent? e, Action then)
     {
+        if (e is null)
+        {
+            then();
+            return;
+        }
         IDomainEvent[] events = _inFlight is null && _task!.Apply(e).NextAction() is SagaAction.Finish finish
             ? [e, new TaskFinished(finish.Outcome, DateTimeOffset.UtcNow)]
             : [e];
@@ -310,20 +313,26 @@ public sealed class ProvisioningTaskActor : ReceivePersistentActor, IWithTimers
         });
     }
 
+    protected override void Apply(IDomainEvent e) => _task = e is TaskCreated created ? ProvisioningTask.Create(created) : _task?.Apply(e);
+
+    protected override IReadOnlyCollection<string> TagsOf(IDomainEvent e) => [Tag];
+
+    /// <summary>A journaled event applied live: what watchers, metrics and quotas hear of, besides the state.</summary>
     private void Applied(IDomainEvent persisted, Action then)
     {
         var before = _task!.State;
-        _task = _task!.Apply(persisted);
-        if (before == TaskState.Running && _task.State == TaskState.RollingBack) ControllerMetrics.TaskRollbacks.WithLabels(_task.Kind.ToString()).Inc();
-        if (_task.IsEnded && before is TaskState.Running or TaskState.RollingBack)
+        Apply(persisted);
+        var task = _task!;
+        if (before == TaskState.Running && task.State == TaskState.RollingBack) ControllerMetrics.TaskRollbacks.WithLabels(task.Kind.ToString()).Inc();
+        if (task.IsEnded && before is TaskState.Running or TaskState.RollingBack)
         {
-            ControllerMetrics.TasksEnded.WithLabels(_task.Kind.ToString(), _task.State.ToString()).Inc();
+            ControllerMetrics.TasksEnded.WithLabels(task.Kind.ToString(), task.State.ToString()).Inc();
             ControllerMetrics.TaskGone(_taskId);
-            ReleaseQuota(_task);
+            ReleaseQuota(task);
         }
-        var status = new TaskReport(_task);
+        var status = new TaskReport(task);
         foreach (var watcher in _watchers) watcher.Tell(status);
-        if (_task.IsEnded)
+        if (task.IsEnded)
         {
             foreach (var watcher in _watchers) Context.Unwatch(watcher);
             _watchers.Clear();

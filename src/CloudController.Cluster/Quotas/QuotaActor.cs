@@ -10,7 +10,7 @@ namespace CloudController.Cluster.Quotas;
 /// One owner's quota, journaled. As an entity it takes one message at a time, which is what makes a reservation
 /// atomic: racing requests are decided one after the other against what the earlier ones took.
 /// </summary>
-public sealed class QuotaActor : ReceivePersistentActor
+public sealed class QuotaActor : DecidingActor
 {
     private readonly string _owner;
     private OwnerQuota _quota;
@@ -19,12 +19,12 @@ public sealed class QuotaActor : ReceivePersistentActor
     {
         _owner = owner;
         _quota = OwnerQuota.Empty(owner);
-        Recover<IDomainEvent>(e => _quota = _quota.Apply(e));
+        Recover<IDomainEvent>(Apply);
 
-        Command<Reserve>(r => Decide(_quota.Reserve(r.ClaimId, r.Claim)));
-        Command<ReserveAll>(r => Decide(_quota.ReserveAll(r.Claims)));
-        Command<Release>(r => Decide(_quota.Release(r.ClaimId)));
-        Command<SetLimits>(s => Decide(_quota.Set(s.Limits)));
+        Command<Reserve>(r => Decide(_quota.Reserve(r.ClaimId, r.Claim), Status));
+        Command<ReserveAll>(r => Decide(_quota.ReserveAll(r.Claims), Status));
+        Command<Release>(r => Decide(_quota.Release(r.ClaimId), Status));
+        Command<SetLimits>(s => Decide(_quota.Set(s.Limits), Status));
         Command<GetQuota>(_ => Sender.Tell(Status()));
     }
 
@@ -34,23 +34,7 @@ public sealed class QuotaActor : ReceivePersistentActor
 
     private QuotaStatus Status() => new(_owner, _quota.Limits, _quota.Usage);
 
-    private void Decide(Decision decision)
-    {
-        if (decision.Refusal is { } reason)
-        {
-            Sender.Tell(new QuotaRefused(reason));
-            return;
-        }
-        if (decision.Event is not { } e)
-        {
-            Sender.Tell(Status());
-            return;
-        }
-        var replyTo = Sender;
-        Persist(e, persisted =>
-        {
-            _quota = _quota.Apply(persisted);
-            replyTo.Tell(Status());
-        });
-    }
+    protected override void Apply(IDomainEvent e) => _quota = _quota.Apply(e);
+
+    protected override object Refusal(string reason) => new QuotaRefused(reason);
 }

@@ -15,7 +15,7 @@ namespace CloudController.Cluster.Storage;
 /// every interval, pools re-shared from what their VMs wrote since (the dynamic policy grows writers, shrinks idle
 /// ones, never below what they hold).
 /// </summary>
-public sealed class StorageAllocationActor : ReceivePersistentActor, IWithTimers
+public sealed class StorageAllocationActor : DecidingActor, IWithTimers
 {
     private sealed record Tick
     {
@@ -36,7 +36,7 @@ public sealed class StorageAllocationActor : ReceivePersistentActor, IWithTimers
         _settings = settings;
 
         Recover<SnapshotOffer>(offer => _table = (AllocationTable)offer.Snapshot);
-        Recover<IDomainEvent>(e => _table = _table.Apply(e));
+        Recover<IDomainEvent>(Apply);
         Recover<RecoveryCompleted>(_ =>
         {
             if (_settings.Storage.RebalanceInterval > TimeSpan.Zero)
@@ -98,7 +98,7 @@ public sealed class StorageAllocationActor : ReceivePersistentActor, IWithTimers
             measured.ReplyTo?.Tell(new Rebalanced(0));
             return;
         }
-        PersistAll(events, e => _table = _table.Apply(e));
+        PersistAll(events, Apply);
         DeferAsync(events.Length, count =>
         {
             measured.ReplyTo?.Tell(new Rebalanced(count));
@@ -106,23 +106,12 @@ public sealed class StorageAllocationActor : ReceivePersistentActor, IWithTimers
         });
     }
 
-    private void Decide(Decision decision, Func<object> reply)
+    protected override void Apply(IDomainEvent e) => _table = _table.Apply(e);
+
+    protected override object Refusal(string reason) => new StorageRefused(reason);
+
+    protected override void AfterRecord()
     {
-        if (decision.Refusal is { } reason)
-        {
-            Sender.Tell(new StorageRefused(reason));
-            return;
-        }
-        if (decision.Event is not { } e)
-        {
-            Sender.Tell(reply());
-            return;
-        }
-        Persist(e, persisted =>
-        {
-            _table = _table.Apply(persisted);
-            Sender.Tell(reply());
-            if (LastSequenceNr % _settings.Entities.SnapshotEvery == 0) SaveSnapshot(_table);
-        });
+        if (LastSequenceNr % _settings.Entities.SnapshotEvery == 0) SaveSnapshot(_table);
     }
 }

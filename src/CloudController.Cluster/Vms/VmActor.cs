@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
-using Akka.Persistence.Journal;
 using CloudController.Domain;
 using CloudController.Domain.Vms;
 using static CloudController.Cluster.Vms.VmProtocol;
@@ -14,7 +13,7 @@ namespace CloudController.Cluster.Vms;
 /// pushes into the guest's channel while the VM runs. Its events are tagged so that every node's VM directory (the
 /// read model behind listing) sees them.
 /// </summary>
-public sealed class VmActor : ReceivePersistentActor
+public sealed class VmActor : DecidingActor
 {
     public const string Tag = "vm";
 
@@ -30,9 +29,7 @@ public sealed class VmActor : ReceivePersistentActor
         _vmId = vmId;
         _channel = channel;
 
-        Recover<VmRecordCreated>(e => _record = e.Record);
-        Recover<VmRecordRemoved>(_ => _record = null);
-        Recover<IDomainEvent>(e => _record = _record?.Apply(e));
+        Recover<IDomainEvent>(Apply);
 
         Command<CreateVm>(Create);
         Command<PlaceVm>(p => Decide(r => r.Place(p.HostId, p.Hardware)));
@@ -58,9 +55,8 @@ public sealed class VmActor : ReceivePersistentActor
                 Passivate();
                 return;
             }
-            PersistTagged(new VmRecordRemoved(r.Reason), () =>
+            Record(new VmRecordRemoved(r.Reason), () =>
             {
-                _record = null;
                 // Its watchers read it once more, find it gone, and end.
                 GuestDataWatchers.Announce(Context.System, _vmId, 0);
                 Sender.Tell(new Applied(_vmId));
@@ -98,13 +94,10 @@ public sealed class VmActor : ReceivePersistentActor
                 : new Refused(_vmId, $"VM {_vmId} already exists, created by task {_record.TaskId}"));
             return;
         }
-        PersistTagged(new VmRecordCreated(create.Record), () =>
-        {
-            _record = create.Record;
-            Sender.Tell(new Applied(_vmId));
-        });
+        Record(new VmRecordCreated(create.Record), () => Sender.Tell(new Applied(_vmId)));
     }
 
+    /// <summary>A command to a VM no record knows is answered so, and the entity goes.</summary>
     private void Decide(Func<VmRecord, Decision> decide, Action<VmRecord>? then = null)
     {
         if (_record is null)
@@ -113,26 +106,19 @@ public sealed class VmActor : ReceivePersistentActor
             Passivate();
             return;
         }
-        var decision = decide(_record);
-        if (decision.Refusal is { } reason)
-        {
-            Sender.Tell(new Refused(_vmId, reason));
-            return;
-        }
-        if (decision.Event is not { } e)
-        {
-            Sender.Tell(new Applied(_vmId));
-            return;
-        }
-        PersistTagged(e, () =>
-        {
-            _record = _record.Apply(e);
-            Sender.Tell(new Applied(_vmId));
-            then?.Invoke(_record);
-        });
+        Decide(decide(_record), () => new Applied(_vmId), () => then?.Invoke(_record));
     }
 
-    private void PersistTagged(IDomainEvent e, Action then) => Persist(new Tagged(e, [Tag]), _ => then());
+    protected override void Apply(IDomainEvent e) => _record = e switch
+    {
+        VmRecordCreated created => created.Record,
+        VmRecordRemoved => null,
+        _ => _record?.Apply(e),
+    };
+
+    protected override object Refusal(string reason) => new Refused(_vmId, reason);
+
+    protected override IReadOnlyCollection<string> TagsOf(IDomainEvent e) => [Tag];
 
     private void Passivate() => Context.Parent.Tell(new Passivate(PoisonPill.Instance));
 }
