@@ -84,40 +84,25 @@ public sealed class PoolsService(ControllerActors actors, ControllerSettings set
         RequestGuard.ThrowIfAny(PoolDefinitionValidator.Validate(definition));
         if (await actors.Ask(actors.ReplicaMaps, new GetReplicaMap(definition.Template), context.CancellationToken) is not ReplicaMapStatus { Map.Template: { } template })
             throw RpcErrors.InvalidArgument("template", $"there is no template '{definition.Template}'", FindTemplates);
-        await ReserveChildrenAsync(definition.Owner, definition.Name, template, definition.Desired, context.CancellationToken);
-        try
+        var create = async () => await actors.Ask(actors.Pools, new CreatePool(definition), context.CancellationToken) switch
         {
-            return await actors.Ask(actors.Pools, new CreatePool(definition), context.CancellationToken) switch
-            {
-                PoolStatus s => s.ToProto(),
-                PoolRefused r => throw RpcErrors.AlreadyExists(r.Reason),
-                var other => throw RpcErrors.Unexpected(other),
-            };
-        }
-        catch
-        {
-            ReleaseChildren(definition.Owner, definition.Name);
-            throw;
-        }
+            PoolStatus s => s.ToProto(),
+            PoolRefused r => throw RpcErrors.AlreadyExists(r.Reason),
+            var other => throw RpcErrors.Unexpected(other),
+        };
+        if (definition.Owner is not { } owner) return await create();
+        return await actors.WithinQuotaAsync(
+            ChildrenClaim(owner, definition.Name, template, definition.Desired), [ChildrenRelease(owner, definition.Name)], create, context.CancellationToken);
     }
 
     /// <summary>
-    /// Holds the pool's children (each a VM costing one child) against its owner's quota, one claim per pool resized
-    /// on each scale; the owner's quota entity decides racing requests one at a time.
+    /// The pool's children (each a VM costing one child) held against its owner's quota: one claim per pool, resized
+    /// on each scale.
     /// </summary>
-    private async Task ReserveChildrenAsync(string? owner, string pool, ForkTemplate template, int desired, CancellationToken ct)
-    {
-        if (owner is null) return;
-        var claim = QuotaClaim.ForPoolChildren(template.ChildCost(settings.Pools.ChildDiskGib), desired);
-        var reply = await actors.Ask(actors.Quotas, new Reserve(owner, PoolClaimId(pool), claim), ct);
-        if (reply is QuotaRefused refused) throw RpcErrors.QuotaExceeded(refused.Reason);
-        if (reply is not QuotaStatus) throw RpcErrors.Unexpected(reply);
-    }
+    private Reserve ChildrenClaim(string owner, string pool, ForkTemplate template, int desired) =>
+        new(owner, PoolClaimId(pool), QuotaClaim.ForPoolChildren(template.ChildCost(settings.Pools.ChildDiskGib), desired));
 
-    private void ReleaseChildren(string? owner, string pool)
-    {
-        if (owner is not null) actors.Quotas.Tell(new Release(owner, PoolClaimId(pool)), Akka.Actor.ActorRefs.NoSender);
-    }
+    private static Release ChildrenRelease(string owner, string pool) => new(owner, PoolClaimId(pool));
 
     private static string PoolClaimId(string pool) => $"pool/{pool}";
 
@@ -127,13 +112,14 @@ public sealed class PoolsService(ControllerActors actors, ControllerSettings set
         if (request.Desired is < 0 or > ChildPool.MaxDesired)
             throw RpcErrors.InvalidArgument("desired", $"is {request.Desired}", $"use 0 to {ChildPool.MaxDesired}");
         var pool = await GetOwnPoolAsync(name, context);
-        if (await actors.Ask(actors.ReplicaMaps, new GetReplicaMap(pool.Definition.Template), context.CancellationToken) is ReplicaMapStatus { Map.Template: { } template })
+        if (pool.Definition.Owner is { } owner &&
+            await actors.Ask(actors.ReplicaMaps, new GetReplicaMap(pool.Definition.Template), context.CancellationToken) is ReplicaMapStatus { Map.Template: { } template })
         {
-            await ReserveChildrenAsync(pool.Definition.Owner, name, template, request.Desired, context.CancellationToken);
+            await actors.ReserveAsync(ChildrenClaim(owner, name, template, request.Desired), context.CancellationToken);
             var reply = await actors.Ask(actors.Pools, new ScalePool(name, request.Desired), context.CancellationToken);
             // A refused scale gives back what it reserved beyond the count the pool keeps.
-            if (reply is not PoolStatus && pool.Definition.Owner is { } owner)
-                actors.Quotas.Tell(new Reserve(owner, PoolClaimId(name), QuotaClaim.ForPoolChildren(template.ChildCost(settings.Pools.ChildDiskGib), pool.Definition.Desired)), Akka.Actor.ActorRefs.NoSender);
+            if (reply is not PoolStatus)
+                actors.Quotas.Tell(ChildrenClaim(owner, name, template, pool.Definition.Desired), Akka.Actor.ActorRefs.NoSender);
             return Answer(name, reply);
         }
         return Answer(name, await actors.Ask(actors.Pools, new ScalePool(name, request.Desired), context.CancellationToken));
@@ -208,7 +194,7 @@ public sealed class PoolsService(ControllerActors actors, ControllerSettings set
         var name = RequestGuard.Id(request.Name, "name", FindPools);
         var pool = await GetOwnPoolAsync(name, context);
         var reply = await actors.Ask(actors.Pools, new DeletePool(name), context.CancellationToken);
-        if (reply is PoolStatus) ReleaseChildren(pool.Definition.Owner, name);
+        if (reply is PoolStatus && pool.Definition.Owner is { } owner) actors.Quotas.Tell(ChildrenRelease(owner, name), Akka.Actor.ActorRefs.NoSender);
         return Answer(name, reply);
     }
 

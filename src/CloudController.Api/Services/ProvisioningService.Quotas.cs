@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Akka.Actor;
 using CloudController.Api.Errors;
 using CloudController.Api.V1;
 using CloudController.Domain.Quotas;
@@ -19,18 +18,8 @@ public sealed partial class ProvisioningService
     private async Task<ProvisionResponse> StartWithinQuotaAsync(StartTask start, CancellationToken ct)
     {
         if (start.Vm.Owner is not { } owner) return await StartAsync(start, ct);
-        var reply = await actors.Ask(actors.Quotas, new Reserve(owner, start.Vm.VmId, QuotaClaim.ForVm(start.Vm.Hardware)), ct);
-        if (reply is QuotaRefused refused) throw RpcErrors.QuotaExceeded(refused.Reason);
-        if (reply is not QuotaStatus) throw RpcErrors.Unexpected(reply);
-        try
-        {
-            return await StartAsync(start, ct);
-        }
-        catch
-        {
-            actors.Quotas.Tell(new Release(owner, start.Vm.VmId), ActorRefs.NoSender);
-            throw;
-        }
+        return await actors.WithinQuotaAsync(
+            new Reserve(owner, start.Vm.VmId, QuotaClaim.ForVm(start.Vm.Hardware)), [new Release(owner, start.Vm.VmId)], () => StartAsync(start, ct), ct);
     }
 
     /// <summary>
@@ -42,18 +31,8 @@ public sealed partial class ProvisioningService
     {
         if (owner is null) return await CreateNetworkAsync(create, ct);
         var claims = create.Members.ToImmutableDictionary(m => m.VmId, m => QuotaClaim.ForVm(m.Vm.Hardware));
-        var reply = await actors.Ask(actors.Quotas, new ReserveAll(owner, claims), ct);
-        if (reply is QuotaRefused refused) throw RpcErrors.QuotaExceeded(refused.Reason);
-        if (reply is not QuotaStatus) throw RpcErrors.Unexpected(reply);
-        try
-        {
-            return await CreateNetworkAsync(create, ct);
-        }
-        catch
-        {
-            foreach (var vmId in claims.Keys) actors.Quotas.Tell(new Release(owner, vmId), ActorRefs.NoSender);
-            throw;
-        }
+        return await actors.WithinQuotaAsync(
+            new ReserveAll(owner, claims), claims.Keys.Select(vmId => new Release(owner, vmId)), () => CreateNetworkAsync(create, ct), ct);
     }
 
     private async Task<ProvisionResponse> StartAsync(StartTask start, CancellationToken ct) =>
