@@ -32,11 +32,27 @@ public static class OwnerOnlyFile
 
     public static void Write(string path, string content) => Write(path, System.Text.Encoding.UTF8.GetBytes(content));
 
-    /// <summary>Creates <paramref name="path"/>; never replaces a file that exists (that throws <see cref="IOException"/>).</summary>
+    /// <summary>
+    /// Creates <paramref name="path"/> whole, on disk, or not at all: written under a temporary name, then linked into
+    /// place, so that nobody (another process making the same file at once) ever reads half of it. Never replaces a
+    /// file that exists: that throws <see cref="IOException"/>, and the file there is the one.
+    /// </summary>
     public static void Create(string path, ReadOnlySpan<byte> content)
     {
-        using var stream = new FileStream(path, Options(FileMode.CreateNew));
-        stream.Write(content);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var stream = new FileStream(temporary, Options(FileMode.CreateNew)))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: false);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
     }
 
     private static FileStreamOptions Options(FileMode mode)

@@ -1,3 +1,4 @@
+using CloudController.FirstBoot;
 using CloudController.Hypervisor.CloudInit;
 
 namespace CloudController.Hypervisor.Qemu;
@@ -12,25 +13,23 @@ internal static class NoCloudSeedDisk
     /// <summary>Fixed, so the disk QEMU sees never changes size; far above what 256 KiB of data renders to.</summary>
     public const long Size = 2L << 20;
 
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
     public static async Task WriteAsync(string path, NoCloudSeed seed, CancellationToken ct)
     {
         if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("the QEMU driver runs on Linux");
         var work = path + ".d";
         if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
-        Directory.CreateDirectory(work, OwnerOnly | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(work, OwnerOnlyFile.Mode | UnixFileMode.UserExecute);
         try
         {
             var files = new[] { ("meta-data", seed.MetaData), ("user-data", seed.UserData), ("network-config", seed.NetworkConfig) };
-            foreach (var (name, content) in files) await WriteOwnerOnlyAsync(Path.Combine(work, name), System.Text.Encoding.UTF8.GetBytes(content), ct);
+            foreach (var (name, content) in files) OwnerOnlyFile.Create(Path.Combine(work, name), System.Text.Encoding.UTF8.GetBytes(content));
             var iso = Path.Combine(work, "seed.iso");
             await ExternalCommand.RunAsync("genisoimage",
                 ["-quiet", "-output", iso, "-volid", "cidata", "-joliet", "-rock", .. files.Select(f => Path.Combine(work, f.Item1))], ct);
             var image = await File.ReadAllBytesAsync(iso, ct);
             if (image.Length > Size)
                 throw new InvalidOperationException($"the cloud-init seed is {image.Length} bytes, over its disk's {Size}; the VM's data is too large");
-            await using var disk = new FileStream(path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, UnixCreateMode = OwnerOnly });
+            await using var disk = new FileStream(path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, UnixCreateMode = OwnerOnlyFile.Mode });
             await disk.WriteAsync(image, ct);
             // Cut to the new volume, then padded with zeros: nothing of a longer earlier seed remains.
             disk.SetLength(image.Length);
@@ -41,12 +40,5 @@ internal static class NoCloudSeedDisk
         {
             Directory.Delete(work, recursive: true);
         }
-    }
-
-    private static async Task WriteOwnerOnlyAsync(string path, byte[] content, CancellationToken ct)
-    {
-        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("the QEMU driver runs on Linux");
-        await using var file = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnly });
-        await file.WriteAsync(content, ct);
     }
 }

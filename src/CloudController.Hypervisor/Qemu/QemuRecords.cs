@@ -75,15 +75,13 @@ public sealed record QemuVmRecord(VmDefinition Definition)
 
 /// <summary>
 /// Reads and writes the records; a write replaces the file whole, so a crash leaves the old or the new. A record may
-/// hold a VM's provisioning data: each is owner-only from its creation (a fresh temporary file of a new name, never
-/// one opened wider and narrowed after), and every secret value in it (<see cref="ProvisioningData.IsSecret"/>) is
+/// hold a VM's provisioning data: each is owner-only from its creation (<see cref="OwnerOnlyFile"/>: a fresh temporary
+/// file of a new name, never one opened wider and narrowed after), and every secret value in it (<see cref="ProvisioningData.IsSecret"/>) is
 /// sealed under the driver's key in the journal's format (<see cref="SealedDataConverter"/>). A record an older
 /// version wrote with secrets in clear still reads, and <see cref="SealIfClear"/> rewrites it sealed.
 /// </summary>
 internal sealed class QemuRecordFile(AtRestCipher sealing)
 {
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
     private readonly JsonSerializerOptions json = new()
     {
         WriteIndented = true,
@@ -93,23 +91,7 @@ internal sealed class QemuRecordFile(AtRestCipher sealing)
     public T? Read<T>(string path) where T : class =>
         File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), json) : null;
 
-    public void Write<T>(string path, T record)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnly;
-        try
-        {
-            using (var file = new FileStream(temporary, options)) JsonSerializer.Serialize(file, record, json);
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-    }
+    public void Write<T>(string path, T record) => OwnerOnlyFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(record, json));
 
     /// <summary>Rewrites a VM record that holds a secret value in clear (an older version's), sealed.</summary>
     public void SealIfClear(string path)

@@ -5,8 +5,8 @@ namespace CloudController.Hypervisor.Qemu;
 
 /// <summary>
 /// The key the QEMU driver seals the secret values of its VM records with: 32 random bytes in its root, made
-/// owner-only at the driver's first start (written whole under a temporary name, then linked into place, so two
-/// drivers starting at once agree on one key and none ever reads half of one).
+/// owner-only at the driver's first start, whole or not at all (<see cref="OwnerOnlyFile.Create"/>), so two drivers
+/// starting at once agree on one key and none ever reads half of one.
 /// </summary>
 internal static class QemuSealingKey
 {
@@ -29,28 +29,13 @@ internal static class QemuSealingKey
 
     private static void Create(string path)
     {
-        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("the QEMU driver runs on Linux");
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         try
         {
-            using (var file = new FileStream(temporary, new FileStreamOptions
-                   {
-                       Mode = FileMode.CreateNew, Access = FileAccess.Write,
-                       UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                   }))
-            {
-                file.Write(RandomNumberGenerator.GetBytes(AtRestCipher.KeySize));
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: false);
+            OwnerOnlyFile.Create(path, RandomNumberGenerator.GetBytes(AtRestCipher.KeySize));
         }
         catch (IOException) when (File.Exists(path))
         {
             // Another driver over the same root made it first: its key is the one.
-        }
-        finally
-        {
-            File.Delete(temporary);
         }
     }
 }
