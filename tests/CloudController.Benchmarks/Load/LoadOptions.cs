@@ -4,12 +4,13 @@ namespace CloudController.Benchmarks.Load;
 /// What a load run does: the scenario, how much, and against what: a node it starts itself (embedded SQLite profile,
 /// simulated fleet) unless an endpoint is given.
 /// </summary>
-public sealed record LoadOptions(string Scenario, int Count, int Concurrency, int Hosts, string? Endpoint, string ResultFile, IReadOnlyList<string> Settings, int Changes = 200)
+public sealed record LoadOptions(string Scenario, int Count, int Concurrency, int Hosts, string? Endpoint, string ResultFile, IReadOnlyList<string> Settings, int Changes = 200, int Warmup = 0)
 {
     public const string Usage = """
-        Usage: load <pool|provision|handout|recovery|watch|qemu|qemu-agents> [--count N|--daemons N] [--changes N] [--concurrency N] [--hosts N] [--endpoint URL] [--out FILE] [--set key=value]...
+        Usage: load <pool|provision|handout|recovery|watch|qemu|qemu-agents> [--count N|--daemons N] [--changes N] [--concurrency N] [--warmup N] [--hosts N] [--endpoint URL] [--out FILE] [--set key=value]...
           pool       scale a pool of forked children from 0 to N (default 2000) and time them to ready
-          provision  provision N single VMs (default 200), --concurrency at a time (default 16), each to its end
+          provision  provision N single VMs (default 200), --concurrency at a time (default 16), each to its end, after
+                     --warmup VMs (default 200) provisioned the same way and not counted: a node that has run a while
           handout    N key-set activations (default 200) from a warm pool, --concurrency at a time; also the refill rate, and on a node it
                      starts itself the journal's own commit timed after each hand-out, with p99 / commit p99
           recovery   scale a pool to N (default 2000), restart the node, time until the pool and every host are back
@@ -28,7 +29,7 @@ public sealed record LoadOptions(string Scenario, int Count, int Concurrency, in
     {
         if (args.Count == 0 || args[0] is not ("pool" or "provision" or "handout" or "recovery" or "watch" or "qemu" or "qemu-agents")) throw new ArgumentException(Usage);
         var scenario = args[0];
-        int count = scenario switch { "pool" or "recovery" or "watch" => 2000, "qemu" => 4, "qemu-agents" => 64, _ => 200 }, concurrency = 16, hosts = 100, changes = 200;
+        int count = scenario switch { "pool" or "recovery" or "watch" => 2000, "qemu" => 4, "qemu-agents" => 64, _ => 200 }, concurrency = 16, hosts = 100, changes = 200, warmup = scenario == "provision" ? 200 : 0;
         string? endpoint = null;
         var output = $"load-{scenario}.json";
         var settings = new List<string>();
@@ -40,6 +41,8 @@ public sealed record LoadOptions(string Scenario, int Count, int Concurrency, in
                 case "--count" or "--daemons": count = Positive(args[i], value); break;
                 case "--changes": changes = Positive(args[i], value); break;
                 case "--concurrency": concurrency = Positive(args[i], value); break;
+                case "--warmup" when scenario == "provision": warmup = int.TryParse(value, out var w) && w >= 0 ? w : throw new ArgumentException($"--warmup takes a count (0 or more), not '{value}'."); break;
+                case "--warmup": throw new ArgumentException("--warmup applies to provision only.");
                 case "--hosts": hosts = Positive(args[i], value); break;
                 case "--endpoint": endpoint = value; break;
                 case "--out": output = value; break;
@@ -49,7 +52,7 @@ public sealed record LoadOptions(string Scenario, int Count, int Concurrency, in
             }
             i++;
         }
-        return new LoadOptions(scenario, count, concurrency, hosts, endpoint, output, settings, changes);
+        return new LoadOptions(scenario, count, concurrency, hosts, endpoint, output, settings, changes, warmup);
     }
 
     private static int Positive(string option, string value) =>

@@ -18,6 +18,9 @@ public sealed record LoadResult(
     /// <summary>The journal's own commit latency, timed in the same run (hand-outs on an embedded node only).</summary>
     public CommitLatency? JournalCommit { get; init; }
 
+    /// <summary>What the run cost this process per operation, when the tool started the node itself.</summary>
+    public ProcessCost? Cost { get; init; }
+
     /// <summary>The operation's p99 over the journal commit's p99: how much above the durable write's own cost it is.</summary>
     public double? P99OverCommitP99 => JournalCommit is { P99Ms: > 0 } commit ? P99Ms / commit.P99Ms : null;
 
@@ -37,5 +40,6 @@ public sealed record LoadResult(
         $"{Scenario}: {Count} in {WallSeconds:F2} s = {PerSecond:F0}/s; latency p50 {P50Ms:F1} ms, p95 {P95Ms:F1} ms, p99 {P99Ms:F1} ms, max {MaxMs:F1} ms; {Errors} errors" +
         (JournalCommit is { } commit
             ? $"\njournal commit x{commit.Count} (same run, same file, same pragmas): p50 {commit.P50Ms:F1} ms, p99 {commit.P99Ms:F1} ms, max {commit.MaxMs:F1} ms; p99 / commit p99 = {P99OverCommitP99:F2}"
-            : "");
+            : "") +
+        (Cost is { } cost ? $"\n{cost}" : "");
 }
