@@ -120,6 +120,35 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
     }
 
     [Fact]
+    public void Monitoring_sends_nothing_new_until_a_change_or_a_view_asks_for_the_status()
+    {
+        var mediator = DistributedPubSub.Get(Sys).Mediator;
+        var view = CreateTestProbe();
+        mediator.Tell(new Subscribe(FleetView.Topic, view.Ref), view.Ref);
+        view.ExpectMsg<SubscribeAck>();
+        var settings = Settings();
+        // A host the simulated fleet has, so that every check answers.
+        var inventory = Inventory with { HostId = _driver.Fleet.HostIds[0] };
+        var host = Sys.ActorOf(HostActor.Props(inventory.HostId, _driver, settings with { Fleet = settings.Fleet with { StatusRefreshInterval = TimeSpan.FromHours(1) } }));
+        host.Tell(new RegisterHost(inventory), TestActor);
+        ExpectMsg<Applied>();
+        view.FishForMessage<HostStatus>(s => s.Snapshot.HostId == inventory.HostId);
+
+        // Ten monitoring checks (every 100 ms) of a host whose status stays as it was: at most the first sends it again.
+        var repeats = view.ReceiveWhile(TimeSpan.FromSeconds(1), o => o as HostStatus);
+        Assert.True(repeats.Count <= 1, $"{repeats.Count} statuses sent for a host that did not change");
+
+        host.Tell(new Reserve(inventory.HostId, "task-a", new Resources(1, 1024, 10), Later), TestActor);
+        ExpectMsg<Applied>();
+        Assert.Equal(1, view.FishForMessage<HostStatus>(s => s.Snapshot.ReservationCount == 1).Snapshot.ReservationCount);
+
+        // A view that starts asks every host through the refresh topic, and gets the status at once.
+        view.ReceiveWhile(TimeSpan.FromMilliseconds(300), o => o as HostStatus);
+        mediator.Tell(new Publish(FleetView.RefreshTopic, new SendStatus("a new view")));
+        view.ExpectMsg<HostStatus>(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public void Reclaims_an_expired_reservation_whose_task_is_gone_and_keeps_one_whose_task_still_holds_it()
     {
         var tasks = CreateTestProbe();

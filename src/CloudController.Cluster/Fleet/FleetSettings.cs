@@ -7,6 +7,7 @@ namespace CloudController.Cluster.Fleet;
 
 /// <summary>How hosts are watched, found and reconciled, and how far their CPUs are over-committed: <c>fleet.*</c>.</summary>
 /// <param name="MonitorInterval">How often a host asks its driver for its state.</param>
+/// <param name="StatusRefreshInterval">How often a host whose status did not change sends it to the fleet views anyway.</param>
 /// <param name="DiscoveryInterval">How often a node asks the driver which hosts exist.</param>
 /// <param name="AgentRefreshInterval">With the agents driver: how often a node reads which host agents joined or were removed.</param>
 /// <param name="UnreachableAfter">How long a host must fail to answer before it is offline (and reconciles when it answers again).</param>
@@ -16,6 +17,7 @@ namespace CloudController.Cluster.Fleet;
 /// <param name="CpuAllocation">CPU over-commit per host (cpu-allocation-ratio, cpu-allocation-ratios).</param>
 public sealed record FleetSettings(
     TimeSpan MonitorInterval,
+    TimeSpan StatusRefreshInterval,
     TimeSpan DiscoveryInterval,
     TimeSpan AgentRefreshInterval,
     TimeSpan UnreachableAfter,
@@ -26,6 +28,7 @@ public sealed record FleetSettings(
 {
     public static FleetSettings FromConfig(SettingsSection fleet) => new(
         fleet.PositiveDuration("monitor-interval", "2s"),
+        fleet.PositiveDuration("status-refresh-interval", "30s"),
         fleet.PositiveDuration("discovery-interval", "60s"),
         fleet.PositiveDuration("agent-refresh-interval", "5s"),
         fleet.PositiveDuration("unreachable-after", "10s"),

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
+using CloudController.Cluster.Metrics;
 using CloudController.Domain.Fleet;
 using CloudController.Domain.Placement;
 using static CloudController.Cluster.Fleet.FleetViewProtocol;
@@ -15,16 +16,26 @@ public sealed class FleetView : ReceiveActor
 {
     public const string Topic = "fleet-status";
 
+    /// <summary>Where a starting view asks every host for its status.</summary>
+    public const string RefreshTopic = "fleet-status-refresh";
+
     private readonly Dictionary<string, HostSnapshot> _hosts = new();
     private readonly PlacementPolicy _policy;
 
     public FleetView(PlacementPolicy policy)
     {
         _policy = policy;
-        DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(Topic, Self));
+        var mediator = DistributedPubSub.Get(Context.System).Mediator;
+        mediator.Tell(new Subscribe(Topic, Self));
 
-        Receive<SubscribeAck>(_ => { });
-        Receive<Hosts.HostProtocol.HostStatus>(s => _hosts[s.Snapshot.HostId] = s.Snapshot);
+        // Hosts send their status only when it changes or at their refresh interval: once this view hears the topic,
+        // it asks them all for it, so that it is whole at once.
+        Receive<SubscribeAck>(_ => mediator.Tell(new Publish(RefreshTopic, new Hosts.HostProtocol.SendStatus(Self.Path.ToStringWithAddress()))));
+        Receive<Hosts.HostProtocol.HostStatus>(s =>
+        {
+            _hosts[s.Snapshot.HostId] = s.Snapshot;
+            ControllerMetrics.FleetStatusReceived.Inc();
+        });
         Receive<Place>(p => Sender.Tell(_policy.Decide(p.Request, _hosts.Values, p.MaxCandidates)));
         Receive<PlaceFlexibly>(p =>
         {

@@ -44,6 +44,7 @@ public sealed partial class HostActor : DecidingActor, IWithTimers
     private HostStatusReport? _lastReport;
     private HostReachability _reachability = HostReachability.Started;
     private HostDrift _drift = HostDrift.None;
+    private StatusPublication _publication = StatusPublication.None;
     private IActorRef? _vms;
 
     /// <param name="tasks">The provisioning task region, asked about expired leases; resolved from the actor
@@ -61,6 +62,7 @@ public sealed partial class HostActor : DecidingActor, IWithTimers
         _vms = vms;
         _pools = pools;
         _mediator = DistributedPubSub.Get(Context.System).Mediator;
+        _mediator.Tell(new Subscribe(FleetView.RefreshTopic, Self));
 
         _ledger = _ledger with { CpuAllocationRatio = settings.Fleet.CpuAllocation.For(hostId) };
         // The ratio is configuration, so the one configured now wins over the one a snapshot was taken with.
@@ -84,7 +86,7 @@ public sealed partial class HostActor : DecidingActor, IWithTimers
             if (_reachability.IsUnreachable(DateTimeOffset.UtcNow, _settings.Fleet.UnreachableAfter))
             {
                 RecordReachability($"silent for {_settings.Fleet.UnreachableAfter.TotalSeconds:0.#}s");
-                Publish();
+                Publish(onlyIfDue: true);
             }
             _driver.QueryHostStatusAsync(_hostId, CancellationToken.None)
                 .PipeTo(Self, success: report => new Observed(report), failure: ex => new Status.Failure(ex));
@@ -107,8 +109,10 @@ public sealed partial class HostActor : DecidingActor, IWithTimers
             // Once drift is found, every answer reconciles again until it settles, so that lasting drift is acted on.
             if ((reconcile || _ledger.Watch.IsWatching) && o.Report.VmIds is { } vmIds) Reconcile(vmIds);
             RecordReachability("its driver reports it unreachable");
-            Publish();
+            Publish(onlyIfDue: true);
         });
+        Command<SendStatus>(_ => Publish());
+        Command<SubscribeAck>(_ => { });
         ReceiveDriftCommands();
         Command<Status.Failure>(f =>
         {
@@ -116,7 +120,7 @@ public sealed partial class HostActor : DecidingActor, IWithTimers
             _log.Warning("Monitoring host {0} failed: {1}", _hostId, f.Cause.Message);
             _reachability = _reachability.Failed(DateTimeOffset.UtcNow);
             RecordReachability($"silent for {_settings.Fleet.UnreachableAfter.TotalSeconds:0.#}s: {f.Cause.Message}");
-            Publish();
+            Publish(onlyIfDue: true);
         });
         Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot of host {0} failed: {1}", _hostId, f.Cause.Message));
@@ -210,8 +214,14 @@ public sealed partial class HostActor : DecidingActor, IWithTimers
         return new HostStatus(_drift.IsEmpty ? snapshot : snapshot with { Drift = _drift });
     }
 
-    private void Publish()
+    /// <param name="onlyIfDue">After a routine check: send only what changed, or at the refresh interval.</param>
+    private void Publish(bool onlyIfDue = false)
     {
-        if (_ledger.IsRegistered) _mediator.Tell(new Publish(FleetView.Topic, Status()));
+        if (!_ledger.IsRegistered) return;
+        var status = Status();
+        var now = DateTimeOffset.UtcNow;
+        if (onlyIfDue && !_publication.IsDue(status.Snapshot, now, _settings.Fleet.StatusRefreshInterval)) return;
+        _publication = _publication.Sent(status.Snapshot, now);
+        _mediator.Tell(new Publish(FleetView.Topic, status));
     }
 }

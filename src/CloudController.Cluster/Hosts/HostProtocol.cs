@@ -42,6 +42,12 @@ public static class HostProtocol
     /// <summary>Asks for the host's recent changes of state, answered with <see cref="HostHistory"/>.</summary>
     public sealed record GetHostHistory(string HostId) : IHostCommand;
 
+    /// <summary>
+    /// Published by a fleet view that starts to every host (topic <see cref="Fleet.FleetView.RefreshTopic"/>): each
+    /// sends its status at once, so the new view is whole without waiting for the refresh interval.
+    /// </summary>
+    public sealed record SendStatus(string RequestedBy) : IClusterMessage;
+
     /// <summary>The last changes of the host's state, oldest first (see <see cref="HostLedger.StateHistoryKept"/>).</summary>
     public sealed record HostHistory(string HostId, ImmutableList<HostStateChange> Changes) : IClusterMessage;
 

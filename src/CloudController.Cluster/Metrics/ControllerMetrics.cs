@@ -42,6 +42,9 @@ public static class ControllerMetrics
         "cloudcontroller_journal_write_duration_seconds", "From persisting an event to its write being confirmed, by entity type.",
         new HistogramConfiguration { LabelNames = ["entity"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
 
+    public static readonly Counter FleetStatusReceived = Prometheus.Metrics.CreateCounter(
+        "cloudcontroller_fleet_status_received_total", "Host statuses this node's fleet view received (each host sends one when it changes and at its refresh interval).");
+
     public static readonly Counter GrpcCalls = Prometheus.Metrics.CreateCounter(
         "cloudcontroller_grpc_calls_total", "API calls answered, by method and gRPC status code.", "method", "code");
 

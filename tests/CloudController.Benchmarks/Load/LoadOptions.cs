@@ -7,7 +7,7 @@ namespace CloudController.Benchmarks.Load;
 public sealed record LoadOptions(string Scenario, int Count, int Concurrency, int Hosts, string? Endpoint, string ResultFile, IReadOnlyList<string> Settings, int Changes = 200, int Warmup = 0)
 {
     public const string Usage = """
-        Usage: load <pool|provision|handout|recovery|watch|qemu|qemu-agents> [--count N|--daemons N] [--changes N] [--concurrency N] [--warmup N] [--hosts N] [--endpoint URL] [--out FILE] [--set key=value]...
+        Usage: load <pool|provision|handout|recovery|watch|idle|qemu|qemu-agents> [--count N|--daemons N] [--changes N] [--concurrency N] [--warmup N] [--hosts N] [--endpoint URL] [--out FILE] [--set key=value]...
           pool       scale a pool of forked children from 0 to N (default 2000) and time them to ready
           provision  provision N single VMs (default 200), --concurrency at a time (default 16), each to its end, after
                      --warmup VMs (default 200) provisioned the same way and not counted: a node that has run a while
@@ -16,6 +16,8 @@ public sealed record LoadOptions(string Scenario, int Count, int Concurrency, in
           recovery   scale a pool to N (default 2000), restart the node, time until the pool and every host are back
           watch      N guest data daemons (default 2000, --daemons) on one node: its CPU while they idle, then --changes
                      `vm config set`s (default 200) one at a time, each timed to its daemon's acknowledgement
+          idle       a node with --hosts simulated hosts and nothing asked: its CPU over 20 s, and the host statuses
+                     its fleet view receives per second (count and bytes)
           qemu       on real QEMU: cold start vs fork of N children (default 4), PSS per child vs parent, migration of a 128 MiB guest
           qemu-agents  on real QEMU over three host agents (127.0.0.2-4): a pool scaled 0 to N (default 64) until every child
                      answers on its channel; a driver call through an agent vs in-process
@@ -27,7 +29,7 @@ public sealed record LoadOptions(string Scenario, int Count, int Concurrency, in
 
     public static LoadOptions Parse(IReadOnlyList<string> args)
     {
-        if (args.Count == 0 || args[0] is not ("pool" or "provision" or "handout" or "recovery" or "watch" or "qemu" or "qemu-agents")) throw new ArgumentException(Usage);
+        if (args.Count == 0 || args[0] is not ("pool" or "provision" or "handout" or "recovery" or "watch" or "idle" or "qemu" or "qemu-agents")) throw new ArgumentException(Usage);
         var scenario = args[0];
         int count = scenario switch { "pool" or "recovery" or "watch" => 2000, "qemu" => 4, "qemu-agents" => 64, _ => 200 }, concurrency = 16, hosts = 100, changes = 200, warmup = scenario == "provision" ? 200 : 0;
         string? endpoint = null;

@@ -70,6 +70,20 @@ public static class LoadTool
             TryDelete(dataDir);
             return 0;
         }
+        if (options.Scenario == "idle")
+        {
+            if (options.Endpoint is not null)
+            {
+                Console.Error.WriteLine("idle measures the node it starts itself (its CPU, its fleet view); it takes no --endpoint.");
+                return 2;
+            }
+            await using var idle = await StartNodeAsync(options, dataDir);
+            var measuredIdle = await IdleLoad.RunAsync(idle, options.Hosts, TimeSpan.FromSeconds(20));
+            Console.WriteLine(measuredIdle);
+            await File.WriteAllTextAsync(options.ResultFile, JsonSerializer.Serialize(measuredIdle, new JsonSerializerOptions { WriteIndented = true }));
+            TryDelete(dataDir);
+            return 0;
+        }
         await using var node = options.Endpoint is null ? await StartNodeAsync(options, dataDir) : null;
         var endpoint = options.Endpoint ?? node!.Endpoint.ToString();
         using var channel = GrpcChannel.ForAddress(endpoint);
@@ -187,6 +201,7 @@ public static class LoadTool
 
         var latencies = new List<double>(options.Count);
         using var watch = pools.WatchPool(new WatchPoolRequest { Name = pool });
+        var cost = options.Endpoint is null ? ProcessCost.Start() : null;
         var clock = Stopwatch.StartNew();
         await pools.ScalePoolAsync(new ScalePoolRequest { Name = pool, Desired = options.Count });
         Pool? last = null;
@@ -197,7 +212,10 @@ public static class LoadTool
             if (status.Ready >= options.Count && status.Pending == 0) break;
         }
         clock.Stop();
-        return LoadResult.From("pool 0->" + options.Count, latencies, last?.FailedTotal ?? 0, clock.Elapsed, target);
+        return LoadResult.From("pool 0->" + options.Count, latencies, last?.FailedTotal ?? 0, clock.Elapsed, target) with
+        {
+            Cost = cost?.Stop(options.Count),
+        };
     }
 
     /// <summary>Provisions N VMs, a fixed number at a time; a VM's latency runs from its request to its task's end.</summary>
