@@ -39,4 +39,23 @@ public abstract class RecordingActor : ReceivePersistentActor
             AfterRecord();
         });
     }
+
+    /// <summary>
+    /// Journals the events of one decision together (one write), applies each as it is confirmed, then goes on once
+    /// all are: a meter's sample, say, that ended some uses and started others.
+    /// </summary>
+    protected void RecordAll(IReadOnlyList<IDomainEvent> events, Action then)
+    {
+        if (events.Count == 0)
+        {
+            then();
+            return;
+        }
+        PersistAll(events.Select(e => TagsOf(e) is { Count: > 0 } tags ? new Tagged(e, tags) : (object)e), written =>
+        {
+            Apply(written is Tagged tagged ? (IDomainEvent)tagged.Payload : (IDomainEvent)written);
+            AfterRecord();
+        });
+        DeferAsync(events, _ => then());
+    }
 }

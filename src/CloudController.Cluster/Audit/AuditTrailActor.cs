@@ -12,7 +12,7 @@ namespace CloudController.Cluster.Audit;
 /// record and hourly), and snapshots the bounded trail so that recovery replays few events and the journal is
 /// trimmed behind it. A cluster singleton, so entries from every node land in one ordered trail.
 /// </summary>
-public sealed class AuditTrailActor : ReceivePersistentActor, IWithTimers
+public sealed class AuditTrailActor : RecordingActor, IWithTimers
 {
     private sealed record PruneNow
     {
@@ -35,10 +35,10 @@ public sealed class AuditTrailActor : ReceivePersistentActor, IWithTimers
             _trail = (AuditTrail)offer.Snapshot;
             _snapshotAt = offer.Metadata.SequenceNr;
         });
-        Recover<IDomainEvent>(e => _trail = _trail.Apply(e));
+        Recover<IDomainEvent>(Apply);
         Recover<RecoveryCompleted>(_ => Timers.StartPeriodicTimer(PruneNow.Instance, PruneNow.Instance, TimeSpan.Zero, PruneInterval));
 
-        Command<Record>(r => Persist(new AuditRecorded(r.Entry), Applied));
+        Command<AuditProtocol.Record>(r => Record(new AuditRecorded(r.Entry), Prune));
         Command<PruneNow>(_ => Prune());
         Command<List>(l => Sender.Tell(new Entries([.. _trail.Visible(l.Viewer, l.Filter, l.Limit)])));
         Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
@@ -53,10 +53,11 @@ public sealed class AuditTrailActor : ReceivePersistentActor, IWithTimers
 
     public static Props Props(AuditSettings settings) => Akka.Actor.Props.Create(() => new AuditTrailActor(settings));
 
-    private void Applied(IDomainEvent e)
+    protected override void Apply(IDomainEvent e) => _trail = _trail.Apply(e);
+
+    /// <summary>The bounded trail is snapshotted every few events, and the journal trimmed behind it.</summary>
+    protected override void AfterRecord()
     {
-        _trail = _trail.Apply(e);
-        if (e is AuditRecorded) Prune();
         if (LastSequenceNr - _snapshotAt < _settings.SnapshotEvery) return;
         _snapshotAt = LastSequenceNr;
         SaveSnapshot(_trail);
@@ -64,6 +65,6 @@ public sealed class AuditTrailActor : ReceivePersistentActor, IWithTimers
 
     private void Prune()
     {
-        if (_trail.Prune(DateTimeOffset.UtcNow - _settings.Retention, _settings.MaxEntries) is { } pruned) Persist(pruned, Applied);
+        if (_trail.Prune(DateTimeOffset.UtcNow - _settings.Retention, _settings.MaxEntries) is { } pruned) Record(pruned, () => { });
     }
 }

@@ -16,6 +16,9 @@ namespace CloudController.Cluster.KeyPool;
 /// announced) when it drops below its low mark. A hand-out is journaled before the set, completed, sealed to the
 /// agent and signed, leaves, so a set that left once can never leave again; the journal is trimmed regularly so that a
 /// handed-out set's sealed private material leaves storage as well.
+/// It persists by hand, not through <see cref="RecordingActor"/>: a hand-out is applied when decided, before its
+/// write (so the next one queued behind it cannot take the same set), and hand-outs that queue during a write are
+/// journaled together without stopping commands (PersistAllAsync); the base applies after the write and stashes.
 /// </summary>
 public sealed class KeyPoolActor : ReceivePersistentActor, IWithTimers
 {

@@ -13,7 +13,7 @@ namespace CloudController.Cluster.Metering;
 /// started and ended since the last sample, and answers reports from the ledger. A cluster singleton, so one meter
 /// counts everything once; its journal makes the history outlive any node.
 /// </summary>
-public sealed class UsageMeterActor : ReceivePersistentActor, IWithTimers
+public sealed class UsageMeterActor : RecordingActor, IWithTimers
 {
     private sealed record Sample
     {
@@ -40,7 +40,7 @@ public sealed class UsageMeterActor : ReceivePersistentActor, IWithTimers
             _ledger = (UsageLedger)offer.Snapshot;
             _snapshotAt = offer.Metadata.SequenceNr;
         });
-        Recover<IDomainEvent>(e => _ledger = _ledger.Apply(e));
+        Recover<IDomainEvent>(Apply);
         Recover<RecoveryCompleted>(_ =>
         {
             Timers.StartPeriodicTimer(Sample.Instance, Sample.Instance, _settings.Usage.SampleInterval);
@@ -78,19 +78,17 @@ public sealed class UsageMeterActor : ReceivePersistentActor, IWithTimers
     {
         var events = _ledger.Reconcile(seen).ToList();
         if (_ledger.Prune(seen.At - _settings.Usage.Retention) is { } pruned) events.Add(pruned);
-        if (events.Count == 0)
-        {
-            Sampled(seen.At);
-            return;
-        }
-        PersistAll(events, e => _ledger = _ledger.Apply(e));
-        DeferAsync(seen, _ =>
-        {
-            Sampled(seen.At);
-            if (LastSequenceNr - _snapshotAt < _settings.Entities.SnapshotEvery) return;
-            _snapshotAt = LastSequenceNr;
-            SaveSnapshot(_ledger);
-        });
+        RecordAll(events, () => Sampled(seen.At));
+    }
+
+    protected override void Apply(IDomainEvent e) => _ledger = _ledger.Apply(e);
+
+    /// <summary>The ledger is snapshotted every few events, and the journal trimmed behind it.</summary>
+    protected override void AfterRecord()
+    {
+        if (LastSequenceNr - _snapshotAt < _settings.Entities.SnapshotEvery) return;
+        _snapshotAt = LastSequenceNr;
+        SaveSnapshot(_ledger);
     }
 
     private void Sampled(DateTimeOffset at)
