@@ -68,7 +68,7 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
             .Apply(new HostReachabilityChanged(false, "silent for 30s", At)),
         new HostProtocol.HostHistory("h1", [new HostStateChange(At, "maintenance", "firmware", "alice"), new HostStateChange(null, "active", "done", null)]),
         HostLedger.Empty.Apply(new DriftObserved(["vm-x"], [], At)),
-        new ProvisioningTaskProtocol.TaskReport(ProvisioningTask.Create(new TaskCreated("task-2", TaskKind.InstantDeploy, Vm, "ubuntu-24.04", 10, At))),
+        new ProvisioningTaskProtocol.ProvisioningTaskStatus(ProvisioningTask.Create(new TaskCreated("task-2", TaskKind.InstantDeploy, Vm, "ubuntu-24.04", 10, At))),
         new HostProtocol.Reserve("h1", "task-1", new Resources(2, 4096, 40), At, "db", true),
         new CapacityAllocated("web", ["web-1", "web-2"], new Resources(1, 64, 1)),
         new AllocationsReleased(["web-1"]),
@@ -170,5 +170,16 @@ public class ClusterMessageSerializerTests(ClusterMessageSerializerTests.Seriali
         Assert.IsType(original.GetType(), copy);
         // Records holding immutable arrays compare those by reference, so compare what was written instead.
         Assert.Equal(System.Text.Encoding.UTF8.GetString(bytes), System.Text.Encoding.UTF8.GetString(serializer.ToBinary(copy)));
+    }
+
+    [Fact]
+    public void A_renamed_reply_keeps_the_manifest_it_had_so_nodes_of_either_version_read_it()
+    {
+        var renamed = new HostProtocol.HostRefused("h1", "full");
+        var serializer = (ClusterMessageSerializer)system.Sys.Serialization.FindSerializerFor(renamed);
+        Assert.Equal("Cluster.Hosts.HostProtocol+Refused", serializer.Manifest(renamed));
+        // What a node of the version before wrote under that name reads as the renamed type.
+        var fromOldNode = serializer.FromBinary("""{"hostId":"h1","reason":"full"}"""u8.ToArray(), "Cluster.Hosts.HostProtocol+Refused");
+        Assert.Equal(renamed, fromOldNode);
     }
 }

@@ -40,14 +40,14 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
     {
         var host = NewHost(Sys, Settings());
         host.Tell(new RegisterHost(Inventory), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
 
         host.Tell(new Reserve(Inventory.HostId, "task-a", new Resources(4, 8192, 100), Later), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
         host.Tell(new Reserve(Inventory.HostId, "task-a", new Resources(4, 8192, 100), Later), TestActor);
-        ExpectMsg<Applied>(); // a resumed task repeating its step
+        ExpectMsg<HostApplied>(); // a resumed task repeating its step
         host.Tell(new Reserve(Inventory.HostId, "task-b", new Resources(4, 12288, 100), Later), TestActor);
-        Assert.Contains("only", ExpectMsg<Refused>().Reason);
+        Assert.Contains("only", ExpectMsg<HostRefused>().Reason);
 
         host.Tell(new GetHost(Inventory.HostId), TestActor);
         var snapshot = ExpectMsg<HostStatus>().Snapshot;
@@ -63,20 +63,20 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
         var settings = Settings(snapshotEvery);
         var host = NewHost(Sys, settings);
         host.Tell(new RegisterHost(Inventory), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
         for (var i = 0; i < 5; i++)
         {
             host.Tell(new Reserve(Inventory.HostId, $"task-{i}", new Resources(1, 1024, 10), Later), TestActor);
-            ExpectMsg<Applied>();
+            ExpectMsg<HostApplied>();
         }
         host.Tell(new CommitReservation(Inventory.HostId, "task-0", "vm-0"), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
         host.Tell(new ReleaseReservation(Inventory.HostId, "task-1", "rolled back"), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
         host.Tell(new SetHostState(Inventory.HostId, HostState.Maintenance, "firmware update", "alice"), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
         host.Tell(new SetHostState(Inventory.HostId, HostState.Active, "updated", "bob"), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
 
         var restarted = NewHost(Restart(), settings);
         restarted.Tell(new GetHostHistory(Inventory.HostId), TestActor);
@@ -102,7 +102,7 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
         Assert.Equal(Inventory.Capacity with { CpuCores = 32 }, snapshot.Capacity);
         Assert.Equal(4, snapshot.CpuAllocationRatio);
         again.Tell(new Reserve(Inventory.HostId, "task-wide", new Resources(28, 1024, 10), Later), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
         var inventory = Inventory with { HostId = _driver.Fleet.HostIds[0] };
         var host = Sys.ActorOf(HostActor.Props(inventory.HostId, _driver, settings with { Fleet = settings.Fleet with { StatusRefreshInterval = TimeSpan.FromHours(1) } }));
         host.Tell(new RegisterHost(inventory), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
         view.FishForMessage<HostStatus>(s => s.Snapshot.HostId == inventory.HostId);
 
         // Ten monitoring checks (every 100 ms) of a host whose status stays as it was: at most the first sends it again.
@@ -139,7 +139,7 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
         Assert.True(repeats.Count <= 1, $"{repeats.Count} statuses sent for a host that did not change");
 
         host.Tell(new Reserve(inventory.HostId, "task-a", new Resources(1, 1024, 10), Later), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
         Assert.Equal(1, view.FishForMessage<HostStatus>(s => s.Snapshot.ReservationCount == 1).Snapshot.ReservationCount);
 
         // A view that starts asks every host through the refresh topic, and gets the status at once.
@@ -154,12 +154,12 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
         var tasks = CreateTestProbe();
         var host = NewHost(Sys, Settings(lease: TimeSpan.FromMilliseconds(1)), tasks.Ref);
         host.Tell(new RegisterHost(Inventory), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
         var expired = DateTimeOffset.UtcNow.AddSeconds(-1);
         host.Tell(new Reserve(Inventory.HostId, "task-gone", new Resources(1, 1024, 10), expired), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
         host.Tell(new Reserve(Inventory.HostId, "task-alive", new Resources(1, 1024, 10), expired), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
 
         var asked = new HashSet<string>();
         while (asked.Count < 2)
@@ -197,9 +197,9 @@ public class HostActorTests(ITestOutputHelper output) : EntityTestKit(output)
         var settings = Settings();
         var host = Sys.ActorOf(HostActor.Props(hostId, driver, settings with { Fleet = settings.Fleet with { UnreachableAfter = TimeSpan.FromSeconds(3) } }));
         host.Tell(new RegisterHost(inventory), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
         host.Tell(new AllocateMany(hostId, "web", ["vm-a", "vm-b"], new Resources(1, 512, 10)), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<HostApplied>();
         HostSnapshot Snapshot()
         {
             host.Tell(new GetHost(hostId), TestActor);

@@ -85,9 +85,9 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
         var vms = Sys.ActorOf(Props.Create(() => new VmRecords(new HashSet<string> { "vm-a", "vm-being-created" })));
         var host = Sys.ActorOf(HostActor.Props(inventory.HostId, driver, Settings(UnknownVmPolicy.Destroy), vms: vms));
         host.Tell(new RegisterHost(inventory), TestActor);
-        ExpectMsg<Applied>(Settle);
+        ExpectMsg<HostApplied>(Settle);
         host.Tell(new AllocateMany(inventory.HostId, "web", ["vm-a"], Small), TestActor);
-        ExpectMsg<Applied>(Settle);
+        ExpectMsg<HostApplied>(Settle);
 
         await AwaitAssertAsync(async () => Assert.Null(await driver.GetVmAsync(inventory.HostId, "vm-orphan", CancellationToken.None)),
             TimeSpan.FromSeconds(15));
@@ -126,7 +126,7 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
         var vms = Sys.ActorOf(Props.Create(() => new VmRecords(new HashSet<string>())));
         var host = Sys.ActorOf(HostActor.Props(inventory.HostId, driver, Settings(UnknownVmPolicy.Keep), vms: vms));
         host.Tell(new RegisterHost(inventory), TestActor);
-        ExpectMsg<Applied>(Settle);
+        ExpectMsg<HostApplied>(Settle);
 
         await Task.Delay(TimeSpan.FromSeconds(2.5));
         Assert.NotNull(await driver.GetVmAsync(inventory.HostId, "vm-orphan", CancellationToken.None));
@@ -144,20 +144,20 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
         foreach (var (vmId, migrating) in new[] { ("vm-a", false), ("vm-gone", false), ("vm-moving", true) })
         {
             vms.Tell(new VmProtocol.CreateVm(VmRecord.ToProvision(vmId, "task-1", vmId, "model", Small, DateTimeOffset.UtcNow)), TestActor);
-            ExpectMsg<VmProtocol.Applied>();
+            ExpectMsg<VmProtocol.VmApplied>();
             vms.Tell(new VmProtocol.PlaceVm(vmId, hostId), TestActor);
-            ExpectMsg<VmProtocol.Applied>();
+            ExpectMsg<VmProtocol.VmApplied>();
             if (!migrating) continue;
             vms.Tell(new VmProtocol.StartMigration(vmId, "task-2"), TestActor);
-            ExpectMsg<VmProtocol.Applied>();
+            ExpectMsg<VmProtocol.VmApplied>();
         }
         var host = Sys.ActorOf(HostActor.Props(hostId, driver, Settings(UnknownVmPolicy.Destroy), vms: vms, pools: pools));
         host.Tell(new RegisterHost(inventory), TestActor);
-        ExpectMsg<Applied>(Settle);
+        ExpectMsg<HostApplied>(Settle);
         host.Tell(new AllocateMany(hostId, "web", ["vm-a", "vm-gone", "vm-moving"], Small), TestActor);
-        ExpectMsg<Applied>(Settle);
+        ExpectMsg<HostApplied>(Settle);
         host.Tell(new AllocateMany(hostId, "pool-1", ["pool-1-3"], Small), TestActor);
-        ExpectMsg<Applied>(Settle);
+        ExpectMsg<HostApplied>(Settle);
 
         var lostChild = pools.ExpectMsg<Cluster.Pools.ChildPoolProtocol.MarkChildrenLost>(TimeSpan.FromSeconds(15));
         Assert.Equal(("pool-1", hostId, "pool-1-3"), (lostChild.Pool, lostChild.HostId, lostChild.ChildIds.Single()));
@@ -194,7 +194,7 @@ public class HostReconciliationTests(ITestOutputHelper output) : EntityTestKit(o
         };
         var host = Sys.ActorOf(HostActor.Props(hostId, driver, settings, vms: Sys.ActorOf(Props.Create(() => new VmRecords(new HashSet<string>())))));
         host.Tell(new RegisterHost(inventory), TestActor);
-        ExpectMsg<Applied>(Settle);
+        ExpectMsg<HostApplied>(Settle);
         // Its first answer has reconciled (nothing to find); the orphan appears behind the controller's back after.
         await Task.Delay(TimeSpan.FromSeconds(1));
         var ct = CancellationToken.None;

@@ -41,7 +41,7 @@ public class ModelVmActorTests(ITestOutputHelper output) : EntityTestKit(output)
         Assert.Equal(["nginx", "postgres"], ExpectMsg<ModelStatus>().Model.Apps.ToArray());
 
         restarted.Tell(new RemoveModel("ubuntu"), TestActor);
-        ExpectMsg<ModelRemovedReply>();
+        ExpectMsg<ModelApplied>();
 
         Restart().ActorOf(ModelVmActor.Props("ubuntu")).Tell(new GetModel("ubuntu"), TestActor);
         ExpectMsg<ModelNotFound>();

@@ -19,7 +19,7 @@ public class ProjectionCatchUpTests(ITestOutputHelper output) : EntityTestKit(ou
             Sys.ActorOf(VmActor.Props(id, VmActorTests.Channel)).Tell(new CreateVm(new VmRecord(id, $"web-{i}", "ubuntu", new Resources(1, 1024, 10),
                 VmState.Provisioning, null, $"{id}-disk", "task-1", DateTimeOffset.UnixEpoch.AddSeconds(i))), TestActor);
             // The first write also opens and initializes the journal, which takes seconds on a loaded machine.
-            ExpectMsg<Applied>(TimeSpan.FromSeconds(20));
+            ExpectMsg<VmApplied>(TimeSpan.FromSeconds(20));
         }
 
         // A new node: its directory is asked before it can have read the journal, and must not answer "no VMs".

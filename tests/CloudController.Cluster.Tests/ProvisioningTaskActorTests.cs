@@ -65,11 +65,11 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
     }
 
     /// <summary>Watches from a probe of the task's own system, which outlives the test actor after a crash.</summary>
-    private TaskReport WatchUntil(IActorRef task, Func<ProvisioningTask, bool> condition)
+    private ProvisioningTaskStatus WatchUntil(IActorRef task, Func<ProvisioningTask, bool> condition)
     {
         var probe = CreateTestProbe(_restarted ?? Sys);
         task.Tell(new WatchTask(TaskId), probe.Ref);
-        return probe.FishForMessage<TaskReport>(r => condition(r.Task), TimeSpan.FromSeconds(15));
+        return probe.FishForMessage<ProvisioningTaskStatus>(r => condition(r.Task), TimeSpan.FromSeconds(15));
     }
 
     private ActorSystem? _restarted;
@@ -85,7 +85,7 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
     {
         var task = StartController(Sys);
         task.Tell(Start, TestActor);
-        ExpectMsg<TaskReport>();
+        ExpectMsg<ProvisioningTaskStatus>();
 
         var end = WatchUntil(task, t => t.IsEnded).Task;
 
@@ -102,7 +102,7 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         var before = writes.Count;
         var task = StartController(Sys);
         task.Tell(Start, TestActor);
-        ExpectMsg<TaskReport>();
+        ExpectMsg<ProvisioningTaskStatus>();
 
         var end = WatchUntil(task, t => t.IsEnded).Task;
 
@@ -117,7 +117,7 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         _fleet.Faults.Inject(new SimulatedFault(DriverOperation.PowerOn, Kind: SimulatedFaultKind.HangUntilCancelled));
         var task = StartController(Sys);
         task.Tell(Start, TestActor);
-        ExpectMsg<TaskReport>();
+        ExpectMsg<ProvisioningTaskStatus>();
         WatchUntil(task, t => t.Stage == nameof(TaskStep.PoweringOn));
 
         // The node dies mid-step: the actor system goes away with the step in flight.
@@ -140,7 +140,7 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         var fleetBefore = _fleet.Fingerprint(includeBaseLayers: false);
         var task = StartController(Sys);
         task.Tell(Start, TestActor);
-        ExpectMsg<TaskReport>();
+        ExpectMsg<ProvisioningTaskStatus>();
         WatchUntil(task, t => t.State == TaskState.RollingBack);
         Shutdown(Sys);
 
@@ -171,7 +171,7 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         };
         var task = StartController(Sys, settings);
         task.Tell(Start, TestActor);
-        ExpectMsg<TaskReport>();
+        ExpectMsg<ProvisioningTaskStatus>();
         WatchUntil(task, t => t.Stage == nameof(TaskStep.PoweringOn));
         // Crashed only once the power-on hangs in the fault: crashed before the call, the host would refuse it at once.
         AwaitCondition(() => _fleet.Faults.Pending == 0);
@@ -211,7 +211,7 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         var settings = Settings with { Entities = Settings.Entities with { AskTimeout = TimeSpan.FromMilliseconds(500) } };
         var task = StartController(Sys, settings, host => Props.Create(() => new DropsFirst<HostProtocol.Reserve>(host)));
         task.Tell(Start, TestActor);
-        ExpectMsg<TaskReport>();
+        ExpectMsg<ProvisioningTaskStatus>();
 
         var end = WatchUntil(task, t => t.IsEnded).Task;
 
@@ -227,7 +227,7 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
         {
             ReceiveAny(message =>
             {
-                if (message is HostProtocol.Reserve r) Sender.Tell(new HostProtocol.Refused(r.HostId, "no room left"));
+                if (message is HostProtocol.Reserve r) Sender.Tell(new HostProtocol.HostRefused(r.HostId, "no room left"));
                 else target.Forward(message);
             });
         }
@@ -238,7 +238,7 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
     {
         var task = StartController(Sys, inFrontOfHost: host => Props.Create(() => new RefusesReservations(host)));
         task.Tell(Start, TestActor);
-        ExpectMsg<TaskReport>();
+        ExpectMsg<ProvisioningTaskStatus>();
 
         var end = WatchUntil(task, t => t.IsEnded).Task;
 
@@ -253,9 +253,9 @@ public class ProvisioningTaskActorTests(ITestOutputHelper output) : EntityTestKi
     {
         var task = StartController(Sys);
         task.Tell(Start, TestActor);
-        var first = ExpectMsg<TaskReport>().Task;
+        var first = ExpectMsg<ProvisioningTaskStatus>().Task;
         task.Tell(Start, TestActor);
-        var second = ExpectMsg<TaskReport>().Task;
+        var second = ExpectMsg<ProvisioningTaskStatus>().Task;
         Assert.Equal(first.CreatedAt, second.CreatedAt);
         Assert.Single(second.History, h => h.Stage == "Accepted");
     }

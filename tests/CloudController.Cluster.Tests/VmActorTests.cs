@@ -21,15 +21,15 @@ public class VmActorTests(ITestOutputHelper output) : EntityTestKit(output)
     {
         var vm = Sys.ActorOf(VmActor.Props("vm-1", Channel));
         vm.Tell(new CreateVm(Web), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<VmApplied>();
         vm.Tell(new CreateVm(Web), TestActor);
-        ExpectMsg<Applied>(); // the same task repeating its step
+        ExpectMsg<VmApplied>(); // the same task repeating its step
 
         vm.Tell(new StartDeletion("vm-1", "task-2"), TestActor);
-        Assert.Contains("abort that task", ExpectMsg<Refused>().Reason);
+        Assert.Contains("abort that task", ExpectMsg<VmRefused>().Reason);
 
         vm.Tell(new PlaceVm("vm-1", "host-a"), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<VmApplied>();
         var afterPlacing = Restart().ActorOf(VmActor.Props("vm-1", Channel));
         afterPlacing.Tell(new GetVm("vm-1"), TestActor);
         var running = ExpectMsg<VmStatus>().Record;
@@ -37,9 +37,9 @@ public class VmActorTests(ITestOutputHelper output) : EntityTestKit(output)
         Assert.Equal("host-a", running.HostId);
 
         afterPlacing.Tell(new StartDeletion("vm-1", "task-2"), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<VmApplied>();
         afterPlacing.Tell(new StartDeletion("vm-1", "task-3"), TestActor);
-        Assert.Contains("already being deleted by task task-2", ExpectMsg<Refused>().Reason);
+        Assert.Contains("already being deleted by task task-2", ExpectMsg<VmRefused>().Reason);
 
         var afterDeletion = Restart().ActorOf(VmActor.Props("vm-1", Channel));
         afterDeletion.Tell(new GetVm("vm-1"), TestActor);
@@ -51,9 +51,9 @@ public class VmActorTests(ITestOutputHelper output) : EntityTestKit(output)
     {
         var vm = Sys.ActorOf(VmActor.Props("vm-1", Channel));
         vm.Tell(new CreateVm(Web), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<VmApplied>();
         vm.Tell(new CreateVm(Web with { TaskId = "task-9" }), TestActor);
-        Assert.Contains("already exists", ExpectMsg<Refused>().Reason);
+        Assert.Contains("already exists", ExpectMsg<VmRefused>().Reason);
     }
 
     [Fact]
@@ -61,14 +61,14 @@ public class VmActorTests(ITestOutputHelper output) : EntityTestKit(output)
     {
         var vm = Sys.ActorOf(VmActor.Props("vm-1", Channel));
         vm.Tell(new CreateVm(Web), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<VmApplied>();
         vm.Tell(new RemoveVm("vm-1", "rolled back"), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<VmApplied>();
 
         var restarted = Restart().ActorOf(VmActor.Props("vm-1", Channel));
         restarted.Tell(new GetVm("vm-1"), TestActor);
         ExpectMsg<VmNotFound>();
         restarted.Tell(new RemoveVm("vm-1", "again"), TestActor);
-        ExpectMsg<Applied>();
+        ExpectMsg<VmApplied>();
     }
 }

@@ -149,7 +149,7 @@ public sealed class CatalogService(ControllerActors actors, IHypervisorDriver dr
         var name = RequestGuard.Id(request.Name, "name", "list the library with `ccm instant list`");
         var image = await actors.Ask(actors.InstantImages, new InstantImageProtocol.RemoveImage(name), context.CancellationToken) switch
         {
-            InstantImageProtocol.ImageRemoved removed => removed.Image,
+            InstantImageProtocol.ImageApplied removed => removed.Image,
             InstantImageProtocol.ImageNotFound => throw RpcErrors.NotFound($"no instant image '{name}'; list the library with `ccm instant list`"),
             var other => throw RpcErrors.Unexpected(other),
         };
@@ -163,9 +163,9 @@ public sealed class CatalogService(ControllerActors actors, IHypervisorDriver dr
     {
         switch (await actors.Ask(actors.Vms, command, ct))
         {
-            case VmProtocol.Applied:
+            case VmProtocol.VmApplied:
                 return;
-            case VmProtocol.Refused r:
+            case VmProtocol.VmRefused r:
                 throw RpcErrors.FailedPrecondition(r.Reason);
             case var other:
                 throw RpcErrors.Unexpected(other);
@@ -186,7 +186,7 @@ public sealed class CatalogService(ControllerActors actors, IHypervisorDriver dr
         var name = RequestGuard.Id(request.Name, "name", FindModels);
         return await actors.Ask(actors.Models, new RemoveModel(name), context.CancellationToken) switch
         {
-            ModelRemovedReply => new RemoveModelResponse(),
+            ModelApplied => new RemoveModelResponse(),
             ModelNotFound => throw RpcErrors.NotFound($"no model named '{name}'; {FindModels}"),
             var other => throw RpcErrors.Unexpected(other),
         };

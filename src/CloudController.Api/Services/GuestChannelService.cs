@@ -47,8 +47,8 @@ public sealed class GuestChannelService(ControllerActors actors, Cluster.Vms.Gue
         var failed = request.FailedKeys.ToDictionary(f => Domain.Validation.HostnameRules.Printable(f.Key, 128), f => Domain.Validation.HostnameRules.Printable(f.Value, 500));
         return await actors.Ask(actors.Vms, new AcknowledgeData(vmId, request.Generation, failed), context.CancellationToken) switch
         {
-            Applied => new AcknowledgeDataResponse(),
-            Refused r => throw RpcErrors.InvalidArgument("generation", r.Reason, "acknowledge a generation the agent received"),
+            VmApplied => new AcknowledgeDataResponse(),
+            VmRefused r => throw RpcErrors.InvalidArgument("generation", r.Reason, "acknowledge a generation the agent received"),
             VmNotFound => throw RpcErrors.NotFound($"no VM '{vmId}'"),
             var other => throw RpcErrors.Unexpected(other),
         };

@@ -40,7 +40,7 @@ public sealed partial class HostsService
         var name = RequestGuard.Id(request.Name, "name", "list the joined host agents with `ccm host agents`");
         return await actors.Ask(actors.HostEnrollment, new RemoveAgent(DefaultEnrollment, name), context.CancellationToken) switch
         {
-            AgentRemovedReply removed => ToProto(removed.Agent),
+            EnrollmentApplied removed => ToProto(removed.Agent),
             EnrollmentRefused refused => throw RpcErrors.NotFound(refused.Reason),
             var other => throw RpcErrors.Unexpected(other),
         };

@@ -48,8 +48,8 @@ public sealed partial class HostsService(ControllerActors actors) : Hosts.HostsB
         var reason = string.IsNullOrWhiteSpace(request.Reason) ? "set by an operator" : request.Reason.Trim();
         return await actors.Ask(actors.Hosts, new HostProtocol.SetHostState(id, state, reason, AccessCheck.Caller(context)?.Name), context.CancellationToken) switch
         {
-            HostProtocol.Applied => (await Eventually(id, h => h.State == state, $"the state {state.ToString().ToLowerInvariant()}", context)).ToProto(),
-            HostProtocol.Refused r => throw RpcErrors.FailedPrecondition($"host {id} refused: {r.Reason}"),
+            HostProtocol.HostApplied => (await Eventually(id, h => h.State == state, $"the state {state.ToString().ToLowerInvariant()}", context)).ToProto(),
+            HostProtocol.HostRefused r => throw RpcErrors.FailedPrecondition($"host {id} refused: {r.Reason}"),
             var other => throw RpcErrors.Unexpected(other),
         };
     }
@@ -59,7 +59,7 @@ public sealed partial class HostsService(ControllerActors actors) : Hosts.HostsB
         var id = await KnownHostAsync(request.Id, context);
         // The request has no reason field: the one given with the call (--reason) goes into the host's history.
         var reason = ReasonHeader.Read(context.RequestHeaders) is { } given ? $"evacuating: {HostnameRules.Printable(given, ReasonHeader.MaxLength)}" : "evacuating";
-        if (await actors.Ask(actors.Hosts, new HostProtocol.SetHostState(id, HostState.Draining, reason, AccessCheck.Caller(context)?.Name), context.CancellationToken) is HostProtocol.Refused r)
+        if (await actors.Ask(actors.Hosts, new HostProtocol.SetHostState(id, HostState.Draining, reason, AccessCheck.Caller(context)?.Name), context.CancellationToken) is HostProtocol.HostRefused r)
             throw RpcErrors.FailedPrecondition($"host {id} refused: {r.Reason}");
         var vms = (IReadOnlyList<VmRecord>)await actors.Ask(actors.VmDirectory, new ProjectionQuery<VmDirectory>(d => d.List(id)), context.CancellationToken);
         var response = new EvacuateHostResponse();

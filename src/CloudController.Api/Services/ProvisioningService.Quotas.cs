@@ -38,7 +38,7 @@ public sealed partial class ProvisioningService
     private async Task<ProvisionResponse> StartAsync(StartTask start, CancellationToken ct) =>
         await actors.Ask(actors.Tasks, start, ct) switch
         {
-            TaskReport => new ProvisionResponse { TaskId = start.TaskId, VmId = start.Vm.VmId },
+            ProvisioningTaskStatus => new ProvisionResponse { TaskId = start.TaskId, VmId = start.Vm.VmId },
             var other => throw RpcErrors.Unexpected(other),
         };
 }

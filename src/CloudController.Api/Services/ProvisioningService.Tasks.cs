@@ -25,7 +25,7 @@ public sealed partial class ProvisioningService
     {
         var task = await actors.Ask(actors.Tasks, new GetTask(id), context.CancellationToken) switch
         {
-            TaskReport s => s.Task,
+            ProvisioningTaskStatus s => s.Task,
             TaskNotFound => throw RpcErrors.NotFound($"no task '{id}'"),
             var other => throw RpcErrors.Unexpected(other),
         };
@@ -81,7 +81,7 @@ public sealed partial class ProvisioningService
         if (!AccessCheck.SeesEverything(context)) await GetOwnTaskAsync(id, context);
         return await actors.Ask(actors.Tasks, new AbortTask(id, reason), context.CancellationToken) switch
         {
-            TaskReport s => s.Task.ToProto(),
+            ProvisioningTaskStatus s => s.Task.ToProto(),
             AbortRefused r => throw RpcErrors.FailedPrecondition($"task {id} cannot be aborted: {r.Reason}"),
             TaskNotFound => throw RpcErrors.NotFound($"no task '{id}'"),
             var other => throw RpcErrors.Unexpected(other),

@@ -49,7 +49,7 @@ public sealed class VmsService(ControllerActors actors) : V1.Vms.VmsBase
         var start = new StartTask(taskId, TaskKind.Delete, vm, "", 0, RequestedBy: AccessCheck.Caller(context)?.Name);
         return await actors.Ask(actors.Tasks, start, context.CancellationToken) switch
         {
-            TaskReport => new DeleteVmResponse { TaskId = taskId },
+            ProvisioningTaskStatus => new DeleteVmResponse { TaskId = taskId },
             var other => throw RpcErrors.Unexpected(other),
         };
     }
@@ -67,7 +67,7 @@ public sealed class VmsService(ControllerActors actors) : V1.Vms.VmsBase
         var taskId = ResourceIds.NewTaskId();
         return await actors.Ask(actors.Tasks, StartTask.Migration(taskId, vm, target, AccessCheck.Caller(context)?.Name), context.CancellationToken) switch
         {
-            TaskReport => new MigrateVmResponse { TaskId = taskId },
+            ProvisioningTaskStatus => new MigrateVmResponse { TaskId = taskId },
             var other => throw RpcErrors.Unexpected(other),
         };
     }
@@ -80,8 +80,8 @@ public sealed class VmsService(ControllerActors actors) : V1.Vms.VmsBase
         RequestGuard.ThrowIfAny(ProvisioningDataValidator.Validate(vm.DataOrEmpty, set, removed));
         return await actors.Ask(actors.Vms, new ChangeData(vm.VmId, set, removed, AccessCheck.Caller(context)?.Name), context.CancellationToken) switch
         {
-            Applied => ConfigOf(await GetRecordAsync(vm.VmId, context), showSecrets: false),
-            Refused r => throw RpcErrors.FailedPrecondition(r.Reason),
+            VmApplied => ConfigOf(await GetRecordAsync(vm.VmId, context), showSecrets: false),
+            VmRefused r => throw RpcErrors.FailedPrecondition(r.Reason),
             var other => throw RpcErrors.Unexpected(other),
         };
     }

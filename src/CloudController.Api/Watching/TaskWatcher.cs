@@ -31,7 +31,7 @@ public sealed class TaskWatcher : ReceiveActor, IWithTimers
         _resubscribeEvery = resubscribeEvery;
 
         Receive<Resubscribe>(_ => _tasks.Tell(new WatchTask(_taskId)));
-        Receive<TaskReport>(s =>
+        Receive<ProvisioningTaskStatus>(s =>
         {
             var key = (s.Task.History.Count, s.Task.State);
             // Re-subscribing repeats the current status; only changes go to the stream, in order.

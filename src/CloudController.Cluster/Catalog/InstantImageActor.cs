@@ -40,7 +40,7 @@ public sealed class InstantImageActor : RecordingActor
                 Sender.Tell(new ImageNotFound(_name));
                 return;
             }
-            Record(new InstantImageRemoved(_name), () => Sender.Tell(new ImageRemoved(image)));
+            Record(new InstantImageRemoved(_name), () => Sender.Tell(new ImageApplied(image)));
         });
         Command<GetImage>(_ =>
         {

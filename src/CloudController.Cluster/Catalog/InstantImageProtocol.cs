@@ -1,3 +1,4 @@
+using CloudController.Cluster.Serialization;
 using CloudController.Domain.Catalog;
 
 namespace CloudController.Cluster.Catalog;
@@ -21,7 +22,8 @@ public static class InstantImageProtocol
 
     public sealed record RemoveImage(string Name) : IInstantImageCommand;
 
-    public sealed record ImageRemoved(InstantImage Image) : IClusterMessage;
+    [WireName("Cluster.Catalog.InstantImageProtocol+ImageRemoved")]
+    public sealed record ImageApplied(InstantImage Image) : IClusterMessage;
 
     public sealed record ImageStatus(InstantImage Image) : IClusterMessage;
 

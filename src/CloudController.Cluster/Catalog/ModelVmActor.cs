@@ -37,7 +37,7 @@ public sealed class ModelVmActor : RecordingActor
             }
             Record(new ModelRemoved(_name), () =>
             {
-                Sender.Tell(new ModelRemovedReply(_name));
+                Sender.Tell(new ModelApplied(_name));
                 Passivate();
             });
         });

@@ -1,3 +1,4 @@
+using CloudController.Cluster.Serialization;
 using CloudController.Domain.Catalog;
 
 namespace CloudController.Cluster.Catalog;
@@ -28,5 +29,6 @@ public static class ModelVmProtocol
 
     public sealed record ModelRefused(string Name, string Reason) : IClusterMessage;
 
-    public sealed record ModelRemovedReply(string Name) : IClusterMessage;
+    [WireName("Cluster.Catalog.ModelVmProtocol+ModelRemovedReply")]
+    public sealed record ModelApplied(string Name) : IClusterMessage;
 }

@@ -40,8 +40,8 @@ public sealed class FleetRegistration : ReceiveActor, IWithTimers
             }
         });
         Receive<Status.Failure>(f => _log.Warning("Discovering hosts through driver {0} failed: {1}", driver.Name, f.Cause.Message));
-        Receive<HostProtocol.Applied>(_ => { });
-        Receive<HostProtocol.Refused>(r => _log.Warning("Host {0} refused registration: {1}", r.HostId, r.Reason));
+        Receive<HostProtocol.HostApplied>(_ => { });
+        Receive<HostProtocol.HostRefused>(r => _log.Warning("Host {0} refused registration: {1}", r.HostId, r.Reason));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

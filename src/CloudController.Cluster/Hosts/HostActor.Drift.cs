@@ -125,9 +125,9 @@ public sealed partial class HostActor
         var timeout = _settings.Entities.AskTimeout;
         switch (await vms.Ask<object>(new VmProtocol.MarkLost(vmId, _hostId, reason, at), timeout))
         {
-            case VmProtocol.Applied:
+            case VmProtocol.VmApplied:
                 return new LossHandled(vmId, LossOwner.VmRecord, reason);
-            case VmProtocol.Refused refused:
+            case VmProtocol.VmRefused refused:
                 return new LossHandled(vmId, LossOwner.None, refused.Reason);
         }
         if (pools is null || pool is null) return new LossHandled(vmId, LossOwner.None, "no VM record or pool knows it");

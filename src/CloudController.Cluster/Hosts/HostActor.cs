@@ -145,18 +145,18 @@ public sealed partial class HostActor : DecidingActor, IWithTimers
     {
         if (_ledger.Inventory == register.Inventory)
         {
-            Sender.Tell(new Applied(_hostId));
+            Sender.Tell(new HostApplied(_hostId));
             return;
         }
         Decide(Decision.Persist(new HostRegistered(register.Inventory)), Accepted);
         StartMonitoring();
     }
 
-    private Applied Accepted() => new(_hostId);
+    private HostApplied Accepted() => new(_hostId);
 
     protected override void Apply(IDomainEvent e) => _ledger = _ledger.Apply(e);
 
-    protected override object Refusal(string reason) => new Refused(_hostId, reason);
+    protected override object Refusal(string reason) => new HostRefused(_hostId, reason);
 
     /// <summary>Every node's fleet view hears of each change at once.</summary>
     protected override void AfterRecord()

@@ -30,7 +30,7 @@ public sealed class HostEnrollmentActor : DecidingActor
         Command<RemoveAgent>(r =>
         {
             var agent = _enrollment.Agents.GetValueOrDefault(r.Name);
-            Decide(_enrollment.Remove(r.Name, DateTimeOffset.UtcNow), () => new AgentRemovedReply(agent!));
+            Decide(_enrollment.Remove(r.Name, DateTimeOffset.UtcNow), () => new EnrollmentApplied(agent!));
         });
         Command<ListAgents>(_ => Sender.Tell(new AgentList([.. _enrollment.Agents.Values.OrderBy(a => a.Name, StringComparer.Ordinal)], _enrollment.RevokedSerials)));
     }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using CloudController.Cluster.Serialization;
 using CloudController.Domain.Fleet;
 
 namespace CloudController.Cluster.Hosts;
@@ -32,10 +33,11 @@ public static class HostEnrollmentProtocol
         public override string ToString() => "Certified";
     }
 
-    /// <summary>Removes a joined agent and revokes its certificate; answered <see cref="AgentRemovedReply"/> or refused.</summary>
+    /// <summary>Removes a joined agent and revokes its certificate; answered <see cref="EnrollmentApplied"/> or refused.</summary>
     public sealed record RemoveAgent(string Enrollment, string Name) : IEnrollmentCommand;
 
-    public sealed record AgentRemovedReply(JoinedAgent Agent) : IClusterMessage;
+    [WireName("Cluster.Hosts.HostEnrollmentProtocol+AgentRemovedReply")]
+    public sealed record EnrollmentApplied(JoinedAgent Agent) : IClusterMessage;
 
     public sealed record ListAgents(string Enrollment) : IEnrollmentCommand;
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using CloudController.Cluster.Serialization;
 using CloudController.Domain;
 using CloudController.Domain.Fleet;
 
@@ -52,9 +53,11 @@ public static class HostProtocol
     public sealed record HostHistory(string HostId, ImmutableList<HostStateChange> Changes) : IClusterMessage;
 
     /// <summary>The command took effect now or had already.</summary>
-    public sealed record Applied(string HostId) : IClusterMessage;
+    [WireName("Cluster.Hosts.HostProtocol+Applied")]
+    public sealed record HostApplied(string HostId) : IClusterMessage;
 
-    public sealed record Refused(string HostId, string Reason) : IClusterMessage;
+    [WireName("Cluster.Hosts.HostProtocol+Refused")]
+    public sealed record HostRefused(string HostId, string Reason) : IClusterMessage;
 
     /// <summary>The host as it is now: the reply to <see cref="GetHost"/>, and what the host publishes to the fleet view.</summary>
     public sealed record HostStatus(HostSnapshot Snapshot) : IClusterMessage;

@@ -24,7 +24,7 @@ public sealed class ReplicaBuilder(IHypervisorDriver driver, IActorRef hosts, Co
         var host = replica.HostId;
         var reply = await hosts.Ask<object>(
             new HostProtocol.AllocateMany(host, $"template:{template.Name}", [replica.VmId], template.ReplicaCost), settings.Entities.AskTimeout, ct);
-        if (reply is HostProtocol.Refused refused) throw new HypervisorException(DriverOperation.RegisterVm, host, refused.Reason);
+        if (reply is HostProtocol.HostRefused refused) throw new HypervisorException(DriverOperation.RegisterVm, host, refused.Reason);
 
         await driver.EnsureBaseLayerAsync(host, new BaseLayerSpec(BaseLayerId(template, host), template.DiskImage, template.DiskImageGib), ct);
         await driver.CreateDiskLayerAsync(host, new DiskLayerSpec(DiskLayerId(replica.VmId), BaseLayerId(template, host), template.Hardware.DiskGib), ct);

@@ -101,7 +101,7 @@ public sealed class VmNetworkActor : RecordingActor, IWithTimers
     private async Task<Seen> LookAsync(VmNetwork network)
     {
         async Task<ProvisioningTask?> TaskOf(string taskId) =>
-            await _tasks.Ask<object>(new TaskProtocol.GetTask(taskId), _settings.Entities.AskTimeout) is TaskProtocol.TaskReport r ? r.Task : null;
+            await _tasks.Ask<object>(new TaskProtocol.GetTask(taskId), _settings.Entities.AskTimeout) is TaskProtocol.ProvisioningTaskStatus r ? r.Task : null;
         var tasks = ImmutableDictionary.CreateBuilder<string, ProvisioningTask?>();
         var undos = ImmutableDictionary.CreateBuilder<string, ProvisioningTask?>();
         var left = ImmutableHashSet.CreateBuilder<string>();

@@ -46,7 +46,7 @@ public sealed class ChildLifecycle(
         {
             var ids = onHost.Select(c => c.ChildId).ToImmutableArray();
             var reply = await hosts.Ask<object>(new HostProtocol.AllocateMany(onHost.Key, pool.Name, ids, cost), settings.Entities.AskTimeout, ct);
-            if (reply is HostProtocol.Refused refused)
+            if (reply is HostProtocol.HostRefused refused)
                 foreach (var id in ids) failed[id] = $"host {onHost.Key} refused: {refused.Reason}";
         }));
 
@@ -129,7 +129,7 @@ public sealed class ChildLifecycle(
                 });
             if (gone.IsEmpty) return;
             var reply = await hosts.Ask<object>(new HostProtocol.ReleaseMany(onHost.Key, [.. gone]), settings.Entities.AskTimeout, ct);
-            if (reply is HostProtocol.Applied) foreach (var id in gone) removed.Add(id);
+            if (reply is HostProtocol.HostApplied) foreach (var id in gone) removed.Add(id);
         }));
         return new BatchOutcome([], ImmutableDictionary<string, ImmutableArray<string>>.Empty, [.. removed]);
     }

@@ -1,3 +1,4 @@
+using CloudController.Cluster.Serialization;
 using CloudController.Domain.Pools;
 
 namespace CloudController.Cluster.Pools;
@@ -66,5 +67,6 @@ public static class ChildPoolProtocol
 
     public sealed record PoolRefused(string Pool, string Reason) : IClusterMessage;
 
-    public sealed record PoolDeletedReply(string Pool) : IClusterMessage;
+    [WireName("Cluster.Pools.ChildPoolProtocol+PoolDeletedReply")]
+    public sealed record PoolApplied(string Pool) : IClusterMessage;
 }

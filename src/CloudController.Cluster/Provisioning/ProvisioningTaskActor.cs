@@ -77,7 +77,7 @@ public sealed class ProvisioningTaskActor : RecordingActor, IWithTimers
                 return;
             }
             if (!_task.IsEnded && _watchers.Add(Sender)) Context.Watch(Sender);
-            Sender.Tell(new TaskReport(_task));
+            Sender.Tell(new ProvisioningTaskStatus(_task));
         });
         Command<AbortTask>(Abort);
         Command<ConfirmReservation>(c =>
@@ -112,7 +112,7 @@ public sealed class ProvisioningTaskActor : RecordingActor, IWithTimers
     {
         if (_task is not null)
         {
-            Sender.Tell(new TaskReport(_task));
+            Sender.Tell(new ProvisioningTaskStatus(_task));
             return;
         }
         var created = new TaskCreated(_taskId, start.Kind, start.Vm, start.BaseImage, start.BaseImageGib, DateTimeOffset.UtcNow, start.Apps, start.Instant, start.TargetHostId, start.RequestedBy);
@@ -120,7 +120,7 @@ public sealed class ProvisioningTaskActor : RecordingActor, IWithTimers
         {
             ControllerMetrics.TasksStarted.WithLabels(created.Kind.ToString()).Inc();
             ControllerMetrics.TaskRunning(_taskId, created.At);
-            Sender.Tell(new TaskReport(_task!));
+            Sender.Tell(new ProvisioningTaskStatus(_task!));
             Advance();
         });
     }
@@ -129,7 +129,7 @@ public sealed class ProvisioningTaskActor : RecordingActor, IWithTimers
     {
         if (_task is not null)
         {
-            Sender.Tell(new TaskReport(_task));
+            Sender.Tell(new ProvisioningTaskStatus(_task));
             return;
         }
         Sender.Tell(new TaskNotFound(_taskId));
@@ -151,7 +151,7 @@ public sealed class ProvisioningTaskActor : RecordingActor, IWithTimers
         }
         Record(new AbortRequested(abort.Reason, DateTimeOffset.UtcNow), () =>
         {
-            Sender.Tell(new TaskReport(_task!));
+            Sender.Tell(new ProvisioningTaskStatus(_task!));
             // The step in flight is cancelled; the rollback starts once it has returned, so that an undo never
             // races the step it undoes.
             _inFlight?.Cancel();
@@ -330,7 +330,7 @@ public sealed class ProvisioningTaskActor : RecordingActor, IWithTimers
             ControllerMetrics.TaskGone(_taskId);
             ReleaseQuota(task);
         }
-        var status = new TaskReport(task);
+        var status = new ProvisioningTaskStatus(task);
         foreach (var watcher in _watchers) watcher.Tell(status);
         if (task.IsEnded)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using CloudController.Cluster.Serialization;
 using CloudController.Domain.Provisioning;
 using CloudController.Domain.Vms;
 
@@ -43,7 +44,8 @@ public static class ProvisioningTaskProtocol
 
     public sealed record ReservationNotHeld(string TaskId, string HostId) : IClusterMessage;
 
-    public sealed record TaskReport(ProvisioningTask Task) : IClusterMessage;
+    [WireName("Cluster.Provisioning.ProvisioningTaskProtocol+TaskReport")]
+    public sealed record ProvisioningTaskStatus(ProvisioningTask Task) : IClusterMessage;
 
     public sealed record TaskNotFound(string TaskId) : IClusterMessage;
 

@@ -70,8 +70,8 @@ public sealed class TaskStepRunner(
                 var lease = DateTimeOffset.UtcNow + settings.Provisioning.ReservationLease;
                 var reply = await AskEntity(hosts,
                     new HostProtocol.Reserve(HostOf(task), task.TaskId, vm.Hardware, lease, vm.Group, vm.GroupPolicy == GroupPolicy.AntiAffinity), ct);
-                if (reply is HostProtocol.Refused r) return new StepOutcome(r.Reason);
-                if (reply is not HostProtocol.Applied) throw new StepFailedException($"unexpected reply from host {host}: {reply}");
+                if (reply is HostProtocol.HostRefused r) return new StepOutcome(r.Reason);
+                if (reply is not HostProtocol.HostApplied) throw new StepFailedException($"unexpected reply from host {host}: {reply}");
                 if (vm.StoragePool is not { } pool) return StepOutcome.Done;
                 // Its storage is part of its place: a host whose datastores cannot give it its share is refused like a full one.
                 var member = new StorageMember(vm.VmId, vm.Hardware.DiskGib, vm.StorageRole);
@@ -324,8 +324,8 @@ public sealed class TaskStepRunner(
     private async Task AskHost(HostProtocol.IHostCommand command, CancellationToken ct)
     {
         var reply = await AskEntity(hosts, command, ct);
-        if (reply is HostProtocol.Refused r) throw new StepFailedException($"host {r.HostId} refused: {r.Reason}");
-        if (reply is not HostProtocol.Applied) throw new StepFailedException($"unexpected reply from host {command.HostId}: {reply}");
+        if (reply is HostProtocol.HostRefused r) throw new StepFailedException($"host {r.HostId} refused: {r.Reason}");
+        if (reply is not HostProtocol.HostApplied) throw new StepFailedException($"unexpected reply from host {command.HostId}: {reply}");
     }
 
     private async Task AskVm(VmProtocol.IVmCommand command, CancellationToken ct)
@@ -333,9 +333,9 @@ public sealed class TaskStepRunner(
         var reply = await AskEntity(vms, command, ct);
         switch (reply)
         {
-            case VmProtocol.Applied:
+            case VmProtocol.VmApplied:
                 return;
-            case VmProtocol.Refused r:
+            case VmProtocol.VmRefused r:
                 throw new StepFailedException($"VM record refused: {r.Reason}");
             case VmProtocol.VmNotFound:
                 throw new StepFailedException($"VM {command.VmId} has no record");

@@ -12,8 +12,9 @@ namespace CloudController.Cluster.Serialization;
 
 /// <summary>
 /// Serializes persisted events and cross-node messages as compact UTF-8 JSON with a short, stable manifest: the type's
-/// full name relative to the CloudController namespace. Renaming or moving an event type therefore breaks journals
-/// written before; add a new type instead (the test project pins every manifest written, and fails on a rename). Chosen over Akka's default Newtonsoft serializer for speed and because it
+/// full name relative to the CloudController namespace, or the <see cref="WireNameAttribute"/> a renamed type keeps.
+/// Renaming or moving a type without one breaks journals written before and nodes of the version before (the test
+/// project pins every manifest written, and fails on such a rename). Chosen over Akka's default Newtonsoft serializer for speed and because it
 /// never embeds .NET type names in the payload.
 /// </summary>
 public sealed class ClusterMessageSerializer : SerializerWithStringManifest
@@ -56,6 +57,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 
     private static string ManifestOf(Type type)
     {
+        if (type.GetCustomAttributes(typeof(WireNameAttribute), inherit: false) is [WireNameAttribute pinned]) return pinned.Manifest;
         var name = type.FullName ?? type.Name;
         return name.StartsWith(NamespacePrefix, StringComparison.Ordinal) ? name[NamespacePrefix.Length..] : name;
     }

@@ -51,7 +51,7 @@ public sealed class VmActor : DecidingActor
         {
             if (_record is null)
             {
-                Sender.Tell(new Applied(_vmId));
+                Sender.Tell(new VmApplied(_vmId));
                 Passivate();
                 return;
             }
@@ -59,7 +59,7 @@ public sealed class VmActor : DecidingActor
             {
                 // Its watchers read it once more, find it gone, and end.
                 GuestDataWatchers.Announce(Context.System, _vmId, 0);
-                Sender.Tell(new Applied(_vmId));
+                Sender.Tell(new VmApplied(_vmId));
                 Passivate();
             });
         });
@@ -90,11 +90,11 @@ public sealed class VmActor : DecidingActor
         if (_record is not null)
         {
             Sender.Tell(_record.TaskId == create.Record.TaskId
-                ? new Applied(_vmId)
-                : new Refused(_vmId, $"VM {_vmId} already exists, created by task {_record.TaskId}"));
+                ? new VmApplied(_vmId)
+                : new VmRefused(_vmId, $"VM {_vmId} already exists, created by task {_record.TaskId}"));
             return;
         }
-        Record(new VmRecordCreated(create.Record), () => Sender.Tell(new Applied(_vmId)));
+        Record(new VmRecordCreated(create.Record), () => Sender.Tell(new VmApplied(_vmId)));
     }
 
     /// <summary>A command to a VM no record knows is answered so, and the entity goes.</summary>
@@ -106,7 +106,7 @@ public sealed class VmActor : DecidingActor
             Passivate();
             return;
         }
-        Decide(decide(_record), () => new Applied(_vmId), () => then?.Invoke(_record));
+        Decide(decide(_record), () => new VmApplied(_vmId), () => then?.Invoke(_record));
     }
 
     protected override void Apply(IDomainEvent e) => _record = e switch
@@ -116,7 +116,7 @@ public sealed class VmActor : DecidingActor
         _ => _record?.Apply(e),
     };
 
-    protected override object Refusal(string reason) => new Refused(_vmId, reason);
+    protected override object Refusal(string reason) => new VmRefused(_vmId, reason);
 
     protected override IReadOnlyCollection<string> TagsOf(IDomainEvent e) => [Tag];
 

@@ -1,3 +1,4 @@
+using CloudController.Cluster.Serialization;
 using CloudController.Domain.Vms;
 
 namespace CloudController.Cluster.Vms;
@@ -51,9 +52,11 @@ public static class VmProtocol
     /// <summary>The guest applied a generation of its data; the keys it could not apply, with why.</summary>
     public sealed record AcknowledgeData(string VmId, long Generation, IReadOnlyDictionary<string, string> Failed) : IVmCommand;
 
-    public sealed record Applied(string VmId) : IClusterMessage;
+    [WireName("Cluster.Vms.VmProtocol+Applied")]
+    public sealed record VmApplied(string VmId) : IClusterMessage;
 
-    public sealed record Refused(string VmId, string Reason) : IClusterMessage;
+    [WireName("Cluster.Vms.VmProtocol+Refused")]
+    public sealed record VmRefused(string VmId, string Reason) : IClusterMessage;
 
     public sealed record VmStatus(VmRecord Record) : IClusterMessage;
 

@@ -31,7 +31,7 @@ public class HostsServiceTests(ITestOutputHelper output) : ServiceTestKit(output
                     sender.Tell(new FleetViewProtocol.Hosts([Host(reads++ <= staleReads ? HostState.Active : HostState.Maintenance)]));
                     break;
                 case HostProtocol.SetHostState set:
-                    sender.Tell(new HostProtocol.Applied(set.HostId));
+                    sender.Tell(new HostProtocol.HostApplied(set.HostId));
                     break;
             }
             return AutoPilot.KeepRunning;

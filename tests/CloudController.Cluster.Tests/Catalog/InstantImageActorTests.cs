@@ -38,7 +38,7 @@ public class InstantImageActorTests(ITestOutputHelper output) : EntityTestKit(ou
         Assert.Equal(WebReady, ExpectMsg<ImageStatus>().Image);
 
         restarted.Tell(new RemoveImage("web-ready"), TestActor);
-        Assert.Equal(WebReady, ExpectMsg<ImageRemoved>().Image);
+        Assert.Equal(WebReady, ExpectMsg<ImageApplied>().Image);
         restarted.Tell(new RemoveImage("web-ready"), TestActor);
         ExpectMsg<ImageNotFound>();
 

@@ -35,7 +35,7 @@ public class ReplicaMapActorTests(ITestOutputHelper output) : EntityTestKit(outp
         // The host refuses the replica, so it is taken apart, which fails (it never got a disk) and is retried.
         map.Tell(new EnsureReplicas("web-tpl", ["sim-host-1"]));
         hosts.ExpectMsg<HostProtocol.AllocateMany>();
-        hosts.Reply(new HostProtocol.Refused("sim-host-1", "full"));
+        hosts.Reply(new HostProtocol.HostRefused("sim-host-1", "full"));
         AwaitCondition(() => Attempts() >= 3, TimeSpan.FromSeconds(10));
 
         Watch(map);

@@ -32,7 +32,7 @@ public class VmNetworkActorTests(ITestOutputHelper output) : EntityTestKit(outpu
             });
             Receive<TaskProtocol.AbortTask>(probe.Forward);
             Receive<TaskProtocol.GetTask>(get =>
-                Sender.Tell(tasks.TryGetValue(get.TaskId, out var t) ? new TaskProtocol.TaskReport(t) : new TaskProtocol.TaskNotFound(get.TaskId)));
+                Sender.Tell(tasks.TryGetValue(get.TaskId, out var t) ? new TaskProtocol.ProvisioningTaskStatus(t) : new TaskProtocol.TaskNotFound(get.TaskId)));
             Receive<Settle>(s => tasks[s.TaskId] = tasks[s.TaskId] with { State = s.State, Error = s.Error });
         }
 
