@@ -25,8 +25,6 @@ public sealed class VmNetworkActor : RecordingActor, IWithTimers
     }
 
     /// <summary>Each member's task (or, rolling back, its undo) as seen now; null where there is none.</summary>
-    private sealed record Seen(ImmutableDictionary<string, ProvisioningTask?> Tasks, ImmutableDictionary<string, ProvisioningTask?> Undos, ImmutableHashSet<string> VmsLeft);
-
     private readonly string _name;
     private readonly IActorRef _tasks;
     private readonly IActorRef _vms;
@@ -69,7 +67,7 @@ public sealed class VmNetworkActor : RecordingActor, IWithTimers
             _checking = true;
             LookAsync(_network).PipeTo(Self, failure: ex => new Status.Failure(ex));
         });
-        Command<Seen>(OnMembersSeen);
+        Command<MembersSeen>(OnMembersSeen);
         Command<Quotas.QuotaProtocol.QuotaStatus>(_ => { });
         Command<Status.Failure>(f =>
         {
@@ -98,7 +96,7 @@ public sealed class VmNetworkActor : RecordingActor, IWithTimers
         Timers.StartPeriodicTimer(Check.Instance, Check.Instance, TimeSpan.FromMilliseconds(300));
     }
 
-    private async Task<Seen> LookAsync(VmNetwork network)
+    private async Task<MembersSeen> LookAsync(VmNetwork network)
     {
         async Task<ProvisioningTask?> TaskOf(string taskId) =>
             await _tasks.Ask<object>(new TaskProtocol.GetTask(taskId), _settings.Entities.AskTimeout) is TaskProtocol.ProvisioningTaskStatus r ? r.Task : null;
@@ -112,36 +110,20 @@ public sealed class VmNetworkActor : RecordingActor, IWithTimers
             undos[m.Plan.Role] = await TaskOf(VmNetwork.UndoTaskId(m.TaskId));
             if (await _vms.Ask<object>(new VmProtocol.GetVm(m.VmId), _settings.Entities.AskTimeout) is VmProtocol.VmStatus) left.Add(m.Plan.Role);
         }
-        return new Seen(tasks.ToImmutable(), undos.ToImmutable(), left.ToImmutable());
+        return new MembersSeen(tasks.ToImmutable(), undos.ToImmutable(), left.ToImmutable());
     }
 
-    private void OnMembersSeen(Seen seen)
+    private void OnMembersSeen(MembersSeen seen)
     {
         _checking = false;
-        var network = _network!;
-        _states = network.Members.ToImmutableDictionary(m => m.Plan.Role, m =>
-            seen.Undos.GetValueOrDefault(m.Plan.Role) is { } undo ? $"deleting: {undo.Stage}" : seen.Tasks[m.Plan.Role]?.Stage ?? "starting");
-        switch (network.Phase)
+        var check = NetworkCheck.Of(_network!, seen);
+        _states = check.States;
+        foreach (var m in check.ToAbort) _tasks.Tell(new TaskProtocol.AbortTask(m.TaskId, "another member of its network failed"));
+        foreach (var m in check.ToDelete) DeleteAsync(m).PipeTo(Self, failure: ex => new Status.Failure(ex));
+        switch (check.Event)
         {
-            case NetworkPhase.Provisioning when seen.Tasks.Values.All(t => t?.State == TaskState.Succeeded):
-                Settle(new NetworkReady());
-                break;
-            case NetworkPhase.Provisioning when seen.Tasks.FirstOrDefault(t => t.Value?.State is TaskState.Failed or TaskState.Aborted) is { Value: { } failed } f:
-                Record(new NetworkRollingBack($"member {f.Key} failed: {failed.Error}"), () => { });
-                break;
-            case NetworkPhase.RollingBack when seen.VmsLeft.IsEmpty && seen.Tasks.Values.All(t => t is null || t.IsEnded):
-                Settle(new NetworkRolledBack());
-                break;
-            case NetworkPhase.RollingBack:
-                foreach (var m in network.Members)
-                {
-                    var task = seen.Tasks[m.Plan.Role];
-                    if (task is { State: TaskState.Running }) _tasks.Tell(new TaskProtocol.AbortTask(m.TaskId, "another member of its network failed"));
-                    // A member that was made is deleted, once; its delete task id is derived from its task.
-                    else if (task is { State: TaskState.Succeeded } && seen.VmsLeft.Contains(m.Plan.Role) && seen.Undos.GetValueOrDefault(m.Plan.Role) is null)
-                        DeleteAsync(m).PipeTo(Self, failure: ex => new Status.Failure(ex));
-                }
-                break;
+            case NetworkReady or NetworkRolledBack: Settle(check.Event); break;
+            case { } e: Record(e, () => { }); break;
         }
     }
 
