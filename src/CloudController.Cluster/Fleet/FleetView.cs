@@ -19,6 +19,8 @@ public sealed class FleetView : ReceiveActor
     /// <summary>Where a starting view asks every host for its status.</summary>
     public const string RefreshTopic = "fleet-status-refresh";
 
+    private static readonly int[] RefreshAsksAfter = [0, 1, 2, 4, 8, 16];
+
     private readonly Dictionary<string, HostSnapshot> _hosts = new();
     private readonly PlacementPolicy _policy;
 
@@ -29,8 +31,14 @@ public sealed class FleetView : ReceiveActor
         mediator.Tell(new Subscribe(Topic, Self));
 
         // Hosts send their status only when it changes or at their refresh interval: once this view hears the topic,
-        // it asks them all for it, so that it is whole at once.
-        Receive<SubscribeAck>(_ => mediator.Tell(new Publish(RefreshTopic, new Hosts.HostProtocol.SendStatus(Self.Path.ToStringWithAddress()))));
+        // it asks them all for it, so that it is whole at once; and asks again a few times, because a host's node
+        // learns of this view's subscription by gossip and may drop what it sends before.
+        var ask = new Hosts.HostProtocol.SendStatus(Self.Path.ToStringWithAddress());
+        Receive<SubscribeAck>(_ =>
+        {
+            foreach (var seconds in RefreshAsksAfter)
+                Context.System.Scheduler.ScheduleTellOnce(TimeSpan.FromSeconds(seconds), mediator, new Publish(RefreshTopic, ask), Self);
+        });
         Receive<Hosts.HostProtocol.HostStatus>(s =>
         {
             _hosts[s.Snapshot.HostId] = s.Snapshot;

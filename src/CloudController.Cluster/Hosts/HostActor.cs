@@ -44,7 +44,7 @@ public sealed partial class HostActor : DecidingActor, IWithTimers
     private HostStatusReport? _lastReport;
     private HostReachability _reachability = HostReachability.Started;
     private HostDrift _drift = HostDrift.None;
-    private StatusPublication _publication = StatusPublication.None;
+    private StatusPublication _publication;
     private IActorRef? _vms;
 
     /// <param name="tasks">The provisioning task region, asked about expired leases; resolved from the actor
@@ -63,6 +63,8 @@ public sealed partial class HostActor : DecidingActor, IWithTimers
         _pools = pools;
         _mediator = DistributedPubSub.Get(Context.System).Mediator;
         _mediator.Tell(new Subscribe(FleetView.RefreshTopic, Self));
+        // Ten checks of sending every time, while this node's pub-sub learns every view (gossip, about a second a round).
+        _publication = StatusPublication.StartingAt(DateTimeOffset.UtcNow, settings.Fleet.MonitorInterval * 10);
 
         _ledger = _ledger with { CpuAllocationRatio = settings.Fleet.CpuAllocation.For(hostId) };
         // The ratio is configuration, so the one configured now wins over the one a snapshot was taken with.

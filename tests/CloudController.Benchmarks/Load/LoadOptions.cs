@@ -16,7 +16,7 @@ public sealed record LoadOptions(string Scenario, int Count, int Concurrency, in
           recovery   scale a pool to N (default 2000), restart the node, time until the pool and every host are back
           watch      N guest data daemons (default 2000, --daemons) on one node: its CPU while they idle, then --changes
                      `vm config set`s (default 200) one at a time, each timed to its daemon's acknowledgement
-          idle       a node with --hosts simulated hosts and nothing asked: its CPU over 20 s, and the host statuses
+          idle       a node with --hosts simulated hosts and nothing asked: its CPU over 60 s (two status refresh intervals), and the host statuses
                      its fleet view receives per second (count and bytes)
           qemu       on real QEMU: cold start vs fork of N children (default 4), PSS per child vs parent, migration of a 128 MiB guest
           qemu-agents  on real QEMU over three host agents (127.0.0.2-4): a pool scaled 0 to N (default 64) until every child

@@ -78,7 +78,7 @@ public static class LoadTool
                 return 2;
             }
             await using var idle = await StartNodeAsync(options, dataDir);
-            var measuredIdle = await IdleLoad.RunAsync(idle, options.Hosts, TimeSpan.FromSeconds(20));
+            var measuredIdle = await IdleLoad.RunAsync(idle, options.Hosts, TimeSpan.FromSeconds(60));
             Console.WriteLine(measuredIdle);
             await File.WriteAllTextAsync(options.ResultFile, JsonSerializer.Serialize(measuredIdle, new JsonSerializerOptions { WriteIndented = true }));
             TryDelete(dataDir);
